@@ -1,0 +1,81 @@
+import { Middleware as ChannelsMiddleware } from "@moleculer/channels";
+import { BrokerOptions, Middleware, ServiceBroker, ServiceSchema } from "moleculer";
+import type { Config } from "../config";
+import type { AuthMeta, CallMeta } from "../contracts/auth";
+import { UnauthorizedError } from "../errors";
+
+/** A durable channel's name, prefixed by the namespace so separate deployments on one NATS never mix. */
+export function channelName(namespace: string, name: string): string {
+  return namespace ? `${namespace}.${name}` : name;
+}
+
+export function createBroker(config: Config, nodeID?: string): ServiceBroker {
+  const distributed = config.mode === "distributed";
+  const options: BrokerOptions = {
+    nodeID,
+    namespace: config.namespace,
+    transporter: distributed ? config.natsUrl : undefined,
+    serializer: "JSON",
+    logger: {
+      type: "Pino",
+      options: { level: config.logLevel, pino: { options: { base: { service: config.services.join(",") } } } },
+    },
+    logLevel: config.logLevel,
+    requestTimeout: 10_000,
+    retryPolicy: { enabled: false },
+    // Meta carries only the caller; keep the wire small.
+    contextParamsCloning: false,
+    middlewares: [
+      // The channels package types its middleware and adapter options more narrowly than it reads them.
+      ChannelsMiddleware({
+        adapter: (distributed
+          ? {
+              type: "NATS",
+              options: {
+                nats: { url: config.natsUrl, connectionOptions: { name: `todogenie-${config.services.join("+")}` } },
+                maxRetries: 5,
+                maxInFlight: 50,
+                deadLettering: { enabled: false },
+              },
+            }
+          : "Fake") as object,
+      } as Parameters<typeof ChannelsMiddleware>[0]) as unknown as Middleware,
+    ],
+  };
+  return new ServiceBroker(options);
+}
+
+interface NatsChannelAdapter {
+  createStream(name: string, subjects: string[], opts: object): Promise<unknown>;
+}
+
+/**
+ * Sends to a durable channel. On JetStream a subject without a stream has no responder, so
+ * the stream is created the way the channels adapter would create it for a consumer; the
+ * event key becomes the JetStream message id, so a republished event inside the duplicate
+ * window is stored once.
+ */
+export function durablePublisher(broker: ServiceBroker, config: Config) {
+  const ensured = new Set<string>();
+  return async (channel: string, payload: unknown, key: string): Promise<void> => {
+    if (config.mode === "distributed" && !ensured.has(channel)) {
+      const adapter = (broker as unknown as { channelAdapter: NatsChannelAdapter }).channelAdapter;
+      await adapter.createStream(channel.split(".").join("_"), [channel], {});
+      ensured.add(channel);
+    }
+    await (broker as unknown as { sendToChannel: SendToChannel }).sendToChannel(channel, payload, {
+      headers: { "Nats-Msg-Id": key },
+    });
+  };
+}
+
+type SendToChannel = (channel: string, payload: unknown, opts?: object) => Promise<void>;
+
+export type ServiceFactory<D> = (deps: D) => ServiceSchema;
+
+/** The caller's identity a gateway put in ctx.meta; a call without one is refused. */
+export function authOf(ctx: { meta: unknown }): AuthMeta {
+  const auth = (ctx.meta as CallMeta | undefined)?.auth;
+  if (!auth) throw new UnauthorizedError("call carries no caller identity");
+  return auth;
+}

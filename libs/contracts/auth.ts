@@ -1,0 +1,17 @@
+import type { PackRule } from "@casl/ability/extra";
+import type { RawRuleOf } from "@casl/ability";
+import type { AppAbility } from "../authz";
+
+export const ROLES = ["member", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** What crosses the wire in ctx.meta: the caller, and their CASL rules packed small. */
+export interface AuthMeta {
+  userId: string;
+  roles: Role[];
+  rules: PackRule<RawRuleOf<AppAbility>>[];
+}
+
+export interface CallMeta {
+  auth?: AuthMeta;
+}

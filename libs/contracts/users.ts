@@ -1,0 +1,102 @@
+import { z } from "zod";
+import { ROLES } from "./auth";
+
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const timeZone = z
+  .string()
+  .max(64)
+  .refine(isTimeZone, "must be an IANA time zone, e.g. Europe/Berlin")
+  .meta({ example: "Europe/Berlin" });
+
+export const email = z.email().max(254).toLowerCase();
+export const password = z.string().min(10, "must be at least 10 characters").max(1024);
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (24 h)");
+
+export const notificationPrefsSchema = z
+  .strictObject({
+    sse: z.boolean().optional(),
+    whatsapp: z.boolean().optional(),
+    quietHours: z.strictObject({ start: clockTime, end: clockTime }).nullable().optional(),
+  })
+  .meta({ id: "NotificationPrefs" });
+
+export interface NotificationPrefs {
+  sse: boolean;
+  whatsapp: boolean;
+  quietHours: { start: string; end: string } | null;
+}
+
+export const DEFAULT_NOTIFICATION_PREFS: NotificationPrefs = { sse: true, whatsapp: true, quietHours: null };
+
+export const registerInput = z
+  .strictObject({
+    email,
+    password,
+    name: z.string().trim().max(200).default(""),
+    timezone: timeZone.default("UTC"),
+  })
+  .meta({ id: "Register" });
+
+export const loginInput = z.strictObject({ email, password: z.string().min(1).max(1024) }).meta({ id: "Login" });
+export const refreshInput = z.strictObject({ refreshToken: z.string().min(1).max(500) }).meta({ id: "RefreshToken" });
+
+export const updateMeInput = z
+  .strictObject({
+    name: z.string().trim().max(200).optional(),
+    timezone: timeZone.optional(),
+    phone: z
+      .string()
+      .regex(/^\+[1-9]\d{6,14}$/, "must be an E.164 number, e.g. +4915112345678")
+      .nullable()
+      .optional(),
+    whatsappOptIn: z.boolean().optional(),
+    notificationPrefs: notificationPrefsSchema.optional(),
+  })
+  .meta({ id: "UpdateMe" });
+
+export const adminUpdateUserInput = z
+  .strictObject({
+    roles: z
+      .array(z.enum(ROLES))
+      .min(1)
+      .refine((r) => r.includes("member"), "every user keeps the member role")
+      .optional(),
+    disabled: z.boolean().optional(),
+  })
+  .refine((v) => v.roles !== undefined || v.disabled !== undefined, "names no field to change")
+  .meta({ id: "AdminUpdateUser" });
+
+export const userSchema = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    name: z.string(),
+    timezone: z.string(),
+    roles: z.array(z.enum(ROLES)),
+    phone: z.string().nullable(),
+    whatsappOptIn: z.boolean(),
+    notificationPrefs: z.object({
+      sse: z.boolean(),
+      whatsapp: z.boolean(),
+      quietHours: z.object({ start: z.string(), end: z.string() }).nullable(),
+    }),
+  })
+  .meta({ id: "User" });
+export type UserDto = z.infer<typeof userSchema>;
+
+export const adminUserSchema = userSchema
+  .extend({ disabled: z.boolean(), createdAt: z.string(), updatedAt: z.string() })
+  .meta({ id: "AdminUser" });
+export type AdminUserDto = z.infer<typeof adminUserSchema>;
+
+export const authResultSchema = z
+  .object({ user: userSchema, accessToken: z.string(), refreshToken: z.string(), expiresIn: z.int() })
+  .meta({ id: "AuthResult" });

@@ -1,0 +1,76 @@
+import { ERROR_TYPES, ErrorType, FieldError } from "./index";
+
+/** RFC 9457 problem details. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors: FieldError[];
+}
+
+export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+
+interface ErrorLike {
+  type?: unknown;
+  code?: unknown;
+  message?: unknown;
+  data?: { errors?: FieldError[]; retryAfterSeconds?: number } | null;
+  name?: unknown;
+}
+
+/** Moleculer's own errors that mean "try again", not "your request was wrong". */
+const TRANSPORT_ERRORS = new Set([
+  "SERVICE_NOT_FOUND",
+  "SERVICE_NOT_AVAILABLE",
+  "REQUEST_TIMEOUT",
+  "REQUEST_REJECTED",
+  "QUEUE_FULL",
+  "BAD_GATEWAY",
+]);
+
+/**
+ * The one place where any thrown value becomes a problem. Errors may have crossed
+ * NATS, so the decision rests on the `type` string only.
+ */
+export function toProblem(err: unknown): { problem: Problem; retryAfterSeconds?: number; unexpected: boolean } {
+  const e = (err ?? {}) as ErrorLike;
+  const type = typeof e.type === "string" ? e.type : undefined;
+  if (type && type in ERROR_TYPES) {
+    const known = ERROR_TYPES[type as ErrorType];
+    return {
+      problem: {
+        type: `https://todogenie.dev/problems/${type.toLowerCase().replace(/_/g, "-")}`,
+        title: known.title,
+        status: known.status,
+        detail: typeof e.message === "string" ? e.message : known.title,
+        errors: e.data?.errors ?? [],
+      },
+      retryAfterSeconds: e.data?.retryAfterSeconds,
+      unexpected: false,
+    };
+  }
+  if (type && TRANSPORT_ERRORS.has(type)) {
+    return {
+      problem: {
+        type: "https://todogenie.dev/problems/unavailable",
+        title: ERROR_TYPES.UNAVAILABLE.title,
+        status: 503,
+        detail: "A service needed for this request is not reachable; try again shortly",
+        errors: [],
+      },
+      retryAfterSeconds: 1,
+      unexpected: false,
+    };
+  }
+  return {
+    problem: {
+      type: "about:blank",
+      title: "Internal Server Error",
+      status: 500,
+      detail: "An unexpected error occurred",
+      errors: [],
+    },
+    unexpected: true,
+  };
+}

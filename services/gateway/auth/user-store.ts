@@ -1,0 +1,148 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import type { Clock } from "../../../libs/clock";
+import {
+  AdminUserDto,
+  adminUpdateUserInput,
+  DEFAULT_NOTIFICATION_PREFS,
+  NotificationPrefs,
+  registerInput,
+  Role,
+  updateMeInput,
+  UserDto,
+} from "../../../libs/contracts";
+import type { Db } from "../../../libs/db";
+import { ConflictError, NotFoundError, ValidationError } from "../../../libs/errors";
+import { AUTH_SCHEMA } from "../migrations";
+import { hashPassword } from "./passwords";
+
+const USERS = `${AUTH_SCHEMA}.users`;
+const REFRESH_TOKENS = `${AUTH_SCHEMA}.refresh_tokens`;
+
+export interface UserRow {
+  id: string;
+  email: string;
+  password_hash: string;
+  name: string;
+  timezone: string;
+  roles: Role[];
+  phone: string | null;
+  whatsapp_opt_in: boolean;
+  notification_prefs: Partial<NotificationPrefs>;
+  disabled: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export function toUserDto(row: UserRow): UserDto {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    timezone: row.timezone,
+    roles: row.roles,
+    phone: row.phone,
+    whatsappOptIn: row.whatsapp_opt_in,
+    notificationPrefs: { ...DEFAULT_NOTIFICATION_PREFS, ...row.notification_prefs },
+  };
+}
+
+function toAdminUserDto(row: UserRow): AdminUserDto {
+  return {
+    ...toUserDto(row),
+    disabled: row.disabled,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+const UNIQUE_VIOLATION = "23505";
+
+export class UserStore {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(input: z.output<typeof registerInput>, roles: Role[] = ["member"]): Promise<UserRow> {
+    const now = this.clock.now();
+    const passwordHash = await hashPassword(input.password);
+    try {
+      const [row] = await this.db(USERS)
+        .insert({
+          id: randomUUID(),
+          email: input.email,
+          password_hash: passwordHash,
+          name: input.name,
+          timezone: input.timezone,
+          roles,
+          created_at: now,
+          updated_at: now,
+        })
+        .returning("*");
+      return row;
+    } catch (err) {
+      if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new ConflictError("an account with this email exists");
+      throw err;
+    }
+  }
+
+  findByEmail(email: string): Promise<UserRow | undefined> {
+    return this.db<UserRow>(USERS).where({ email: email.toLowerCase() }).first();
+  }
+
+  findById(id: string): Promise<UserRow | undefined> {
+    return this.db<UserRow>(USERS).where({ id }).first();
+  }
+
+  async updateProfile(id: string, patch: z.output<typeof updateMeInput>): Promise<UserRow> {
+    const current = await this.findById(id);
+    if (!current) throw new NotFoundError("user not found");
+    const changes: Partial<UserRow> = { updated_at: this.clock.now() };
+    if (patch.name !== undefined) changes.name = patch.name;
+    if (patch.timezone !== undefined) changes.timezone = patch.timezone;
+    if (patch.phone !== undefined) changes.phone = patch.phone;
+    if (patch.whatsappOptIn !== undefined) changes.whatsapp_opt_in = patch.whatsappOptIn;
+    if (patch.notificationPrefs !== undefined) {
+      changes.notification_prefs = { ...current.notification_prefs, ...patch.notificationPrefs };
+    }
+    const optIn = changes.whatsapp_opt_in ?? current.whatsapp_opt_in;
+    const phone = changes.phone !== undefined ? changes.phone : current.phone;
+    if (optIn && !phone) {
+      throw new ValidationError("WhatsApp needs a phone number", [{ path: "body.phone", message: "is required for whatsappOptIn" }]);
+    }
+    const [row] = await this.db(USERS)
+      .where({ id })
+      .update({ ...changes, notification_prefs: JSON.stringify(changes.notification_prefs ?? current.notification_prefs) })
+      .returning("*");
+    return row;
+  }
+
+  async list(limit: number, after?: { createdAt: string; id: string }): Promise<{ items: AdminUserDto[]; last?: UserRow; more: boolean }> {
+    const q = this.db<UserRow>(USERS).select("*");
+    if (after) q.whereRaw("(created_at, id) > (?, ?)", [new Date(after.createdAt), after.id]);
+    const rows = await q.orderBy([{ column: "created_at" }, { column: "id" }]).limit(limit + 1);
+    const page = rows.slice(0, limit);
+    return { items: page.map(toAdminUserDto), last: page[page.length - 1], more: rows.length > limit };
+  }
+
+  /** Disabling also revokes every refresh token, so the user cannot mint new access tokens. */
+  async administer(actorId: string, id: string, patch: z.output<typeof adminUpdateUserInput>): Promise<AdminUserDto> {
+    if (actorId === id && (patch.disabled === true || (patch.roles && !patch.roles.includes("admin")))) {
+      throw new ValidationError("An admin cannot disable or demote themselves", [
+        { path: "params.id", message: "is the caller; ask another admin" },
+      ]);
+    }
+    return this.db.transaction(async (trx) => {
+      const changes: Partial<UserRow> = { updated_at: this.clock.now() };
+      if (patch.roles) changes.roles = [...new Set(patch.roles)];
+      if (patch.disabled !== undefined) changes.disabled = patch.disabled;
+      const [row] = await trx<UserRow>(USERS).where({ id }).update(changes).returning("*");
+      if (!row) throw new NotFoundError(`user ${id} not found`);
+      if (patch.disabled) {
+        await trx(REFRESH_TOKENS).where({ user_id: id }).whereNull("revoked_at").update({ revoked_at: this.clock.now() });
+      }
+      return toAdminUserDto(row as UserRow);
+    });
+  }
+}

@@ -1,0 +1,105 @@
+import type { Server } from "node:http";
+import type { ServiceSchema } from "moleculer";
+import type { Clock } from "../../libs/clock";
+import type { Config } from "../../libs/config";
+import { registerInput } from "../../libs/contracts";
+import type { Db } from "../../libs/db";
+import { migrateSchema } from "../../libs/db/migrate";
+import { verifyPassword } from "./auth/passwords";
+import { TokenService } from "./auth/token-service";
+import { UserStore } from "./auth/user-store";
+import { createApp } from "./http/app";
+import { createAuthenticator } from "./http/authenticate";
+import { AUTH_SCHEMA, migrations } from "./migrations";
+import { authRoutes } from "./routes/auth.routes";
+import type { GatewayContext } from "./routes/context";
+import { healthRoutes } from "./routes/health.routes";
+import { taskRoutes } from "./routes/tasks.routes";
+
+export interface GatewayServiceDeps {
+  db: Db;
+  config: Config;
+  clock: Clock;
+  version: string;
+  /** Called once the HTTP server listens, with its address. */
+  onListening?: (url: string) => void;
+}
+
+export function gatewayService({ db, config, clock, version, onListening }: GatewayServiceDeps): ServiceSchema {
+  let server: Server | undefined;
+  let draining = false;
+  const users = new UserStore(db, clock);
+  const tokens = new TokenService(db, clock, {
+    secret: config.jwtSecret,
+    accessTtlSeconds: config.accessTokenTtlSeconds,
+    refreshTtlDays: config.refreshTokenTtlDays,
+  });
+  const authenticator = createAuthenticator(users, config.jwtSecret);
+
+  return {
+    name: "gateway",
+    async started() {
+      await migrateSchema(db, AUTH_SCHEMA, migrations);
+      await ensureFirstAdmin(users, config, this.logger);
+      const ctx: GatewayContext = {
+        broker: this.broker,
+        db,
+        clock,
+        users,
+        tokens,
+        forgetUser: (id) => authenticator.forget(id),
+        isDraining: () => draining,
+      };
+      const app = createApp({
+        routes: [...authRoutes(ctx), ...taskRoutes(ctx)],
+        rootRoutes: healthRoutes(ctx),
+        authenticator,
+        logger: this.logger,
+        rateLimits: { perMinute: config.authRateLimitPerMinute, loginPerMinute: config.loginRateLimitPerMinute },
+        trustProxy: config.trustProxy,
+        version,
+      });
+      server = await new Promise<Server>((resolve, reject) => {
+        const s = app.listen(config.port, config.host, () => resolve(s)).once("error", reject);
+      });
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : config.port;
+      const url = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`;
+      this.logger.info(`Todogenie API listening on ${url}/api/v1`);
+      onListening?.(url);
+    },
+    async stopped() {
+      draining = true;
+      if (!server) return;
+      const s = server;
+      await new Promise<void>((resolve) => {
+        s.close(() => resolve());
+        s.closeIdleConnections();
+      });
+    },
+  };
+}
+
+/** ADMIN_EMAIL/ADMIN_PASSWORD create the first admin; an existing account is promoted only by its own password. */
+async function ensureFirstAdmin(users: UserStore, config: Config, logger: { info: (m: string) => void; warn: (m: string) => void }) {
+  if (!config.admin) return;
+  const existing = await users.findByEmail(config.admin.email);
+  if (!existing) {
+    const input = registerInput.parse({ email: config.admin.email, password: config.admin.password, name: "Administrator" });
+    try {
+      await users.create(input, ["member", "admin"]);
+      logger.info(`created admin ${config.admin.email}`);
+    } catch (err) {
+      // Another gateway replica created it first.
+      if ((err as { type?: string }).type !== "CONFLICT") throw err;
+    }
+    return;
+  }
+  if (existing.roles.includes("admin")) return;
+  if (await verifyPassword(config.admin.password, existing.password_hash)) {
+    await users.administer(existing.id, existing.id, { roles: ["member", "admin"] });
+    logger.info(`promoted ${config.admin.email} to admin`);
+  } else {
+    logger.warn(`ADMIN_EMAIL ${config.admin.email} belongs to a member whose password differs from ADMIN_PASSWORD; not promoted`);
+  }
+}

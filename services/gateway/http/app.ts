@@ -1,0 +1,71 @@
+import express, { Express, NextFunction, Request, Response } from "express";
+import type { LoggerInstance } from "moleculer";
+import { NotFoundError } from "../../../libs/errors";
+import type { Authenticator } from "./authenticate";
+import { buildOpenApi } from "./openapi";
+import { problemHandler } from "./problem-handler";
+import { authRateLimits } from "./rate-limits";
+import type { RouteDef } from "./route";
+import { parsePart } from "./validate";
+
+export const API_BASE = "/api/v1";
+
+export interface AppOptions {
+  routes: RouteDef[];
+  /** Routes served outside the versioned base (health checks). */
+  rootRoutes: RouteDef[];
+  authenticator: Authenticator;
+  logger: LoggerInstance;
+  rateLimits: { perMinute: number; loginPerMinute: number };
+  trustProxy?: string;
+  version: string;
+}
+
+function mount(router: express.Router, r: RouteDef, limits: ReturnType<typeof authRateLimits>, authenticator: Authenticator): void {
+  const handlers = [
+    ...(r.rateLimit ? limits[r.rateLimit] : []),
+    ...(r.auth ? [authenticator.middleware] : []),
+    async (req: Request, res: Response) => {
+      const input = {
+        body: parsePart("body", r.body, req.body),
+        query: parsePart("query", r.query, req.query),
+        params: parsePart("params", r.params, req.params),
+        auth: res.locals.auth,
+        header: (name: string) => req.get(name),
+        req,
+        res,
+      };
+      const reply = await r.handle(input as never);
+      if (r.raw) return;
+      for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+      if (reply.body === undefined) res.status(reply.status).end();
+      else res.status(reply.status).json(reply.body);
+    },
+  ];
+  router[r.method](r.path, ...handlers);
+}
+
+export function createApp(options: AppOptions): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  if (options.trustProxy) app.set("trust proxy", options.trustProxy);
+  app.use(express.json({ limit: "1mb" }));
+  const limits = authRateLimits(options.rateLimits.perMinute, options.rateLimits.loginPerMinute);
+
+  const root = express.Router();
+  for (const r of options.rootRoutes) mount(root, r, limits, options.authenticator);
+  app.use(root);
+
+  const api = express.Router();
+  const openapi = buildOpenApi(options.routes, API_BASE, options.version);
+  api.get("/openapi.json", (_req, res) => {
+    res.json(openapi);
+  });
+  for (const r of options.routes) mount(api, r, limits, options.authenticator);
+  app.use(API_BASE, api);
+
+  app.use((req: Request, _res: Response, next: NextFunction) => next(new NotFoundError(`no route ${req.method} ${req.path}`)));
+  app.use(problemHandler(options.logger));
+  return app;
+}

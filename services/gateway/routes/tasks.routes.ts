@@ -1,0 +1,128 @@
+import { z } from "zod";
+import {
+  CompleteResultDto,
+  completionSchema,
+  createTaskInput,
+  listTasksQuery,
+  TaskDto,
+  TaskPage,
+  taskSchema,
+  updateTaskInput,
+} from "../../../libs/contracts";
+import { PreconditionFailedError, ValidationError } from "../../../libs/errors";
+import { idParams, route, RouteDef } from "../http/route";
+import { callAs, GatewayContext } from "./context";
+import { problemResponses } from "./problems";
+
+const tag = "tasks";
+const etag = (task: TaskDto) => ({ ETag: `"${task.version}"` });
+
+/** `If-Match: "3"` → 3. `*` matches any existing task. Anything else can never match. */
+export function parseIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined || header.trim() === "*") return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+  if (!match) throw new PreconditionFailedError(`If-Match ${header} matches no version`);
+  return Number(match[1]);
+}
+
+const idempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");
+
+function parseIdempotencyKey(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const parsed = idempotencyKey.safeParse(header);
+  if (!parsed.success) {
+    throw new ValidationError("Invalid Idempotency-Key", [{ path: "headers.idempotency-key", message: parsed.error.issues[0]!.message }]);
+  }
+  return parsed.data;
+}
+
+const ifMatchHeader = { name: "If-Match", description: 'The task version the change is based on, as its ETag ("3"); 412 if it moved on' };
+
+export function taskRoutes(ctx: GatewayContext): RouteDef[] {
+  return [
+    route({
+      method: "post", path: "/tasks", tag, auth: true,
+      summary: "Create a task",
+      body: createTaskInput,
+      headers: [{ name: "Idempotency-Key", description: "The same key within 24 h returns the first response and creates nothing" }],
+      responses: { 201: { description: "Created", schema: taskSchema }, ...problemResponses(401, 422) },
+      handle: async ({ auth, body, header }) => {
+        const { task } = await callAs<{ task: TaskDto }>(ctx, auth, "tasks.create", {
+          input: body,
+          idempotencyKey: parseIdempotencyKey(header("idempotency-key")),
+        });
+        return { status: 201, body: task, headers: { ...etag(task), Location: `/api/v1/tasks/${task.id}` } };
+      },
+    }),
+    route({
+      method: "get", path: "/tasks", tag, auth: true,
+      summary: "List the caller's tasks",
+      query: listTasksQuery,
+      responses: {
+        200: { description: "A page of tasks", schema: z.object({ items: z.array(taskSchema), nextCursor: z.string().nullable() }) },
+        ...problemResponses(401, 422),
+      },
+      handle: async ({ auth, query }) => ({ status: 200, body: await callAs<TaskPage>(ctx, auth, "tasks.list", query) }),
+    }),
+    route({
+      method: "get", path: "/tasks/:id", tag, auth: true,
+      summary: "One task",
+      params: idParams,
+      responses: { 200: { description: "The task", schema: taskSchema }, ...problemResponses(401, 404, 422) },
+      handle: async ({ auth, params }) => {
+        const task = await callAs<TaskDto>(ctx, auth, "tasks.get", { id: params.id });
+        return { status: 200, body: task, headers: etag(task) };
+      },
+    }),
+    route({
+      method: "patch", path: "/tasks/:id", tag, auth: true,
+      summary: "Change some fields of a task",
+      params: idParams,
+      body: updateTaskInput,
+      headers: [ifMatchHeader],
+      responses: { 200: { description: "The task", schema: taskSchema }, ...problemResponses(401, 403, 404, 412, 422) },
+      handle: async ({ auth, params, body, header }) => {
+        const task = await callAs<TaskDto>(ctx, auth, "tasks.update", {
+          id: params.id,
+          patch: body,
+          expectedVersion: parseIfMatch(header("if-match")),
+        });
+        return { status: 200, body: task, headers: etag(task) };
+      },
+    }),
+    route({
+      method: "delete", path: "/tasks/:id", tag, auth: true,
+      summary: "Delete a task; its reminders never fire afterwards",
+      params: idParams,
+      headers: [ifMatchHeader],
+      responses: { 204: { description: "Deleted" }, ...problemResponses(401, 403, 404, 412, 422) },
+      handle: async ({ auth, params, header }) => {
+        await callAs(ctx, auth, "tasks.remove", { id: params.id, expectedVersion: parseIfMatch(header("if-match")) });
+        return { status: 204 };
+      },
+    }),
+    route({
+      method: "post", path: "/tasks/:id/complete", tag, auth: true,
+      summary: "Complete a task (a repeated request records one completion)",
+      params: idParams,
+      responses: {
+        200: { description: "Completed", schema: z.object({ task: taskSchema, completion: completionSchema }) },
+        ...problemResponses(401, 403, 404, 422),
+      },
+      handle: async ({ auth, params }) => {
+        const result = await callAs<CompleteResultDto>(ctx, auth, "tasks.complete", { id: params.id });
+        return { status: 200, body: result, headers: etag(result.task) };
+      },
+    }),
+    route({
+      method: "get", path: "/tasks/:id/completions", tag, auth: true,
+      summary: "A task's completion history, newest first",
+      params: idParams,
+      responses: {
+        200: { description: "Completions", schema: z.object({ items: z.array(completionSchema) }) },
+        ...problemResponses(401, 404, 422),
+      },
+      handle: async ({ auth, params }) => ({ status: 200, body: await callAs(ctx, auth, "tasks.completions", { id: params.id }) }),
+    }),
+  ];
+}

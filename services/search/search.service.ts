@@ -1,0 +1,19 @@
+import type { ServiceSchema } from "moleculer";
+import { Db, ping } from "../../libs/db";
+
+export interface SearchServiceDeps {
+  db: Db;
+}
+
+/** Registers and reports health; its capability arrives with its own issue. */
+export function searchService({ db }: SearchServiceDeps): ServiceSchema {
+  return {
+    name: "search",
+    actions: {
+      health: async () => {
+        await ping(db);
+        return { ok: true };
+      },
+    },
+  };
+}

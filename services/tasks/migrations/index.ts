@@ -1,0 +1,45 @@
+import type { Migration } from "../../../libs/db/migrate";
+import { createIdempotencyTable } from "../../../libs/idempotency";
+import { createOutboxTable } from "../../../libs/outbox";
+
+export const TASKS_SCHEMA = "tasks";
+
+export const migrations: Migration[] = [
+  {
+    name: "0001_tasks",
+    async up(db) {
+      await db.schema.withSchema(TASKS_SCHEMA).createTable("tasks", (t) => {
+        t.uuid("id").primary();
+        t.uuid("owner_id").notNullable();
+        t.uuid("project_id");
+        t.text("title").notNullable();
+        t.text("description").notNullable().defaultTo("");
+        t.text("status").notNullable().checkIn(["todo", "in_progress", "done"]);
+        // Rank 0..4 (none..urgent) so priority sorts by meaning, not by name.
+        t.smallint("priority").notNullable().defaultTo(0);
+        t.timestamp("due_at", { useTz: true });
+        t.timestamp("start_at", { useTz: true });
+        t.timestamp("completed_at", { useTz: true });
+        t.specificType("tags", "text[]").notNullable().defaultTo("{}");
+        t.timestamp("created_at", { useTz: true }).notNullable();
+        t.timestamp("updated_at", { useTz: true }).notNullable();
+        t.integer("version").notNullable().defaultTo(1);
+        t.index(["owner_id", "created_at", "id"], "tasks_owner_created_idx");
+        t.index(["owner_id", "status", "created_at", "id"], "tasks_owner_status_created_idx");
+      });
+      await db.schema.withSchema(TASKS_SCHEMA).createTable("completions", (t) => {
+        t.uuid("id").primary();
+        t.uuid("task_id").notNullable().references("id").inTable(`${TASKS_SCHEMA}.tasks`).onDelete("CASCADE");
+        // The occurrence completed; null for a task without a due date.
+        t.timestamp("occurrence_at", { useTz: true });
+        t.timestamp("completed_at", { useTz: true }).notNullable();
+        t.index(["task_id", "completed_at"]);
+      });
+      await db.raw(
+        `create unique index completions_once_idx on ${TASKS_SCHEMA}.completions (task_id, coalesce(occurrence_at, 'epoch'::timestamptz))`,
+      );
+      await createOutboxTable(db, TASKS_SCHEMA);
+      await createIdempotencyTable(db, TASKS_SCHEMA);
+    },
+  },
+];

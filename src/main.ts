@@ -1,0 +1,44 @@
+import { ConfigError, loadConfig } from "../libs/config";
+import { createStack } from "./stack";
+
+async function main(): Promise<void> {
+  const startedAt = process.hrtime.bigint();
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const stack = createStack(config);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    stack.broker.logger.info(`${signal}: shutting down`);
+    const force = setTimeout(() => process.exit(1), 25_000).unref();
+    try {
+      await stack.stop();
+      clearTimeout(force);
+      process.exit(0);
+    } catch (err) {
+      stack.broker.logger.error("shutdown failed", err);
+      process.exit(1);
+    }
+  };
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+
+  await stack.start();
+  const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
+  const where = stack.url ? ` at ${stack.url}/api/v1` : "";
+  process.stdout.write(`Todogenie ready (${config.mode}, services: ${config.services.join(", ")})${where} in ${Math.round(ms)} ms\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`Todogenie failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
