@@ -4,11 +4,6 @@ import type { Config } from "../config";
 import type { AuthMeta, CallMeta } from "../contracts/auth";
 import { UnauthorizedError } from "../errors";
 
-/** A durable channel's name, prefixed by the namespace so separate deployments on one NATS never mix. */
-export function channelName(namespace: string, name: string): string {
-  return namespace ? `${namespace}.${name}` : name;
-}
-
 export function createBroker(config: Config, nodeID?: string): ServiceBroker {
   const distributed = config.mode === "distributed";
   const options: BrokerOptions = {
@@ -47,6 +42,8 @@ export function createBroker(config: Config, nodeID?: string): ServiceBroker {
 
 interface NatsChannelAdapter {
   createStream(name: string, subjects: string[], opts: object): Promise<unknown>;
+  /** The channels package prefixes every channel with the broker namespace. */
+  addPrefixTopic(name: string): string;
 }
 
 /**
@@ -60,7 +57,8 @@ export function durablePublisher(broker: ServiceBroker, config: Config) {
   return async (channel: string, payload: unknown, key: string): Promise<void> => {
     if (config.mode === "distributed" && !ensured.has(channel)) {
       const adapter = (broker as unknown as { channelAdapter: NatsChannelAdapter }).channelAdapter;
-      await adapter.createStream(channel.split(".").join("_"), [channel], {});
+      const subject = adapter.addPrefixTopic(channel);
+      await adapter.createStream(subject.split(".").join("_"), [subject], {});
       ensured.add(channel);
     }
     await (broker as unknown as { sendToChannel: SendToChannel }).sendToChannel(channel, payload, {

@@ -4,6 +4,7 @@ import { abilityFromMeta, Action, asTask, rulesToSql } from "../../libs/authz";
 import type { Clock } from "../../libs/clock";
 import {
   AuthMeta,
+  CompleteResultDto,
   CompletionDto,
   CreateTaskInput,
   ListTasksQuery,
@@ -30,10 +31,7 @@ export interface CreateResult {
   replayed: boolean;
 }
 
-export interface CompleteResult {
-  task: TaskDto;
-  completion: CompletionDto;
-}
+export type CompleteResult = CompleteResultDto;
 
 /**
  * Tasks and their history. Every query carries the caller's CASL rules as SQL, and every
@@ -45,7 +43,6 @@ export class TaskStore {
     private readonly clock: Clock,
     /** Called after a commit that wrote events, so the relay publishes them at once. */
     private readonly onEventsCommitted: () => void = () => undefined,
-    private readonly namespaceChannel: (name: string) => string = (name) => name,
   ) {}
 
   async create(auth: AuthMeta, input: CreateTaskInput, idempotencyKey?: string): Promise<CreateResult> {
@@ -213,7 +210,7 @@ export class TaskStore {
       occurredAt: this.clock.now().toISOString(),
       task: after,
     };
-    await enqueue(trx, TASKS_SCHEMA, this.namespaceChannel(type), { ...event }, this.clock);
+    await enqueue(trx, TASKS_SCHEMA, type, { ...event }, this.clock);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Context, ServiceSchema } from "moleculer";
-import { authOf, channelName, durablePublisher } from "../../libs/broker";
+import { authOf, durablePublisher } from "../../libs/broker";
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
 import type { CreateTaskInput, ListTasksQuery, UpdateTaskInput } from "../../libs/contracts";
@@ -21,12 +21,7 @@ type ById = { id: string };
 export function tasksService({ db, config, clock }: TasksServiceDeps): ServiceSchema {
   let relay: OutboxRelay | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
-  const store = new TaskStore(
-    db,
-    clock,
-    () => relay?.kick(),
-    (name) => channelName(config.namespace, name),
-  );
+  const store = new TaskStore(db, clock, () => relay?.kick());
 
   return {
     name: "tasks",

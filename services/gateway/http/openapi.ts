@@ -3,14 +3,32 @@ import type { RouteDef } from "./route";
 
 type JsonSchema = Record<string, unknown>;
 
-function jsonSchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any", target: "draft-2020-12" }) as JsonSchema;
-  return rest;
+/** Named schemas (`.meta({ id })`) shared by every route, as OpenAPI components. */
+class Components {
+  readonly schemas: Record<string, JsonSchema> = {};
+
+  /** A route's schema with its named parts hoisted into components and referenced from there. */
+  add(schema: z.ZodType, io: "input" | "output"): JsonSchema {
+    const generated = z.toJSONSchema(schema, { io, unrepresentable: "any", target: "draft-2020-12" }) as JsonSchema;
+    const { $schema: _ignored, $defs = {}, ...rest } = generated as JsonSchema & { $defs?: Record<string, JsonSchema> };
+    const names = new Map<string, string>();
+    for (const [id, def] of Object.entries($defs)) {
+      const text = JSON.stringify(def);
+      let name = id;
+      // The same id may read differently as input (defaults optional) and output.
+      if (this.schemas[name] && JSON.stringify(this.schemas[name]) !== text) name = `${id}${io === "input" ? "Input" : "Output"}`;
+      names.set(id, name);
+    }
+    const relink = (value: JsonSchema) =>
+      JSON.parse(JSON.stringify(value).replace(/"#\/\$defs\/([^"]+)"/g, (_m, id: string) => JSON.stringify(`#/components/schemas/${names.get(id) ?? id}`)));
+    for (const [id, def] of Object.entries($defs)) this.schemas[names.get(id)!] = relink(def);
+    return relink(rest);
+  }
 }
 
-function parameters(where: "query" | "path", schema: z.ZodType | undefined) {
+function parameters(components: Components, where: "query" | "path", schema: z.ZodType | undefined) {
   if (!schema) return [];
-  const s = jsonSchema(schema, "input") as { properties?: Record<string, JsonSchema>; required?: string[] };
+  const s = components.add(schema, "input") as { properties?: Record<string, JsonSchema>; required?: string[] };
   return Object.entries(s.properties ?? {}).map(([name, prop]) => ({
     name,
     in: where,
@@ -23,6 +41,7 @@ function parameters(where: "query" | "path", schema: z.ZodType | undefined) {
 /** The OpenAPI 3.1 document, built from the very schemas that validate requests. */
 export function buildOpenApi(routes: RouteDef[], basePath: string, version: string): object {
   const paths: Record<string, Record<string, unknown>> = {};
+  const components = new Components();
   for (const r of routes) {
     const path = basePath + r.path.replace(/:(\w+)/g, "{$1}");
     const responses = Object.fromEntries(
@@ -30,7 +49,7 @@ export function buildOpenApi(routes: RouteDef[], basePath: string, version: stri
         status,
         {
           description: res.description,
-          ...(res.schema ? { content: { [res.contentType ?? "application/json"]: { schema: jsonSchema(res.schema, "output") } } } : {}),
+          ...(res.schema ? { content: { [res.contentType ?? "application/json"]: { schema: components.add(res.schema, "output") } } } : {}),
         },
       ]),
     );
@@ -41,11 +60,11 @@ export function buildOpenApi(routes: RouteDef[], basePath: string, version: stri
       operationId: `${r.method}${r.path.replace(/[/:](\w)/g, (_m, c: string) => c.toUpperCase()).replace(/\W/g, "")}`,
       ...(r.auth ? {} : { security: [] }),
       parameters: [
-        ...parameters("path", r.params),
-        ...parameters("query", r.query),
+        ...parameters(components, "path", r.params),
+        ...parameters(components, "query", r.query),
         ...(r.headers ?? []).map((h) => ({ name: h.name, in: "header", required: false, description: h.description, schema: { type: "string" } })),
       ],
-      ...(r.body ? { requestBody: { required: true, content: { "application/json": { schema: jsonSchema(r.body, "input") } } } } : {}),
+      ...(r.body ? { requestBody: { required: true, content: { "application/json": { schema: components.add(r.body, "input") } } } } : {}),
       responses,
     };
   }
@@ -53,7 +72,7 @@ export function buildOpenApi(routes: RouteDef[], basePath: string, version: stri
     openapi: "3.1.0",
     info: { title: "Todogenie API", version, description: "Tasks, search, recurring reminders and notifications." },
     servers: [{ url: "/" }],
-    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
+    components: { schemas: components.schemas, securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
     security: [{ bearer: [] }],
     paths,
   };

@@ -1,0 +1,129 @@
+import { ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Client } from "pg";
+
+export type Mode = "embedded" | "distributed";
+
+export const ROOT = path.resolve(__dirname, "../..");
+export const TEST_JWT_SECRET = "e2e-secret-that-is-long-enough-for-hs256-0123456789";
+export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export const NATS_URL = process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222";
+
+/** Which services each distributed process runs: gateway and tasks apart, the rest together. */
+export const DISTRIBUTED_PROCESSES = [["tasks"], ["search", "scheduler", "notify"], ["gateway"]];
+
+export interface RunningStack {
+  mode: Mode;
+  baseUrl: string;
+  processes: ChildProcess[];
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+function startProcess(env: Record<string, string>, label: string): { child: ChildProcess; ready: Promise<string | undefined>; output: () => string } {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const ready = new Promise<string | undefined>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Todogenie ready .*?(?: at (http:\/\/\S+)\/api\/v1)? in \d+ ms/.exec(output);
+      if (match) resolve(match[1]);
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
+    child.once("exit", (code) => reject(new Error(`${label} exited with ${code} before ready:\n${output}`)));
+  });
+  return { child, ready, output: () => output };
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `todogenie_e2e_${randomBytes(6).toString("hex")}`;
+  const admin = new Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new Client({ connectionString: POSTGRES_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+/** Starts the whole stack as real processes, the way a user would, and waits until it answers. */
+export async function startStack(mode: Mode = (process.env.E2E_MODE as Mode) ?? "embedded", extraEnv: Record<string, string> = {}): Promise<RunningStack> {
+  const common = { PORT: "0", HOST: "127.0.0.1", JWT_SECRET: TEST_JWT_SECRET, ...extraEnv };
+  if (mode === "embedded") {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "todogenie-e2e-"));
+    const env = { ...common, DATA_DIR: dataDir };
+    const p = startProcess(env, "embedded");
+    const url = await p.ready;
+    return {
+      mode,
+      baseUrl: url!,
+      processes: [p.child],
+      env,
+      async stop() {
+        await stopProcess(p.child);
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
+  const db = await createDatabase();
+  const env = { ...common, DATABASE_URL: db.url, NATS_URL, NAMESPACE: `e2e${randomBytes(4).toString("hex")}`, DB_POOL_SIZE: "5" };
+  const started: ReturnType<typeof startProcess>[] = [];
+  try {
+    let baseUrl: string | undefined;
+    for (const services of DISTRIBUTED_PROCESSES) {
+      const p = startProcess({ ...env, SERVICES: services.join(",") }, services.join(","));
+      started.push(p);
+      baseUrl = (await p.ready) ?? baseUrl;
+    }
+    await waitReady(baseUrl!);
+    return {
+      mode,
+      baseUrl: baseUrl!,
+      processes: started.map((p) => p.child),
+      env,
+      async stop() {
+        for (const p of [...started].reverse()) await stopProcess(p.child);
+        await db.drop();
+      },
+    };
+  } catch (err) {
+    for (const p of started) await stopProcess(p.child);
+    await db.drop();
+    throw err;
+  }
+}
+
+/** Processes discover each other over NATS; readiness says when the gateway can reach them all. */
+async function waitReady(baseUrl: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const res = await fetch(`${baseUrl}/health/ready`).catch(() => undefined);
+    if (res?.status === 200) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`stack at ${baseUrl} never became ready`);
+}
