@@ -1,6 +1,6 @@
 /** Three tiers: unit/service tests beside the code, and the end-to-end suite run against both modes. */
 const transform = { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] };
-const base = { testEnvironment: "node", transform, moduleFileExtensions: ["ts", "js", "json"] };
+const base = { testEnvironment: "node", transform, moduleFileExtensions: ["ts", "js", "json"], testTimeout: 30_000 };
 
 module.exports = {
   projects: [

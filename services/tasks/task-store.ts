@@ -7,19 +7,16 @@ import {
   CompleteResultDto,
   CompletionDto,
   CreateTaskInput,
-  ListTasksQuery,
   TASK_CHANNELS,
   TaskChannel,
   TaskDto,
   TaskEvent,
-  TaskPage,
   UpdateTaskInput,
 } from "../../libs/contracts";
 import type { Db, Trx } from "../../libs/db";
 import { ForbiddenError, NotFoundError, PreconditionFailedError } from "../../libs/errors";
 import { runIdempotent } from "../../libs/idempotency";
 import { enqueue } from "../../libs/outbox";
-import { decodeCursor, encodeCursor } from "./cursor";
 import { TASKS_SCHEMA } from "./migrations";
 import { priorityRank, TASK_RULE_COLUMNS, TaskRow, toTaskDto } from "./task-row";
 
@@ -152,28 +149,6 @@ export class TaskStore {
     await this.get(auth, id);
     const rows = await this.db(COMPLETIONS).where({ task_id: id }).orderBy("completed_at", "desc").limit(1000);
     return rows.map((r) => ({ occurrenceAt: isoOrNull(r.occurrence_at), completedAt: new Date(r.completed_at).toISOString() }));
-  }
-
-  async list(auth: AuthMeta, query: ListTasksQuery): Promise<TaskPage> {
-    const descending = query.sort.startsWith("-");
-    const q = this.db(TASKS).select("*");
-    rulesToSql(q, abilityFromMeta(auth), "read", "Task", TASK_RULE_COLUMNS);
-    if (query.status?.length) q.whereIn("status", query.status);
-    if (query.cursor) {
-      const after = decodeCursor(query.cursor, query.sort);
-      q.whereRaw(`(created_at, id) ${descending ? "<" : ">"} (?, ?)`, [new Date(after.createdAt), after.id]);
-    }
-    const direction = descending ? "desc" : "asc";
-    const rows: TaskRow[] = await q.orderBy([{ column: "created_at", order: direction }, { column: "id", order: direction }]).limit(query.limit + 1);
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map(toTaskDto),
-      nextCursor:
-        rows.length > query.limit && last
-          ? encodeCursor({ sort: query.sort, createdAt: last.created_at.toISOString(), id: last.id })
-          : null,
-    };
   }
 
   /** One task, restricted to what the caller's rules allow for `action`. */

@@ -8,6 +8,7 @@ import { migrateSchema } from "../../libs/db/migrate";
 import { purgeExpiredKeys } from "../../libs/idempotency";
 import { OutboxRelay } from "../../libs/outbox";
 import { migrations, TASKS_SCHEMA } from "./migrations";
+import { listTasks } from "./task-list";
 import { TaskStore } from "./task-store";
 
 export interface TasksServiceDeps {
@@ -37,7 +38,7 @@ export function tasksService({ db, config, clock }: TasksServiceDeps): ServiceSc
       },
       complete: (ctx: Context<ById>) => store.complete(authOf(ctx), ctx.params.id),
       completions: async (ctx: Context<ById>) => ({ items: await store.completions(authOf(ctx), ctx.params.id) }),
-      list: (ctx: Context<ListTasksQuery>) => store.list(authOf(ctx), ctx.params),
+      list: (ctx: Context<ListTasksQuery>) => listTasks(db, authOf(ctx), ctx.params),
       health: async () => {
         await ping(db);
         return { ok: true };
