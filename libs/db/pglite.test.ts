@@ -1,0 +1,57 @@
+import { Db, openDatabase } from "./index";
+
+let db: Db;
+beforeAll(async () => {
+  db = openDatabase({});
+  await db.raw("create table counter (id int primary key, n int not null)");
+  await db("counter").insert({ id: 1, n: 0 });
+});
+afterAll(() => db.destroy());
+
+/** A promise the test resolves by hand: ordering is forced, never timed. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
+test("two concurrent transactions on the single PGlite session run one after the other", async () => {
+  const log: string[] = [];
+  const firstInside = gate();
+  const releaseFirst = gate();
+
+  const first = db.transaction(async (trx) => {
+    log.push("A begin");
+    const { n } = await trx("counter").where({ id: 1 }).first();
+    firstInside.open();
+    await releaseFirst.opened;
+    await trx("counter").where({ id: 1 }).update({ n: n + 1 });
+    log.push("A commit");
+  });
+  await firstInside.opened;
+
+  const second = db.transaction(async (trx) => {
+    log.push("B begin");
+    const { n } = await trx("counter").where({ id: 1 }).first();
+    await trx("counter").where({ id: 1 }).update({ n: n + 1 });
+    log.push("B commit");
+  });
+  // Give B every chance to start while A is open: with a shared session it would interleave here.
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+  expect(log).toEqual(["A begin"]);
+
+  releaseFirst.open();
+  await Promise.all([first, second]);
+  expect(log).toEqual(["A begin", "A commit", "B begin", "B commit"]);
+  expect((await db("counter").where({ id: 1 }).first()).n).toBe(2);
+});
+
+test("a rolled-back transaction leaves nothing behind for the next one", async () => {
+  await expect(
+    db.transaction(async (trx) => {
+      await trx("counter").where({ id: 1 }).update({ n: 100 });
+      throw new Error("abort");
+    }),
+  ).rejects.toThrow("abort");
+  expect((await db("counter").where({ id: 1 }).first()).n).toBe(2);
+});
