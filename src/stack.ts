@@ -5,6 +5,7 @@ import type { Config, ServiceName } from "../libs/config";
 import { Db, openDatabase } from "../libs/db";
 import { gatewayService } from "../services/gateway/gateway.service";
 import { notifyService } from "../services/notify/notify.service";
+import type { StreamEndpoint } from "../services/notify/sse/stream-server";
 import { schedulerService } from "../services/scheduler/scheduler.service";
 import { searchService } from "../services/search/search.service";
 import { tasksService } from "../services/tasks/tasks.service";
@@ -25,6 +26,7 @@ const VERSION: string = require("../package.json").version;
 export function createStack(config: Config, clock: Clock = systemClock): Stack {
   const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
   const broker = createBroker(config);
+  const streams: StreamEndpoint = {};
   const stack: Stack = {
     broker,
     db,
@@ -38,11 +40,11 @@ export function createStack(config: Config, clock: Clock = systemClock): Stack {
   };
   const factories: Record<ServiceName, () => void> = {
     gateway: () =>
-      broker.createService(gatewayService({ db, config, clock, version: VERSION, onListening: (url) => (stack.url = url) })),
+      broker.createService(gatewayService({ db, config, clock, version: VERSION, streams, onListening: (url) => (stack.url = url) })),
     tasks: () => broker.createService(tasksService({ db, config, clock })),
     search: () => broker.createService(searchService({ db })),
-    scheduler: () => broker.createService(schedulerService({ db })),
-    notify: () => broker.createService(notifyService({ db })),
+    scheduler: () => broker.createService(schedulerService({ db, config, clock })),
+    notify: () => broker.createService(notifyService({ db, config, clock, streams })),
   };
   for (const name of config.services) factories[name]();
   return stack;

@@ -12,6 +12,7 @@ export type AppAbility = MongoAbility<[Action, SubjectType | TaskSubject | UserS
 export interface Principal {
   id: string;
   roles: Role[];
+  timezone?: string;
 }
 
 /**
@@ -29,7 +30,7 @@ export function defineAbilityFor(user: Principal): AppAbility {
 }
 
 export function packAbility(user: Principal): AuthMeta {
-  return { userId: user.id, roles: user.roles, rules: packRules(defineAbilityFor(user).rules) };
+  return { userId: user.id, roles: user.roles, timezone: user.timezone, rules: packRules(defineAbilityFor(user).rules) };
 }
 
 /** Rebuilds the caller's ability on the receiving side of a broker call. */

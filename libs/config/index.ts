@@ -48,6 +48,8 @@ const envSchema = z.object({
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(100),
   LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   TRUST_PROXY: optionalString,
+  NOTIFY_PORT: z.coerce.number().int().min(0).max(65535).default(3002),
+  NOTIFY_ADVERTISE_URL: optionalString.pipe(z.url().optional()),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
 });
 
@@ -71,6 +73,9 @@ export interface Config {
   loginRateLimitPerMinute: number;
   trustProxy?: string;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
+  /** Where a notify process without a gateway serves its event streams. */
+  notifyPort: number;
+  notifyAdvertiseUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -98,7 +103,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((e.ADMIN_EMAIL === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
     problems.push("ADMIN_EMAIL and ADMIN_PASSWORD go together: set both or neither");
   }
-  const signsTokens = e.SERVICES.includes("gateway");
+  // The gateway signs access tokens; notify verifies them on event streams.
+  const signsTokens = e.SERVICES.includes("gateway") || e.SERVICES.includes("notify");
   let jwtSecret = e.JWT_SECRET;
   if (!jwtSecret && signsTokens) {
     if (distributed) problems.push("JWT_SECRET is required in distributed mode (at least 32 characters)");
@@ -125,6 +131,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    notifyPort: e.NOTIFY_PORT,
+    notifyAdvertiseUrl: e.NOTIFY_ADVERTISE_URL,
   };
 }
 

@@ -9,6 +9,8 @@ export type Role = (typeof ROLES)[number];
 export interface AuthMeta {
   userId: string;
   roles: Role[];
+  /** The caller's IANA zone: the default for their tasks' recurrence and reminders. */
+  timezone?: string;
   rules: PackRule<RawRuleOf<AppAbility>>[];
 }
 

@@ -1,14 +1,14 @@
 import { z } from "zod";
+import { recurrenceInput } from "../recurrence";
+import { reminderInput, reminderSchema } from "./reminders";
+import { instant } from "./time";
 
 export const TASK_STATUSES = ["todo", "in_progress", "done"] as const;
 export const PRIORITIES = ["none", "low", "medium", "high", "urgent"] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 export type Priority = (typeof PRIORITIES)[number];
 
-/** An ISO 8601 instant that names its offset ("Z" or "+01:00"); normalised to a Date. */
-export const instant = z.iso
-  .datetime({ offset: true, message: "must be an ISO 8601 date-time with offset, e.g. 2026-12-01T09:00:00+01:00" })
-  .meta({ format: "date-time" });
+export { instant };
 
 const tag = z.string().trim().min(1).max(50).toLowerCase();
 
@@ -34,6 +34,8 @@ export const createTaskInput = z
     dueAt: taskFields.dueAt.default(null),
     startAt: taskFields.startAt.default(null),
     tags: taskFields.tags.default([]),
+    recurrence: recurrenceInput.nullable().default(null),
+    reminders: z.array(reminderInput).max(20).default([]),
   })
   .meta({ id: "CreateTask" });
 export type CreateTaskInput = z.output<typeof createTaskInput>;
@@ -47,6 +49,8 @@ export const updateTaskInput = z
     dueAt: taskFields.dueAt.optional(),
     startAt: taskFields.startAt.optional(),
     tags: taskFields.tags.optional(),
+    recurrence: recurrenceInput.nullable().optional(),
+    reminders: z.array(reminderInput).max(20).optional().meta({ description: "replaces the list; keep a reminder by sending its id" }),
   })
   .refine((v) => Object.keys(v).length > 0, "names no field to change")
   .meta({ id: "UpdateTask" });
@@ -63,6 +67,11 @@ export const taskSchema = z
     startAt: instant.nullable(),
     completedAt: instant.nullable(),
     tags: z.array(z.string()),
+    recurrence: z
+      .object({ rrule: z.string(), timezone: z.string(), from: z.enum(["due", "completion"]), exdates: z.array(z.string()) })
+      .nullable()
+      .meta({ id: "Recurrence" }),
+    reminders: z.array(reminderSchema),
     projectId: z.uuid().nullable(),
     ownerId: z.uuid(),
     createdAt: instant,

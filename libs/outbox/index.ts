@@ -7,7 +7,7 @@ import type { Db, Trx } from "../db";
 export async function createOutboxTable(db: Knex, schema: string): Promise<void> {
   await db.schema.withSchema(schema).createTable("outbox", (t) => {
     t.bigIncrements("id");
-    t.uuid("key").notNullable().unique();
+    t.text("key").notNullable().unique();
     t.text("channel").notNullable();
     t.jsonb("payload").notNullable();
     t.timestamp("created_at", { useTz: true }).notNullable();
@@ -15,22 +15,19 @@ export async function createOutboxTable(db: Knex, schema: string): Promise<void>
   });
 }
 
-/** Writes an event in the caller's transaction: it is published only if the change commits. */
-export async function enqueue(
-  trx: Trx,
-  schema: string,
-  channel: string,
-  payload: Record<string, unknown> & { key?: string },
-  clock: Clock,
-): Promise<string> {
-  const key = payload.key ?? randomUUID();
-  await trx(`${schema}.outbox`).insert({
-    key,
-    channel,
-    payload: JSON.stringify({ ...payload, key }),
-    created_at: clock.now(),
-  });
-  return key;
+type Payload = Record<string, unknown> & { key?: string };
+
+/** Writes events in the caller's transaction: they are published only if the change commits. */
+export async function enqueue(trx: Trx, schema: string, channel: string, payloads: Payload | Payload[], clock: Clock): Promise<void> {
+  const list = Array.isArray(payloads) ? payloads : [payloads];
+  if (list.length === 0) return;
+  const createdAt = clock.now();
+  await trx(`${schema}.outbox`).insert(
+    list.map((payload) => {
+      const key = payload.key ?? randomUUID();
+      return { key, channel, payload: JSON.stringify({ ...payload, key }), created_at: createdAt };
+    }),
+  );
 }
 
 export type Publish = (channel: string, payload: unknown, key: string) => Promise<void>;

@@ -14,18 +14,22 @@ import { AUTH_SCHEMA, migrations } from "./migrations";
 import { authRoutes } from "./routes/auth.routes";
 import type { GatewayContext } from "./routes/context";
 import { healthRoutes } from "./routes/health.routes";
+import { notificationRoutes } from "./routes/notifications.routes";
 import { taskRoutes } from "./routes/tasks.routes";
+import type { StreamEndpoint } from "../notify/sse/stream-server";
 
 export interface GatewayServiceDeps {
   db: Db;
   config: Config;
   clock: Clock;
   version: string;
+  /** The notification stream handler, when notify runs in this process. */
+  streams: StreamEndpoint;
   /** Called once the HTTP server listens, with its address. */
   onListening?: (url: string) => void;
 }
 
-export function gatewayService({ db, config, clock, version, onListening }: GatewayServiceDeps): ServiceSchema {
+export function gatewayService({ db, config, clock, version, streams, onListening }: GatewayServiceDeps): ServiceSchema {
   let server: Server | undefined;
   let draining = false;
   const users = new UserStore(db, clock);
@@ -51,7 +55,7 @@ export function gatewayService({ db, config, clock, version, onListening }: Gate
         isDraining: () => draining,
       };
       const app = createApp({
-        routes: [...authRoutes(ctx), ...taskRoutes(ctx)],
+        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...notificationRoutes(ctx, streams)],
         rootRoutes: healthRoutes(ctx),
         authenticator,
         logger: this.logger,
@@ -62,6 +66,8 @@ export function gatewayService({ db, config, clock, version, onListening }: Gate
       server = await new Promise<Server>((resolve, reject) => {
         const s = app.listen(config.port, config.host, () => resolve(s)).once("error", reject);
       });
+      // Event streams stay open for hours; Node's default would cut them after five minutes.
+      server.requestTimeout = 0;
       const address = server.address();
       const port = typeof address === "object" && address ? address.port : config.port;
       const url = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`;

@@ -1,19 +1,99 @@
-import type { ServiceSchema } from "moleculer";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import type { Context, ServiceSchema } from "moleculer";
+import { authOf } from "../../libs/broker";
+import type { Clock } from "../../libs/clock";
+import type { Config } from "../../libs/config";
+import { ListNotificationsQuery, NotificationDto, REMINDER_DUE_CHANNEL, ReminderDueEvent } from "../../libs/contracts";
 import { Db, ping } from "../../libs/db";
+import { migrateSchema } from "../../libs/db/migrate";
+import { migrations, NOTIFY_SCHEMA } from "./migrations";
+import { NotificationStore } from "./notification-store";
+import { SseHub } from "./sse/sse-hub";
+import { createStreamHandler } from "./sse/stream-handler";
+import { listenForStreams, StreamEndpoint } from "./sse/stream-server";
+import { StreamTickets } from "./sse/tickets";
 
 export interface NotifyServiceDeps {
   db: Db;
+  config: Config;
+  clock: Clock;
+  /** Shared with an in-process gateway, which then serves streams without a proxy hop. */
+  streams: StreamEndpoint;
 }
 
-/** Registers and reports health; its capability arrives with its own issue. */
-export function notifyService({ db }: NotifyServiceDeps): ServiceSchema {
+/** Plain (lossy) broadcast: every notify replica writes the notification to its own sockets. */
+export const FANOUT_EVENT = "notify.fanout";
+
+type ById = { id: string };
+
+export function notifyService({ db, config, clock, streams }: NotifyServiceDeps): ServiceSchema {
+  const store = new NotificationStore(db, clock);
+  const tickets = new StreamTickets(db, clock);
+  const hub = new SseHub();
+  let server: Server | undefined;
+  let advertised: string | undefined;
+
   return {
     name: "notify",
+    channels: {
+      [REMINDER_DUE_CHANNEL]: {
+        group: "notify",
+        async handler(this: { broker: Context["broker"] }, event: ReminderDueEvent) {
+          const { notification, created } = await store.record(event);
+          if (created) await this.broker.broadcast(FANOUT_EVENT, { userId: event.recipientId, notification }, "notify");
+        },
+      },
+    },
+    events: {
+      async [FANOUT_EVENT](ctx: Context<{ userId: string; notification: NotificationDto }>) {
+        const { userId, notification } = ctx.params;
+        if (hub.publish(userId, notification) > 0) await store.markStreamed([notification.id]);
+      },
+    },
     actions: {
+      createTicket: (ctx: Context) => tickets.issue(authOf(ctx).userId),
+      list: (ctx: Context<ListNotificationsQuery>) => store.list(authOf(ctx).userId, ctx.params),
+      get: (ctx: Context<ById>) => store.get(authOf(ctx).userId, ctx.params.id),
+      markRead: async (ctx: Context<ById>) => {
+        await store.markRead(authOf(ctx).userId, ctx.params.id);
+        return { read: true };
+      },
+      snooze: async (ctx: Context<ById & { minutes: number }>) => {
+        const row = await store.row(authOf(ctx).userId, ctx.params.id);
+        const armed = await ctx.call<{ key: string; fireAt: string }, object>("scheduler.snooze", { key: row.key, minutes: ctx.params.minutes });
+        return { id: row.id, snoozedUntil: armed.fireAt };
+      },
+      /** A replica's stream server; the balancer picks which replica answers, spreading streams. */
+      streamEndpoint: () => ({ url: advertised }),
       health: async () => {
         await ping(db);
-        return { ok: true };
+        return { ok: true, streams: hub.size };
       },
+    },
+    async started() {
+      await migrateSchema(db, NOTIFY_SCHEMA, migrations);
+      const handler = createStreamHandler({
+        hub,
+        store,
+        tickets,
+        jwtSecret: config.jwtSecret,
+        onError: (err) => this.logger.error("stream failed", err),
+      });
+      if (config.services.includes("gateway")) {
+        streams.local = handler;
+        return;
+      }
+      server = await listenForStreams(handler, config.notifyPort, config.host);
+      const port = (server.address() as AddressInfo).port;
+      advertised = config.notifyAdvertiseUrl ?? `http://${config.host === "0.0.0.0" ? os.hostname() : config.host}:${port}`;
+      this.logger.info(`notification streams on ${advertised}`);
+    },
+    async stopped() {
+      hub.closeAll();
+      streams.local = undefined;
+      if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
     },
   };
 }

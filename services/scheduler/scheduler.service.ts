@@ -1,19 +1,66 @@
-import type { ServiceSchema } from "moleculer";
+import type { Context, ServiceSchema } from "moleculer";
+import { durablePublisher } from "../../libs/broker";
+import type { Clock } from "../../libs/clock";
+import type { Config } from "../../libs/config";
+import { TASK_CHANNELS, TaskEvent } from "../../libs/contracts";
 import { Db, ping } from "../../libs/db";
+import { migrateSchema } from "../../libs/db/migrate";
+import { OutboxRelay } from "../../libs/outbox";
+import { FireLoop } from "./fire-loop";
+import { migrations, SCHEDULER_SCHEMA } from "./migrations";
+import { ReminderScheduler } from "./reminder-scheduler";
 
 export interface SchedulerServiceDeps {
   db: Db;
+  config: Config;
+  clock: Clock;
 }
 
-/** Registers and reports health; its capability arrives with its own issue. */
-export function schedulerService({ db }: SchedulerServiceDeps): ServiceSchema {
+export function schedulerService({ db, config, clock }: SchedulerServiceDeps): ServiceSchema {
+  const scheduler = new ReminderScheduler(db, clock);
+  let relay: OutboxRelay | undefined;
+  let loop: FireLoop | undefined;
+
+  const onTaskEvent = async (event: TaskEvent) => {
+    const earliest = await scheduler.applyTaskEvent(event);
+    if (earliest) loop?.poke();
+  };
+  const channels = Object.fromEntries(
+    Object.values(TASK_CHANNELS).map((name) => [name, { group: "scheduler", handler: onTaskEvent }]),
+  );
+
   return {
     name: "scheduler",
+    channels,
     actions: {
+      /** Re-arms a fired reminder occurrence (named by its event key) `minutes` from now. */
+      snooze: async (ctx: Context<{ key: string; minutes: number }>) => {
+        const armed = await scheduler.snooze(ctx.params.key, ctx.params.minutes);
+        loop?.poke();
+        return { key: armed.key, fireAt: armed.fireAt.toISOString() };
+      },
       health: async () => {
         await ping(db);
         return { ok: true };
       },
+    },
+    async started() {
+      await migrateSchema(db, SCHEDULER_SCHEMA, migrations);
+      relay = new OutboxRelay(db, SCHEDULER_SCHEMA, durablePublisher(this.broker, config), clock, (err) =>
+        this.logger.warn("reminder relay: publish failed, will retry", err),
+      );
+      relay.start();
+      loop = new FireLoop(
+        scheduler,
+        clock,
+        () => relay?.kick(),
+        (err) => this.logger.warn("reminder firing failed, will retry", err),
+      );
+      loop.start();
+    },
+    async stopped() {
+      await loop?.stop();
+      await relay?.stop();
     },
   };
 }

@@ -1,4 +1,5 @@
-import { PRIORITIES, Priority, TaskDto, TaskStatus } from "../../libs/contracts";
+import { PRIORITIES, Priority, ReminderDto, TaskDto, TaskStatus } from "../../libs/contracts";
+import type { Recurrence } from "../../libs/recurrence";
 
 export interface TaskRow {
   id: string;
@@ -12,6 +13,14 @@ export interface TaskRow {
   start_at: Date | null;
   completed_at: Date | null;
   tags: string[];
+  recurrence: Recurrence | null;
+  reminders: ReminderDto[];
+  /** The zone the task's times are read in: its recurrence's, else its owner's when created. */
+  timezone: string;
+  /** The recurrence's DTSTART: the first due instant of the series. */
+  dtstart: Date | null;
+  /** Completions so far, which COUNT limits when recurring from completion. */
+  completed_count: number;
   created_at: Date;
   updated_at: Date;
   version: number;
@@ -35,6 +44,8 @@ export function toTaskDto(row: TaskRow): TaskDto {
     startAt: iso(row.start_at),
     completedAt: iso(row.completed_at),
     tags: row.tags,
+    recurrence: row.recurrence,
+    reminders: row.reminders,
     projectId: row.project_id,
     ownerId: row.owner_id,
     createdAt: iso(row.created_at)!,

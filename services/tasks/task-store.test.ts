@@ -4,6 +4,8 @@ import { createTaskInput, listTasksQuery, updateTaskInput } from "../../libs/con
 import { postgresDb } from "../../test/support/db";
 import { migrations, TASKS_SCHEMA } from "./migrations";
 import { listTasks } from "./task-list";
+import { TaskWriter } from "./task-access";
+import { TaskRecurrence } from "./task-recurrence";
 import { TaskStore } from "./task-store";
 
 const ALICE = packAbility({ id: "00000000-0000-4000-8000-00000000000a", roles: ["member"] });
@@ -12,12 +14,15 @@ const ADMIN = packAbility({ id: "00000000-0000-4000-8000-0000000000ad", roles: [
 
 let pg: Awaited<ReturnType<typeof postgresDb>>;
 let store: TaskStore;
+let recurrence: TaskRecurrence;
 let committed = 0;
 const clock = new ManualClock(new Date("2026-03-01T10:00:00Z"));
 
 beforeAll(async () => {
   pg = await postgresDb(5, { schema: TASKS_SCHEMA, migrations });
-  store = new TaskStore(pg.db, clock, () => committed++);
+  const writer = new TaskWriter(pg.db, clock, () => committed++);
+  store = new TaskStore(writer);
+  recurrence = new TaskRecurrence(writer);
 });
 afterAll(() => pg.close());
 
@@ -40,7 +45,7 @@ test("others never see, change, complete or delete a task: 404, and nothing is w
   for (const auth of [BOB, ADMIN]) {
     await expect(store.get(auth, task.id)).rejects.toMatchObject({ type: "NOT_FOUND" });
     await expect(store.update(auth, task.id, updateTaskInput.parse({ title: "x" }))).rejects.toMatchObject({ type: "NOT_FOUND" });
-    await expect(store.complete(auth, task.id)).rejects.toMatchObject({ type: "NOT_FOUND" });
+    await expect(recurrence.complete(auth, task.id)).rejects.toMatchObject({ type: "NOT_FOUND" });
     await expect(store.remove(auth, task.id)).rejects.toMatchObject({ type: "NOT_FOUND" });
     const page = await listTasks(pg.db, auth, listTasksQuery.parse({}));
     expect(page.items.map((t) => t.id)).not.toContain(task.id);
@@ -74,11 +79,11 @@ test("the same idempotency key creates once; a different body with it is refused
 
 test("complete records one completion and a retried request replays it", async () => {
   const { task } = await create({ title: "Water plants", dueAt: "2026-03-02T08:00:00Z" });
-  const first = await store.complete(ALICE, task.id);
+  const first = await recurrence.complete(ALICE, task.id);
   expect(first.completion).toEqual({ occurrenceAt: "2026-03-02T08:00:00.000Z", completedAt: clock.now().toISOString() });
   clock.advance(5_000);
-  expect(await store.complete(ALICE, task.id)).toEqual(first);
-  expect(await store.completions(ALICE, task.id)).toEqual([first.completion]);
+  expect(await recurrence.complete(ALICE, task.id)).toEqual(first);
+  expect(await recurrence.completions(ALICE, task.id)).toEqual([first.completion]);
 });
 
 test("delete removes the task and publishes task.deleted with a higher version", async () => {

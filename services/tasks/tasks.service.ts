@@ -2,13 +2,16 @@ import type { Context, ServiceSchema } from "moleculer";
 import { authOf, durablePublisher } from "../../libs/broker";
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
-import type { CreateTaskInput, ListTasksQuery, UpdateTaskInput } from "../../libs/contracts";
+import type { CreateTaskInput, ListTasksQuery, ReminderInput, UpdateTaskInput } from "../../libs/contracts";
 import { Db, ping } from "../../libs/db";
 import { migrateSchema } from "../../libs/db/migrate";
 import { purgeExpiredKeys } from "../../libs/idempotency";
 import { OutboxRelay } from "../../libs/outbox";
 import { migrations, TASKS_SCHEMA } from "./migrations";
+import { TaskWriter } from "./task-access";
 import { listTasks } from "./task-list";
+import { TaskRecurrence } from "./task-recurrence";
+import { TaskReminders } from "./task-reminders";
 import { TaskStore } from "./task-store";
 
 export interface TasksServiceDeps {
@@ -22,7 +25,10 @@ type ById = { id: string };
 export function tasksService({ db, config, clock }: TasksServiceDeps): ServiceSchema {
   let relay: OutboxRelay | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
-  const store = new TaskStore(db, clock, () => relay?.kick());
+  const writer = new TaskWriter(db, clock, () => relay?.kick());
+  const store = new TaskStore(writer);
+  const recurrence = new TaskRecurrence(writer);
+  const reminders = new TaskReminders(writer);
 
   return {
     name: "tasks",
@@ -36,8 +42,16 @@ export function tasksService({ db, config, clock }: TasksServiceDeps): ServiceSc
         await store.remove(authOf(ctx), ctx.params.id, ctx.params.expectedVersion);
         return { deleted: true };
       },
-      complete: (ctx: Context<ById>) => store.complete(authOf(ctx), ctx.params.id),
-      completions: async (ctx: Context<ById>) => ({ items: await store.completions(authOf(ctx), ctx.params.id) }),
+      complete: (ctx: Context<ById & { occurrenceAt?: string }>) => recurrence.complete(authOf(ctx), ctx.params.id, ctx.params.occurrenceAt),
+      completions: async (ctx: Context<ById>) => ({ items: await recurrence.completions(authOf(ctx), ctx.params.id) }),
+      occurrences: async (ctx: Context<ById & { limit: number }>) => ({
+        items: await recurrence.occurrences(authOf(ctx), ctx.params.id, ctx.params.limit),
+      }),
+      addReminder: (ctx: Context<ById & { input: ReminderInput }>) => reminders.add(authOf(ctx), ctx.params.id, ctx.params.input),
+      removeReminder: async (ctx: Context<ById & { reminderId: string }>) => {
+        await reminders.remove(authOf(ctx), ctx.params.id, ctx.params.reminderId);
+        return { deleted: true };
+      },
       list: (ctx: Context<ListTasksQuery>) => listTasks(db, authOf(ctx), ctx.params),
       health: async () => {
         await ping(db);

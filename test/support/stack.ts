@@ -73,7 +73,7 @@ export async function createDatabase(): Promise<{ url: string; drop(): Promise<v
 
 /** Starts the whole stack as real processes, the way a user would, and waits until it answers. */
 export async function startStack(mode: Mode = (process.env.E2E_MODE as Mode) ?? "embedded", extraEnv: Record<string, string> = {}): Promise<RunningStack> {
-  const common = { PORT: "0", HOST: "127.0.0.1", JWT_SECRET: TEST_JWT_SECRET, ...extraEnv };
+  const common = { PORT: "0", NOTIFY_PORT: "0", HOST: "127.0.0.1", JWT_SECRET: TEST_JWT_SECRET, ...extraEnv };
   if (mode === "embedded") {
     const dataDir = mkdtempSync(path.join(tmpdir(), "todogenie-e2e-"));
     const env = { ...common, DATA_DIR: dataDir };

@@ -21,10 +21,16 @@ export interface AppOptions {
   version: string;
 }
 
+/** Checks a Bearer token only when one is sent (a stream may instead carry a ticket). */
+function optionalAuth(authenticator: Authenticator) {
+  return (req: Request, res: Response, next: NextFunction) => (req.headers.authorization ? authenticator.middleware(req, res, next) : next());
+}
+
 function mount(router: express.Router, r: RouteDef, limits: ReturnType<typeof authRateLimits>, authenticator: Authenticator): void {
   const handlers = [
     ...(r.rateLimit ? limits[r.rateLimit] : []),
-    ...(r.auth ? [authenticator.middleware] : []),
+    ...(r.auth === true ? [authenticator.middleware] : []),
+    ...(r.auth === "optional" ? [optionalAuth(authenticator)] : []),
     async (req: Request, res: Response) => {
       const input = {
         body: parsePart("body", r.body, req.body),

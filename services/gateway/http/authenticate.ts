@@ -42,7 +42,7 @@ export function createAuthenticator(users: UserStore, secret: string): Authentic
     (payload: { sub?: string }, done: (err: unknown, user?: AuthMeta | false) => void) => {
       if (!payload.sub) return done(null, false);
       lookup(payload.sub).then(
-        (row) => done(null, row && !row.disabled ? packAbility({ id: row.id, roles: row.roles }) : false),
+        (row) => done(null, row && !row.disabled ? packAbility({ id: row.id, roles: row.roles, timezone: row.timezone }) : false),
         (err) => done(err),
       );
     },

@@ -58,7 +58,7 @@ export function buildOpenApi(routes: RouteDef[], basePath: string, version: stri
       summary: r.summary,
       tags: [r.tag],
       operationId: `${r.method}${r.path.replace(/[/:](\w)/g, (_m, c: string) => c.toUpperCase()).replace(/\W/g, "")}`,
-      ...(r.auth ? {} : { security: [] }),
+      ...(r.auth === true ? {} : { security: [] }),
       parameters: [
         ...parameters(components, "path", r.params),
         ...parameters(components, "query", r.query),

@@ -34,7 +34,8 @@ export interface RouteDef<B extends Schema | undefined = Schema | undefined, Q e
   path: string;
   summary: string;
   tag: string;
-  auth: boolean;
+  /** "optional": a Bearer token, when sent, is checked; the route authenticates otherwise itself. */
+  auth: boolean | "optional";
   body?: B;
   query?: Q;
   params?: P;

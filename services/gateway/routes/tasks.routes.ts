@@ -3,6 +3,10 @@ import {
   CompleteResultDto,
   completionSchema,
   createTaskInput,
+  instant,
+  ReminderDto,
+  reminderInput,
+  reminderSchema,
   listTasksQuery,
   TaskDto,
   TaskPage,
@@ -35,6 +39,16 @@ function parseIdempotencyKey(header: string | undefined): string | undefined {
   }
   return parsed.data;
 }
+
+const completeInput = z
+  .strictObject({
+    occurrenceAt: instant.optional().meta({ description: "the occurrence being completed; a retry naming it again records nothing new" }),
+  })
+  .optional()
+  .meta({ id: "Complete" });
+
+const reminderParams = z.strictObject({ id: z.uuid(), reminderId: z.uuid() });
+const occurrencesQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(10) });
 
 const ifMatchHeader = { name: "If-Match", description: 'The task version the change is based on, as its ETag ("3"); 412 if it moved on' };
 
@@ -105,12 +119,13 @@ export function taskRoutes(ctx: GatewayContext): RouteDef[] {
       method: "post", path: "/tasks/:id/complete", tag, auth: true,
       summary: "Complete a task (a repeated request records one completion)",
       params: idParams,
+      body: completeInput,
       responses: {
         200: { description: "Completed", schema: z.object({ task: taskSchema, completion: completionSchema }) },
         ...problemResponses(401, 403, 404, 422),
       },
-      handle: async ({ auth, params }) => {
-        const result = await callAs<CompleteResultDto>(ctx, auth, "tasks.complete", { id: params.id });
+      handle: async ({ auth, params, body }) => {
+        const result = await callAs<CompleteResultDto>(ctx, auth, "tasks.complete", { id: params.id, occurrenceAt: body?.occurrenceAt });
         return { status: 200, body: result, headers: etag(result.task) };
       },
     }),
@@ -123,6 +138,38 @@ export function taskRoutes(ctx: GatewayContext): RouteDef[] {
         ...problemResponses(401, 404, 422),
       },
       handle: async ({ auth, params }) => ({ status: 200, body: await callAs(ctx, auth, "tasks.completions", { id: params.id }) }),
+    }),
+    route({
+      method: "get", path: "/tasks/:id/occurrences", tag, auth: true,
+      summary: "Upcoming occurrences from the current due date on",
+      params: idParams,
+      query: occurrencesQuery,
+      responses: { 200: { description: "Instants", schema: z.object({ items: z.array(instant) }) }, ...problemResponses(401, 404, 422) },
+      handle: async ({ auth, params, query }) => ({
+        status: 200,
+        body: await callAs(ctx, auth, "tasks.occurrences", { id: params.id, limit: query.limit }),
+      }),
+    }),
+    route({
+      method: "post", path: "/tasks/:id/reminders", tag, auth: true,
+      summary: "Add a reminder to a task",
+      params: idParams,
+      body: reminderInput,
+      responses: { 201: { description: "The reminder", schema: reminderSchema }, ...problemResponses(401, 403, 404, 422) },
+      handle: async ({ auth, params, body }) => ({
+        status: 201,
+        body: await callAs<ReminderDto>(ctx, auth, "tasks.addReminder", { id: params.id, input: body }),
+      }),
+    }),
+    route({
+      method: "delete", path: "/tasks/:id/reminders/:reminderId", tag, auth: true,
+      summary: "Remove a reminder; it never fires afterwards",
+      params: reminderParams,
+      responses: { 204: { description: "Removed" }, ...problemResponses(401, 403, 404, 422) },
+      handle: async ({ auth, params }) => {
+        await callAs(ctx, auth, "tasks.removeReminder", { id: params.id, reminderId: params.reminderId });
+        return { status: 204 };
+      },
     }),
   ];
 }

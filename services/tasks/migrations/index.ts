@@ -34,12 +34,22 @@ export const migrations: Migration[] = [
         t.timestamp("occurrence_at", { useTz: true });
         t.timestamp("completed_at", { useTz: true }).notNullable();
         t.index(["task_id", "completed_at"]);
+        t.index(["task_id", "occurrence_at"]);
       });
-      await db.raw(
-        `create unique index completions_once_idx on ${TASKS_SCHEMA}.completions (task_id, coalesce(occurrence_at, 'epoch'::timestamptz))`,
-      );
       await createOutboxTable(db, TASKS_SCHEMA);
       await createIdempotencyTable(db, TASKS_SCHEMA);
+    },
+  },
+  {
+    name: "0003_recurrence_and_reminders",
+    async up(db) {
+      await db.schema.withSchema(TASKS_SCHEMA).alterTable("tasks", (t) => {
+        t.jsonb("recurrence");
+        t.jsonb("reminders").notNullable().defaultTo("[]");
+        t.text("timezone").notNullable().defaultTo("UTC");
+        t.timestamp("dtstart", { useTz: true });
+        t.integer("completed_count").notNullable().defaultTo(0);
+      });
     },
   },
 ];

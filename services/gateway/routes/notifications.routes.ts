@@ -1,0 +1,84 @@
+import { z } from "zod";
+import { listNotificationsQuery, notificationSchema, snoozeInput } from "../../../libs/contracts";
+import { UnavailableError } from "../../../libs/errors";
+import { STREAM_PATH } from "../../notify/sse/stream-handler";
+import type { StreamEndpoint } from "../../notify/sse/stream-server";
+import { proxyStream } from "../http/stream-proxy";
+import { idParams, route, RouteDef } from "../http/route";
+import { callAs, GatewayContext } from "./context";
+import { problemResponses } from "./problems";
+
+const tag = "notifications";
+const streamQuery = z.strictObject({
+  ticket: z.string().min(1).max(200).optional().meta({ description: "single-use ticket from POST /notifications/ticket" }),
+  lastEventId: z.uuid().optional().meta({ description: "for clients that cannot send the Last-Event-ID header" }),
+});
+
+export function notificationRoutes(ctx: GatewayContext, streams: StreamEndpoint): RouteDef[] {
+  return [
+    route({
+      method: "get", path: "/notifications/stream", tag, auth: "optional", raw: true,
+      summary: "Server-Sent Events: each notification as `id`/`event: reminder`/`data`; Last-Event-ID replays up to 7 days",
+      query: streamQuery,
+      headers: [{ name: "Last-Event-ID", description: "resume after this notification id" }],
+      responses: {
+        200: { description: "An event stream", contentType: "text/event-stream", schema: z.string() },
+        ...problemResponses(401, 422),
+      },
+      handle: async ({ req, res }) => {
+        // The same public path in every mode: in-process when notify runs here, else proxied to a replica.
+        if (streams.local) {
+          await streams.local(req, res);
+          return { status: 200 };
+        }
+        const endpoint = await ctx.broker.call<{ url?: string }, object>("notify.streamEndpoint", {}).catch(() => ({ url: undefined }));
+        if (!endpoint.url) throw new UnavailableError("no notification stream server is reachable");
+        await proxyStream(req, res, endpoint.url, STREAM_PATH + (req.url?.includes("?") ? req.url.slice(req.url.indexOf("?")) : ""));
+        return { status: 200 };
+      },
+    }),
+    route({
+      method: "post", path: "/notifications/ticket", tag, auth: true,
+      summary: "A single-use, 60-second ticket for `stream?ticket=` (EventSource cannot send headers)",
+      responses: {
+        201: { description: "Ticket", schema: z.object({ ticket: z.string(), expiresIn: z.int() }) },
+        ...problemResponses(401),
+      },
+      handle: async ({ auth }) => ({ status: 201, body: await callAs(ctx, auth, "notify.createTicket", {}) }),
+    }),
+    route({
+      method: "get", path: "/notifications", tag, auth: true,
+      summary: "The caller's notifications, newest first",
+      query: listNotificationsQuery,
+      responses: {
+        200: { description: "A page", schema: z.object({ items: z.array(notificationSchema), nextCursor: z.string().nullable() }) },
+        ...problemResponses(401, 422),
+      },
+      handle: async ({ auth, query }) => ({ status: 200, body: await callAs(ctx, auth, "notify.list", query) }),
+    }),
+    route({
+      method: "post", path: "/notifications/:id/read", tag, auth: true,
+      summary: "Mark a notification read",
+      params: idParams,
+      responses: { 204: { description: "Read" }, ...problemResponses(401, 404, 422) },
+      handle: async ({ auth, params }) => {
+        await callAs(ctx, auth, "notify.markRead", { id: params.id });
+        return { status: 204 };
+      },
+    }),
+    route({
+      method: "post", path: "/notifications/:id/snooze", tag, auth: true,
+      summary: "Fire the reminder again after `minutes` (moves the reminder, never the task)",
+      params: idParams,
+      body: snoozeInput,
+      responses: {
+        200: { description: "Snoozed", schema: z.object({ id: z.uuid(), snoozedUntil: z.string() }) },
+        ...problemResponses(401, 404, 422),
+      },
+      handle: async ({ auth, params, body }) => ({
+        status: 200,
+        body: await callAs(ctx, auth, "notify.snooze", { id: params.id, minutes: body.minutes }),
+      }),
+    }),
+  ];
+}

@@ -1,0 +1,51 @@
+import type { Migration } from "../../../libs/db/migrate";
+
+export const NOTIFY_SCHEMA = "notify";
+
+export const migrations: Migration[] = [
+  {
+    name: "0001_notifications",
+    async up(db) {
+      await db.schema.withSchema(NOTIFY_SCHEMA).createTable("notifications", (t) => {
+        t.uuid("id").primary();
+        // Orders a user's stream for Last-Event-ID replay.
+        t.bigIncrements("seq", { primaryKey: false }).unique();
+        // The reminder occurrence's key: one notification per occurrence, however often it is delivered.
+        t.text("key").notNullable().unique();
+        t.uuid("user_id").notNullable();
+        t.uuid("task_id").notNullable();
+        t.uuid("reminder_id").notNullable();
+        t.text("title").notNullable();
+        t.timestamp("due_at", { useTz: true });
+        t.timestamp("fire_at", { useTz: true }).notNullable();
+        t.text("timezone").notNullable();
+        t.boolean("late").notNullable().defaultTo(false);
+        t.boolean("snoozed").notNullable().defaultTo(false);
+        t.timestamp("created_at", { useTz: true }).notNullable();
+        t.timestamp("read_at", { useTz: true });
+        t.index(["user_id", "seq"]);
+      });
+      await db.schema.withSchema(NOTIFY_SCHEMA).createTable("deliveries", (t) => {
+        t.uuid("notification_id").notNullable().references("id").inTable(`${NOTIFY_SCHEMA}.notifications`).onDelete("CASCADE");
+        t.text("channel").notNullable().checkIn(["sse", "whatsapp"]);
+        t.text("status").notNullable().checkIn(["pending", "sent", "delivered", "read", "failed", "skipped"]);
+        t.integer("attempts").notNullable().defaultTo(0);
+        t.text("last_error");
+        t.text("provider_message_id").unique();
+        t.timestamp("next_attempt_at", { useTz: true });
+        t.timestamp("claimed_until", { useTz: true });
+        t.timestamp("updated_at", { useTz: true }).notNullable();
+        t.primary(["notification_id", "channel"]);
+      });
+      await db.raw(
+        `create index deliveries_due_idx on ${NOTIFY_SCHEMA}.deliveries (next_attempt_at) where status = 'pending' and channel = 'whatsapp'`,
+      );
+      await db.schema.withSchema(NOTIFY_SCHEMA).createTable("stream_tickets", (t) => {
+        t.text("hash").primary();
+        t.uuid("user_id").notNullable();
+        t.timestamp("expires_at", { useTz: true }).notNullable().index();
+        t.timestamp("used_at", { useTz: true });
+      });
+    },
+  },
+];

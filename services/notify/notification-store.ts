@@ -1,0 +1,173 @@
+import { randomUUID } from "node:crypto";
+import type { Clock } from "../../libs/clock";
+import type { Channel, DeliveryStatus, ListNotificationsQuery, NotificationDto, ReminderDueEvent } from "../../libs/contracts";
+import type { Db } from "../../libs/db";
+import { NotFoundError, ValidationError } from "../../libs/errors";
+import { NOTIFY_SCHEMA } from "./migrations";
+
+const NOTIFICATIONS = `${NOTIFY_SCHEMA}.notifications`;
+const DELIVERIES = `${NOTIFY_SCHEMA}.deliveries`;
+/** How far back Last-Event-ID replays. */
+export const REPLAY_WINDOW_MS = 7 * 24 * 3600_000;
+
+export interface NotificationRow {
+  id: string;
+  seq: number;
+  key: string;
+  user_id: string;
+  task_id: string;
+  reminder_id: string;
+  title: string;
+  due_at: Date | null;
+  fire_at: Date;
+  timezone: string;
+  late: boolean;
+  snoozed: boolean;
+  created_at: Date;
+  read_at: Date | null;
+}
+
+interface DeliveryRow {
+  notification_id: string;
+  channel: Channel;
+  status: DeliveryStatus;
+  attempts: number;
+  last_error: string | null;
+}
+
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+
+function toDto(row: NotificationRow, deliveries: DeliveryRow[]): NotificationDto {
+  return {
+    id: row.id,
+    kind: "reminder",
+    taskId: row.task_id,
+    reminderId: row.reminder_id,
+    title: row.title,
+    dueAt: iso(row.due_at),
+    fireAt: iso(row.fire_at)!,
+    createdAt: iso(row.created_at)!,
+    readAt: iso(row.read_at),
+    deliveries: deliveries
+      .filter((d) => d.notification_id === row.id)
+      .sort((a, b) => a.channel.localeCompare(b.channel))
+      .map((d) => ({ channel: d.channel, status: d.status, attempts: d.attempts, lastError: d.last_error })),
+  };
+}
+
+/** The inbox: one notification per reminder occurrence, with a delivery record per channel. */
+export class NotificationStore {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Records a due reminder once; a redelivered event finds it already there (`created: false`). */
+  async record(event: ReminderDueEvent): Promise<{ notification: NotificationDto; created: boolean }> {
+    const now = this.clock.now();
+    const created = await this.db.transaction(async (trx) => {
+      const [row] = await trx<NotificationRow>(NOTIFICATIONS)
+        .insert({
+          id: randomUUID(),
+          key: event.key,
+          user_id: event.recipientId,
+          task_id: event.taskId,
+          reminder_id: event.reminderId,
+          title: event.title,
+          due_at: event.dueAt ? new Date(event.dueAt) : null,
+          fire_at: new Date(event.fireAt),
+          timezone: event.timezone,
+          late: event.late,
+          snoozed: event.snoozed,
+          created_at: now,
+        })
+        .onConflict("key")
+        .ignore()
+        .returning("*");
+      if (!row) return false;
+      await trx(DELIVERIES).insert(
+        event.channels.map((channel) => ({
+          notification_id: row.id,
+          channel,
+          status: "pending",
+          next_attempt_at: channel === "whatsapp" ? now : null,
+          updated_at: now,
+        })),
+      );
+      return true;
+    });
+    const row = await this.db<NotificationRow>(NOTIFICATIONS).where({ key: event.key }).first();
+    return { notification: (await this.hydrate([row!]))[0]!, created };
+  }
+
+  async get(userId: string, id: string): Promise<NotificationDto> {
+    const row = await this.db<NotificationRow>(NOTIFICATIONS).where({ id, user_id: userId }).first();
+    if (!row) throw new NotFoundError(`notification ${id} not found`);
+    return (await this.hydrate([row]))[0]!;
+  }
+
+  async row(userId: string, id: string): Promise<NotificationRow> {
+    const row = await this.db<NotificationRow>(NOTIFICATIONS).where({ id, user_id: userId }).first();
+    if (!row) throw new NotFoundError(`notification ${id} not found`);
+    return row;
+  }
+
+  /** Newest first, keyset-paged on the notification sequence. */
+  async list(userId: string, query: ListNotificationsQuery): Promise<{ items: NotificationDto[]; nextCursor: string | null }> {
+    const q = this.db<NotificationRow>(NOTIFICATIONS).where({ user_id: userId });
+    if (query.unread === true) q.whereNull("read_at");
+    if (query.unread === false) q.whereNotNull("read_at");
+    if (query.cursor) {
+      const seq = /^\d{1,18}$/.test(query.cursor) ? Number(query.cursor) : NaN;
+      if (!Number.isSafeInteger(seq)) throw new ValidationError("Invalid cursor", [{ path: "query.cursor", message: "is not a cursor this list issued" }]);
+      q.where("seq", "<", seq);
+    }
+    const rows = await q.orderBy("seq", "desc").limit(query.limit + 1);
+    const page = rows.slice(0, query.limit);
+    return {
+      items: await this.hydrate(page),
+      nextCursor: rows.length > query.limit ? String(page[page.length - 1]!.seq) : null,
+    };
+  }
+
+  async markRead(userId: string, id: string): Promise<void> {
+    const updated = await this.db(NOTIFICATIONS).where({ id, user_id: userId }).update({ read_at: this.db.raw("coalesce(read_at, ?)", [this.clock.now()]) });
+    if (!updated) throw new NotFoundError(`notification ${id} not found`);
+  }
+
+  /** What a stream missed after `lastEventId`, oldest first, at most 7 days back. */
+  async since(userId: string, lastEventId: string | undefined): Promise<NotificationDto[]> {
+    if (!lastEventId || !/^[0-9a-f-]{36}$/i.test(lastEventId)) return [];
+    const last = await this.db<NotificationRow>(NOTIFICATIONS).where({ id: lastEventId, user_id: userId }).first();
+    const from = new Date(this.clock.now().getTime() - REPLAY_WINDOW_MS);
+    const q = this.db<NotificationRow>(NOTIFICATIONS).where({ user_id: userId }).andWhere("created_at", ">", from);
+    if (last) q.andWhere("seq", ">", last.seq);
+    return this.hydrate(await q.orderBy("seq").limit(1000));
+  }
+
+  async setDelivery(notificationId: string, channel: Channel, status: DeliveryStatus, fields: { lastError?: string | null; attempts?: number } = {}): Promise<void> {
+    await this.db(DELIVERIES)
+      .where({ notification_id: notificationId, channel })
+      .update({
+        status,
+        updated_at: this.clock.now(),
+        ...(fields.lastError !== undefined ? { last_error: fields.lastError } : {}),
+        ...(fields.attempts !== undefined ? { attempts: fields.attempts } : {}),
+      });
+  }
+
+  /** Streams reached: pending SSE deliveries become sent (replays included). */
+  async markStreamed(ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    await this.db(DELIVERIES)
+      .whereIn("notification_id", ids)
+      .andWhere({ channel: "sse", status: "pending" })
+      .update({ status: "sent", attempts: this.db.raw("attempts + 1"), updated_at: this.clock.now() });
+  }
+
+  private async hydrate(rows: NotificationRow[]): Promise<NotificationDto[]> {
+    if (!rows.length) return [];
+    const deliveries: DeliveryRow[] = await this.db(DELIVERIES).whereIn("notification_id", rows.map((r) => r.id));
+    return rows.map((r) => toDto(r, deliveries));
+  }
+}

@@ -1,0 +1,58 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import jwt from "jsonwebtoken";
+import { PROBLEM_CONTENT_TYPE } from "../../../libs/errors/problem";
+import type { NotificationStore } from "../notification-store";
+import type { SseHub } from "./sse-hub";
+import type { StreamTickets } from "./tickets";
+
+export const STREAM_PATH = "/api/v1/notifications/stream";
+
+export type StreamHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+export interface StreamDeps {
+  hub: SseHub;
+  store: NotificationStore;
+  tickets: StreamTickets;
+  jwtSecret: string;
+  onError: (err: unknown) => void;
+}
+
+function unauthorized(res: ServerResponse, detail: string): void {
+  res.writeHead(401, { "content-type": PROBLEM_CONTENT_TYPE, "www-authenticate": "Bearer" });
+  res.end(JSON.stringify({ type: "https://todogenie.dev/problems/unauthorized", title: "Unauthorized", status: 401, detail, errors: [] }));
+}
+
+/** The caller of a stream request: a single-use ticket, or a Bearer access token verified here. */
+async function identify(req: IncomingMessage, url: URL, deps: StreamDeps): Promise<string | undefined> {
+  const ticket = url.searchParams.get("ticket");
+  if (ticket) return deps.tickets.redeem(ticket);
+  const header = req.headers.authorization;
+  if (!header?.startsWith("Bearer ")) return undefined;
+  try {
+    const claims = jwt.verify(header.slice(7), deps.jwtSecret, { algorithms: ["HS256"], issuer: "todogenie", audience: "todogenie-api" });
+    return typeof claims === "object" && typeof claims.sub === "string" ? claims.sub : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * GET /api/v1/notifications/stream: replays what a reconnecting client missed after its
+ * Last-Event-ID, then streams live notifications.
+ */
+export function createStreamHandler(deps: StreamDeps): StreamHandler {
+  return async (req, res) => {
+    try {
+      const url = new URL(req.url ?? "/", "http://stream.local");
+      const userId = await identify(req, url, deps);
+      if (!userId) return unauthorized(res, "a stream needs a valid ticket or Bearer access token");
+      const lastEventId = (req.headers["last-event-id"] as string | undefined) ?? url.searchParams.get("lastEventId") ?? undefined;
+      const written = await deps.hub.open(userId, res, () => deps.store.since(userId, lastEventId));
+      await deps.store.markStreamed(written);
+    } catch (err) {
+      deps.onError(err);
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.end();
+    }
+  };
+}

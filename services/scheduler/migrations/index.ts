@@ -1,0 +1,36 @@
+import type { Migration } from "../../../libs/db/migrate";
+import { createOutboxTable } from "../../../libs/outbox";
+
+export const SCHEDULER_SCHEMA = "scheduler";
+
+export const migrations: Migration[] = [
+  {
+    name: "0001_reminder_jobs",
+    async up(db) {
+      await db.schema.withSchema(SCHEDULER_SCHEMA).createTable("jobs", (t) => {
+        t.uuid("id").primary();
+        // reminder id + fire instant: one occurrence of one reminder, fired at most once ever.
+        t.text("key").notNullable().unique();
+        t.uuid("task_id").notNullable().index();
+        t.uuid("reminder_id").notNullable();
+        t.uuid("owner_id").notNullable();
+        t.uuid("recipient_id").notNullable();
+        t.text("title").notNullable();
+        t.timestamp("due_at", { useTz: true });
+        t.timestamp("occurrence_at", { useTz: true });
+        t.timestamp("fire_at", { useTz: true }).notNullable();
+        t.specificType("channels", "text[]").notNullable();
+        t.text("timezone").notNullable();
+        t.boolean("snoozed").notNullable().defaultTo(false);
+        t.text("state").notNullable().defaultTo("pending").checkIn(["pending", "fired"]);
+        t.timestamp("fired_at", { useTz: true });
+      });
+      await db.raw(`create index jobs_pending_fire_idx on ${SCHEDULER_SCHEMA}.jobs (fire_at) where state = 'pending'`);
+      await db.schema.withSchema(SCHEDULER_SCHEMA).createTable("task_versions", (t) => {
+        t.uuid("task_id").primary();
+        t.integer("version").notNullable();
+      });
+      await createOutboxTable(db, SCHEDULER_SCHEMA);
+    },
+  },
+];

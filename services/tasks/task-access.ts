@@ -1,0 +1,116 @@
+import { randomUUID } from "node:crypto";
+import type { Knex } from "knex";
+import { abilityFromMeta, Action, rulesToSql } from "../../libs/authz";
+import type { Clock } from "../../libs/clock";
+import { AuthMeta, TASK_CHANNELS, TaskChannel, TaskEvent } from "../../libs/contracts";
+import type { Db, Trx } from "../../libs/db";
+import { ForbiddenError, NotFoundError, PreconditionFailedError } from "../../libs/errors";
+import { enqueue } from "../../libs/outbox";
+import { TASKS_SCHEMA } from "./migrations";
+import { TASK_RULE_COLUMNS, TaskRow, toTaskDto } from "./task-row";
+
+export const TASKS = `${TASKS_SCHEMA}.tasks`;
+export const COMPLETIONS = `${TASKS_SCHEMA}.completions`;
+
+/** One task, restricted to what the caller's rules allow for `action`. */
+export function scopedTask(db: Knex | Trx, auth: AuthMeta, action: Action, id: string): Knex.QueryBuilder<TaskRow> {
+  const q = db<TaskRow>(TASKS).where({ id });
+  rulesToSql(q, abilityFromMeta(auth), action, "Task", TASK_RULE_COLUMNS);
+  return q;
+}
+
+export async function readTask(db: Knex | Trx, auth: AuthMeta, id: string): Promise<TaskRow> {
+  const row = await scopedTask(db, auth, "read", id).first();
+  if (!row) throw new NotFoundError(`task ${id} not found`);
+  return row;
+}
+
+/**
+ * Locks the row the caller may change. A task they may read but not change answers 403;
+ * one they may not even see answers 404, so its existence does not leak.
+ */
+export async function lockForChange(trx: Trx, auth: AuthMeta, action: Action, id: string, expectedVersion?: number): Promise<TaskRow> {
+  const row = await scopedTask(trx, auth, action, id).forUpdate().first();
+  if (!row) {
+    const visible = await scopedTask(trx, auth, "read", id).first();
+    if (visible) throw new ForbiddenError(`not allowed to ${action} task ${id}`);
+    throw new NotFoundError(`task ${id} not found`);
+  }
+  if (expectedVersion !== undefined && row.version !== expectedVersion) {
+    throw new PreconditionFailedError(`task ${id} is at version ${row.version}, not ${expectedVersion}`);
+  }
+  return row;
+}
+
+/** Writes the change's event to the outbox in the change's own transaction. */
+export async function emitTaskEvent(trx: Trx, clock: Clock, type: TaskChannel, row: TaskRow): Promise<void> {
+  const deleted = type === TASK_CHANNELS.deleted;
+  const event: TaskEvent = {
+    key: randomUUID(),
+    type,
+    taskId: row.id,
+    ownerId: row.owner_id,
+    // A deletion outranks every earlier version, so a late update cannot resurrect the task.
+    version: deleted ? row.version + 1 : row.version,
+    occurredAt: clock.now().toISOString(),
+    timezone: row.timezone,
+    task: deleted ? null : toTaskDto(row),
+  };
+  await enqueue(trx, TASKS_SCHEMA, type, { ...event }, clock);
+}
+
+export interface ChangeOptions {
+  action: Action;
+  expectedVersion?: number;
+  channel?: TaskChannel;
+}
+
+/**
+ * The one way a task changes: lock it under the caller's rules, compute the new columns,
+ * bump the version, write the event, all in one transaction; then wake the relay.
+ */
+export class TaskWriter {
+  constructor(
+    readonly db: Db,
+    readonly clock: Clock,
+    private readonly onEventsCommitted: () => void,
+  ) {}
+
+  async change<T = TaskRow>(
+    auth: AuthMeta,
+    id: string,
+    options: ChangeOptions,
+    compute: (row: TaskRow, now: Date, trx: Trx) => Promise<Partial<TaskRow> | null> | Partial<TaskRow> | null,
+    answer: (updated: TaskRow, before: TaskRow) => T = (updated) => updated as T,
+  ): Promise<T> {
+    let changed = false;
+    const result = await this.db.transaction(async (trx) => {
+      const row = await lockForChange(trx, auth, options.action, id, options.expectedVersion);
+      const now = this.clock.now();
+      const changes = await compute(row, now, trx);
+      // null: nothing to change (a retried request); answer from the row as it is.
+      if (changes === null) return answer(row, row);
+      const [updated] = await trx<TaskRow>(TASKS)
+        .where({ id })
+        .update({ ...serialise(changes), updated_at: now, version: row.version + 1 })
+        .returning("*");
+      await emitTaskEvent(trx, this.clock, options.channel ?? TASK_CHANNELS.updated, updated!);
+      changed = true;
+      return answer(updated!, row);
+    });
+    if (changed) this.onEventsCommitted();
+    return result;
+  }
+
+  committed(): void {
+    this.onEventsCommitted();
+  }
+}
+
+/** jsonb columns go to Postgres as JSON text. */
+export function serialise(changes: Partial<TaskRow>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...changes };
+  if (changes.recurrence !== undefined) out.recurrence = changes.recurrence === null ? null : JSON.stringify(changes.recurrence);
+  if (changes.reminders !== undefined) out.reminders = JSON.stringify(changes.reminders);
+  return out;
+}

@@ -1,0 +1,88 @@
+import { randomUUID } from "node:crypto";
+import { AuthMeta, CompleteResultDto, CompletionDto, TASK_CHANNELS } from "../../libs/contracts";
+import { ValidationError } from "../../libs/errors";
+import { nextOccurrence, occurrencesFrom } from "../../libs/recurrence";
+import { COMPLETIONS, readTask, TaskWriter } from "./task-access";
+import { TaskRow, toTaskDto } from "./task-row";
+
+const iso = (d: Date | string | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
+const toCompletion = (row: { occurrence_at: Date | null; completed_at: Date }): CompletionDto => ({
+  occurrenceAt: iso(row.occurrence_at),
+  completedAt: iso(row.completed_at)!,
+});
+
+/** Completing tasks, the history of completions, and the occurrences still ahead. */
+export class TaskRecurrence {
+  constructor(private readonly writer: TaskWriter) {}
+
+  /**
+   * Records the completion of the current occurrence. A recurring task moves to its next
+   * occurrence (status back to todo); after its last, or when it does not recur, it is done.
+   * A retried request records nothing new: naming the occurrence (`occurrenceAt`) makes
+   * the retry exact; without it, a task already done answers its last completion.
+   */
+  complete(auth: AuthMeta, id: string, occurrenceAt?: string): Promise<CompleteResultDto> {
+    let completion!: CompletionDto;
+    return this.writer.change(
+      auth,
+      id,
+      { action: "complete", channel: TASK_CHANNELS.completed },
+      async (row, now, trx) => {
+        const current = row.due_at ? new Date(row.due_at) : null;
+        if (occurrenceAt !== undefined) {
+          const recorded = await trx(COMPLETIONS).where({ task_id: id, occurrence_at: new Date(occurrenceAt) }).first();
+          if (recorded) {
+            completion = toCompletion(recorded);
+            return null;
+          }
+          if (!current || current.getTime() !== new Date(occurrenceAt).getTime()) {
+            throw new ValidationError("Not the task's current occurrence", [
+              { path: "body.occurrenceAt", message: `the current occurrence is ${iso(current) ?? "none"}` },
+            ]);
+          }
+        }
+        if (row.status === "done") {
+          const last = await trx(COMPLETIONS).where({ task_id: id }).orderBy("completed_at", "desc").first();
+          completion = last ? toCompletion(last) : { occurrenceAt: iso(current), completedAt: iso(row.completed_at ?? row.updated_at)! };
+          return null;
+        }
+        await trx(COMPLETIONS).insert({ id: randomUUID(), task_id: id, occurrence_at: current, completed_at: now });
+        completion = { occurrenceAt: iso(current), completedAt: now.toISOString() };
+        return advance(row, current, now);
+      },
+      (updated) => ({ task: toTaskDto(updated), completion }),
+    );
+  }
+
+  async completions(auth: AuthMeta, id: string): Promise<CompletionDto[]> {
+    await readTask(this.writer.db, auth, id);
+    const rows = await this.writer.db(COMPLETIONS).where({ task_id: id }).orderBy("completed_at", "desc").limit(1000);
+    return rows.map(toCompletion);
+  }
+
+  /** The occurrences from the current due date on: the due date alone for a task that does not recur. */
+  async occurrences(auth: AuthMeta, id: string, limit: number): Promise<string[]> {
+    const row = await readTask(this.writer.db, auth, id);
+    if (!row.due_at) return [];
+    const due = new Date(row.due_at);
+    if (!row.recurrence) return [due.toISOString()];
+    return occurrencesFrom(row.recurrence, new Date(row.dtstart ?? due), due, limit).map((d) => d.toISOString());
+  }
+}
+
+function advance(row: TaskRow, current: Date | null, now: Date): Partial<TaskRow> {
+  const completedCount = row.completed_count + 1;
+  const finished = { status: "done" as const, completed_at: now, completed_count: completedCount };
+  if (!row.recurrence || !current) return finished;
+  const next = nextOccurrence(row.recurrence, new Date(row.dtstart ?? current), current, now, completedCount);
+  if (!next) return finished;
+  // The start date keeps its distance to the due date.
+  const shift = next.getTime() - current.getTime();
+  return {
+    due_at: next,
+    start_at: row.start_at ? new Date(new Date(row.start_at).getTime() + shift) : null,
+    status: "todo",
+    completed_at: null,
+    completed_count: completedCount,
+  };
+}

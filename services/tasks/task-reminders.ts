@@ -1,0 +1,60 @@
+import { randomUUID } from "node:crypto";
+import type { AuthMeta, ReminderDto, ReminderInput } from "../../libs/contracts";
+import { FieldError, NotFoundError, ValidationError } from "../../libs/errors";
+import { parseOffset } from "../../libs/recurrence";
+import type { TaskWriter } from "./task-access";
+
+export const MAX_REMINDERS = 20;
+
+/**
+ * Turns requested reminders into stored ones: new ones get ids, an id the task already has
+ * keeps it, an offset needs a due date to be relative to.
+ */
+export function normaliseReminders(inputs: ReminderInput[], current: ReminderDto[], dueAt: Date | string | null, path: string): ReminderDto[] {
+  const errors: FieldError[] = [];
+  const known = new Set(current.map((r) => r.id));
+  const out = inputs.map((input, i): ReminderDto => {
+    if (input.id && !known.has(input.id)) errors.push({ path: `${path}.${i}.id`, message: "is not a reminder of this task" });
+    if (input.offset !== undefined) {
+      if (!dueAt) errors.push({ path: `${path}.${i}.offset`, message: "needs the task to have a dueAt" });
+      try {
+        parseOffset(input.offset);
+      } catch (err) {
+        errors.push({ path: `${path}.${i}.offset`, message: (err as Error).message });
+      }
+      return { id: input.id ?? randomUUID(), offset: input.offset, channels: input.channels };
+    }
+    return { id: input.id ?? randomUUID(), at: new Date(input.at!).toISOString(), channels: input.channels };
+  });
+  if (out.length > MAX_REMINDERS) errors.push({ path, message: `at most ${MAX_REMINDERS} reminders per task` });
+  if (errors.length) throw new ValidationError("Invalid reminders", errors);
+  return out;
+}
+
+export class TaskReminders {
+  constructor(private readonly writer: TaskWriter) {}
+
+  add(auth: AuthMeta, taskId: string, input: ReminderInput): Promise<ReminderDto> {
+    let added!: ReminderDto;
+    return this.writer.change(
+      auth,
+      taskId,
+      { action: "update" },
+      (row) => {
+        if (row.reminders.length >= MAX_REMINDERS) {
+          throw new ValidationError("Too many reminders", [{ path: "body", message: `at most ${MAX_REMINDERS} reminders per task` }]);
+        }
+        [added] = normaliseReminders([{ ...input, id: undefined }], row.reminders, row.due_at, "body");
+        return { reminders: [...row.reminders, added] };
+      },
+      () => added,
+    );
+  }
+
+  async remove(auth: AuthMeta, taskId: string, reminderId: string): Promise<void> {
+    await this.writer.change(auth, taskId, { action: "update" }, (row) => {
+      if (!row.reminders.some((r) => r.id === reminderId)) throw new NotFoundError(`reminder ${reminderId} not found`);
+      return { reminders: row.reminders.filter((r) => r.id !== reminderId) };
+    });
+  }
+}
