@@ -1,3 +1,4 @@
+import { CLOCK_TIME } from "../../../libs/contracts";
 import { addDays, wallTime, zonedInstant } from "./zoned-time";
 
 /** A user's quiet hours: local "HH:MM" clock times in their time zone; may wrap midnight. */
@@ -6,12 +7,10 @@ export interface QuietHours {
   end: string;
 }
 
-const CLOCK_TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
-
 function minutesOf(clock: string): number {
-  const m = CLOCK_TIME.exec(clock);
-  if (!m) throw new RangeError(`not an HH:MM clock time: "${clock}"`);
-  return Number(m[1]) * 60 + Number(m[2]);
+  if (!CLOCK_TIME.test(clock)) throw new RangeError(`not an HH:MM clock time: "${clock}"`);
+  const [hours, minutes] = clock.split(":").map(Number);
+  return hours! * 60 + minutes!;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
+import { E164 } from "../../../libs/contracts";
 
 /**
  * Meta's WhatsApp webhooks, without HTTP: the GET handshake, the signature of a POST,
@@ -122,7 +123,11 @@ const statusSchema = z.object({
 });
 
 const messageSchema = z.object({
-  from: z.string().regex(/^[1-9]\d{6,14}$/, "not an international number"),
+  // Meta sends the digits alone
+  from: z
+    .string()
+    .transform((digits) => `+${digits}`)
+    .pipe(z.string().regex(E164, "not an international number")),
   id: z.string().min(1),
   timestamp: unixSeconds,
   type: z.string(),
@@ -214,9 +219,9 @@ function collect(value: z.output<typeof valueSchema>, events: WebhookEvents): vo
       events.ignored.push(`message ${m.data.id} of type ${m.data.type}`);
       continue;
     }
-    const inbound: InboundText = { messageId: m.data.id, from: `+${m.data.from}`, text, timestamp: m.data.timestamp };
+    const inbound: InboundText = { messageId: m.data.id, from: m.data.from, text, timestamp: m.data.timestamp };
     if (phoneNumberId !== undefined) inbound.phoneNumberId = phoneNumberId;
-    const profileName = names.get(m.data.from);
+    const profileName = names.get(m.data.from.slice(1));
     if (profileName !== undefined) inbound.profileName = profileName;
     events.messages.push(inbound);
   }
