@@ -3,6 +3,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 
+/** A template name (lower case, digits, _) and its language code (`en`, `pt_BR`). */
+const WHATSAPP_TEMPLATE_FORMAT = /^([a-z0-9_]{1,512}):([a-z]{2,3}(?:_[A-Za-z]{2,4})?)$/;
+
 export const SERVICE_NAMES = ["gateway", "tasks", "search", "scheduler", "notify"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
@@ -51,6 +54,20 @@ const envSchema = z.object({
   NOTIFY_PORT: z.coerce.number().int().min(0).max(65535).default(3002),
   NOTIFY_ADVERTISE_URL: optionalString.pipe(z.url().optional()),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+  WHATSAPP_API_URL: optionalString
+    .pipe(z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).optional())
+    .transform((v) => (v ?? "https://graph.facebook.com/v21.0").replace(/\/+$/, "")),
+  WHATSAPP_TOKEN: optionalString,
+  /** Goes into the request path: Meta's ids are digits, anything else is a typo. */
+  WHATSAPP_PHONE_NUMBER_ID: optionalString.refine((v) => v === undefined || /^\d{1,32}$/.test(v), "must be digits only"),
+  WHATSAPP_APP_SECRET: optionalString,
+  WHATSAPP_VERIFY_TOKEN: optionalString,
+  WHATSAPP_TEMPLATE: optionalString.refine(
+    (v) => v === undefined || WHATSAPP_TEMPLATE_FORMAT.test(v),
+    "must be name:language, e.g. task_reminder:en or task_reminder:pt_BR",
+  ),
+  /** Per process: with N notify replicas set it to the per-replica share (80 / N). */
+  WHATSAPP_RATE_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(80),
 });
 
 export interface Config {
@@ -76,6 +93,22 @@ export interface Config {
   /** Where a notify process without a gateway serves its event streams. */
   notifyPort: number;
   notifyAdvertiseUrl?: string;
+  whatsapp: WhatsAppConfig;
+}
+
+export interface WhatsAppConfig {
+  /** Cloud API base, without a trailing slash. */
+  apiUrl: string;
+  /** Sender credentials; absent: WhatsApp deliveries are skipped. */
+  sender?: { token: string; phoneNumberId: string };
+  /** Checks `X-Hub-Signature-256`; absent: every webhook POST is refused. */
+  appSecret?: string;
+  /** Answers Meta's GET handshake; absent: the handshake is refused. */
+  verifyToken?: string;
+  /** Send this approved template instead of free text (needed outside the 24 h service window). */
+  template?: { name: string; language: string };
+  /** Sends per second per sender number, in this process. */
+  ratePerSecond: number;
 }
 
 export class ConfigError extends Error {
@@ -102,6 +135,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if ((e.ADMIN_EMAIL === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
     problems.push("ADMIN_EMAIL and ADMIN_PASSWORD go together: set both or neither");
+  }
+  if ((e.WHATSAPP_TOKEN === undefined) !== (e.WHATSAPP_PHONE_NUMBER_ID === undefined)) {
+    problems.push("WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID go together: set both or neither");
   }
   // The gateway signs access tokens; notify verifies them on event streams.
   const signsTokens = e.SERVICES.includes("gateway") || e.SERVICES.includes("notify");
@@ -133,6 +169,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     notifyPort: e.NOTIFY_PORT,
     notifyAdvertiseUrl: e.NOTIFY_ADVERTISE_URL,
+    whatsapp: whatsappConfig(e),
+  };
+}
+
+function whatsappConfig(e: z.output<typeof envSchema>): WhatsAppConfig {
+  const template = e.WHATSAPP_TEMPLATE ? WHATSAPP_TEMPLATE_FORMAT.exec(e.WHATSAPP_TEMPLATE) : null;
+  return {
+    apiUrl: e.WHATSAPP_API_URL,
+    sender:
+      e.WHATSAPP_TOKEN && e.WHATSAPP_PHONE_NUMBER_ID
+        ? { token: e.WHATSAPP_TOKEN, phoneNumberId: e.WHATSAPP_PHONE_NUMBER_ID }
+        : undefined,
+    appSecret: e.WHATSAPP_APP_SECRET,
+    verifyToken: e.WHATSAPP_VERIFY_TOKEN,
+    template: template ? { name: template[1], language: template[2] } : undefined,
+    ratePerSecond: e.WHATSAPP_RATE_PER_SECOND,
   };
 }
 

@@ -18,7 +18,12 @@ export const timeZone = z
 
 export const email = z.email().max(254).toLowerCase();
 export const password = z.string().min(10, "must be at least 10 characters").max(1024);
-const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (24 h)");
+/** An E.164 phone number: "+", country code, subscriber number; 8 to 16 characters. */
+export const E164 = /^\+[1-9]\d{6,14}$/;
+
+/** A clock time, "HH:MM", 24 h. */
+export const CLOCK_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+const clockTime = z.string().regex(CLOCK_TIME, "must be HH:MM (24 h)");
 
 export const notificationPrefsSchema = z
   .strictObject({
@@ -54,7 +59,7 @@ export const updateMeInput = z
     timezone: timeZone.optional(),
     phone: z
       .string()
-      .regex(/^\+[1-9]\d{6,14}$/, "must be an E.164 number, e.g. +4915112345678")
+      .regex(E164, "must be an E.164 number, e.g. +4915112345678")
       .nullable()
       .optional(),
     whatsappOptIn: z.boolean().optional(),
