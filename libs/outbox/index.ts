@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Knex } from "knex";
 import type { Clock } from "../clock";
 import type { Db, Trx } from "../db";
+import { WakeableLoop } from "../loop";
 
 /** The outbox table every publishing service keeps in its own schema. */
 export async function createOutboxTable(db: Knex, schema: string): Promise<void> {
@@ -54,41 +55,34 @@ interface OutboxRow {
  * JetStream's duplicate window drop the repeat.
  */
 export class OutboxRelay {
-  private running = false;
-  private wake?: () => void;
-  private loop?: Promise<void>;
+  private readonly loop: WakeableLoop;
   private readonly batchSize: number;
   private readonly leaseMs: number;
-  private readonly pollMs: number;
 
   constructor(
     private readonly db: Db,
     private readonly schema: string,
     private readonly publish: Publish,
     private readonly clock: Clock,
-    private readonly onError: (err: unknown) => void,
+    onError: (err: unknown) => void,
     options: RelayOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 200;
     this.leaseMs = options.leaseMs ?? 30_000;
-    this.pollMs = options.pollMs ?? 1_000;
+    this.loop = new WakeableLoop(async () => ({ again: (await this.drainOnce()) === this.batchSize }), onError, options.pollMs ?? 1_000);
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    this.kick();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Something was just committed: publish it now instead of at the next poll. */
   kick(): void {
-    this.wake?.();
+    this.loop.poke();
   }
 
   /** Claims and publishes one batch; returns how many rows it published. */
@@ -117,27 +111,10 @@ export class OutboxRelay {
       }
     } finally {
       if (published.length) await this.db(table).whereIn("id", published).delete();
+      // What failed to publish is retried at the next turn, not after the lease.
+      const left = claimed.filter((r) => !published.includes(r.id)).map((r) => r.id);
+      if (left.length) await this.db(table).whereIn("id", left).update({ claimed_until: null });
     }
     return published.length;
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let published = 0;
-      try {
-        published = await this.drainOnce();
-      } catch (err) {
-        this.onError(err);
-      }
-      if (published === this.batchSize || !this.running) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.pollMs);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
-    }
   }
 }

@@ -1,5 +1,5 @@
 import type { Server } from "node:http";
-import type { ServiceSchema } from "moleculer";
+import type { Context, ServiceSchema } from "moleculer";
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
 import { registerInput } from "../../libs/contracts";
@@ -16,6 +16,7 @@ import type { GatewayContext } from "./routes/context";
 import { healthRoutes } from "./routes/health.routes";
 import { notificationRoutes } from "./routes/notifications.routes";
 import { taskRoutes } from "./routes/tasks.routes";
+import { webhookRoutes } from "./routes/webhooks.routes";
 import type { StreamEndpoint } from "../notify/sse/stream-server";
 
 export interface GatewayServiceDeps {
@@ -42,6 +43,12 @@ export function gatewayService({ db, config, clock, version, streams, onListenin
 
   return {
     name: "gateway",
+    actions: {
+      /** How to reach users, for notify: no per-row calls, one batch of ids. */
+      contacts: async (ctx: Context<{ ids: string[] }>) => (await users.contacts(ctx.params.ids)),
+      /** The opted-in user behind a WhatsApp number, for inbound commands. */
+      userByPhone: async (ctx: Context<{ phone: string }>) => (await users.byPhone(ctx.params.phone)) ?? null,
+    },
     async started() {
       await migrateSchema(db, AUTH_SCHEMA, migrations);
       await ensureFirstAdmin(users, config, this.logger);
@@ -55,7 +62,7 @@ export function gatewayService({ db, config, clock, version, streams, onListenin
         isDraining: () => draining,
       };
       const app = createApp({
-        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...notificationRoutes(ctx, streams)],
+        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx)],
         rootRoutes: healthRoutes(ctx),
         authenticator,
         logger: this.logger,

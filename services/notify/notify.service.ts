@@ -14,6 +14,14 @@ import { SseHub } from "./sse/sse-hub";
 import { createStreamHandler } from "./sse/stream-handler";
 import { listenForStreams, StreamEndpoint } from "./sse/stream-server";
 import { StreamTickets } from "./sse/tickets";
+import { inboundActions } from "./inbound-actions";
+import { WakeableLoop } from "../../libs/loop";
+import { CloudApiClient } from "./whatsapp/cloud-api-client";
+import type { WhatsAppRecipient } from "./whatsapp/delivery";
+import { RateLimiter } from "./whatsapp/rate-limiter";
+import { verifyHandshake } from "./whatsapp/webhook";
+import { WhatsAppDeliveries } from "./whatsapp-deliveries";
+import { handleWebhook } from "./whatsapp-webhook";
 
 export interface NotifyServiceDeps {
   db: Db;
@@ -34,6 +42,11 @@ export function notifyService({ db, config, clock, streams }: NotifyServiceDeps)
   const hub = new SseHub();
   let server: Server | undefined;
   let advertised: string | undefined;
+  let whatsappLoop: WakeableLoop | undefined;
+  let whatsapp: WhatsAppDeliveries | undefined;
+  const sender = config.whatsapp.sender;
+  const client = sender ? new CloudApiClient({ apiUrl: config.whatsapp.apiUrl, token: sender.token, phoneNumberId: sender.phoneNumberId, clock }) : undefined;
+  const limiter = new RateLimiter({ ratePerSecond: config.whatsapp.ratePerSecond, clock });
 
   return {
     name: "notify",
@@ -42,7 +55,9 @@ export function notifyService({ db, config, clock, streams }: NotifyServiceDeps)
         group: "notify",
         async handler(this: { broker: Context["broker"] }, event: ReminderDueEvent) {
           const { notification, created } = await store.record(event);
-          if (created) await this.broker.broadcast(FANOUT_EVENT, { userId: event.recipientId, notification }, "notify");
+          if (!created) return;
+          if (event.channels.includes("whatsapp")) whatsappLoop?.poke();
+          if (event.channels.includes("sse")) await this.broker.broadcast(FANOUT_EVENT, { userId: event.recipientId, notification }, "notify");
         },
       },
     },
@@ -65,6 +80,11 @@ export function notifyService({ db, config, clock, streams }: NotifyServiceDeps)
         const armed = await ctx.call<{ key: string; fireAt: string }, object>("scheduler.snooze", { key: row.key, minutes: ctx.params.minutes });
         return { id: row.id, snoozedUntil: armed.fireAt };
       },
+      /** Meta's GET verification handshake. */
+      webhookHandshake: (ctx: Context<{ query: Record<string, unknown> }>) => verifyHandshake(ctx.params.query, config.whatsapp.verifyToken),
+      /** A signed webhook POST; the raw body travels base64-encoded so the signature can be checked. */
+      webhook: (ctx: Context<{ rawBody: string; signature?: string }>) =>
+        handleWebhook(Buffer.from(ctx.params.rawBody, "base64"), ctx.params.signature, config.whatsapp, whatsapp!, inboundActions(db, ctx.broker)),
       /** A replica's stream server; the balancer picks which replica answers, spreading streams. */
       streamEndpoint: () => ({ url: advertised }),
       health: async () => {
@@ -74,6 +94,13 @@ export function notifyService({ db, config, clock, streams }: NotifyServiceDeps)
     },
     async started() {
       await migrateSchema(db, NOTIFY_SCHEMA, migrations);
+      const contacts = async (ids: string[]) => {
+        const list = await this.broker.call<(WhatsAppRecipient & { id: string })[], object>("gateway.contacts", { ids });
+        return new Map(list.map((c) => [c.id, c]));
+      };
+      whatsapp = new WhatsAppDeliveries(db, clock, config.whatsapp, client, limiter, contacts);
+      whatsappLoop = new WakeableLoop(() => whatsapp!.runOnce(), (err) => this.logger.warn("whatsapp delivery failed, will retry", err), 5_000);
+      whatsappLoop.start();
       const handler = createStreamHandler({
         hub,
         store,
@@ -92,6 +119,7 @@ export function notifyService({ db, config, clock, streams }: NotifyServiceDeps)
     },
     async stopped() {
       hub.closeAll();
+      await whatsappLoop?.stop();
       streams.local = undefined;
       if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
     },

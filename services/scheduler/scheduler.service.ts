@@ -6,7 +6,8 @@ import { TASK_CHANNELS, TaskEvent } from "../../libs/contracts";
 import { Db, ping } from "../../libs/db";
 import { migrateSchema } from "../../libs/db/migrate";
 import { OutboxRelay } from "../../libs/outbox";
-import { FireLoop } from "./fire-loop";
+import type { WakeableLoop } from "../../libs/loop";
+import { fireLoop } from "./fire-loop";
 import { migrations, SCHEDULER_SCHEMA } from "./migrations";
 import { ReminderScheduler } from "./reminder-scheduler";
 
@@ -19,7 +20,7 @@ export interface SchedulerServiceDeps {
 export function schedulerService({ db, config, clock }: SchedulerServiceDeps): ServiceSchema {
   const scheduler = new ReminderScheduler(db, clock);
   let relay: OutboxRelay | undefined;
-  let loop: FireLoop | undefined;
+  let loop: WakeableLoop | undefined;
 
   const onTaskEvent = async (event: TaskEvent) => {
     const earliest = await scheduler.applyTaskEvent(event);
@@ -50,7 +51,7 @@ export function schedulerService({ db, config, clock }: SchedulerServiceDeps): S
         this.logger.warn("reminder relay: publish failed, will retry", err),
       );
       relay.start();
-      loop = new FireLoop(
+      loop = fireLoop(
         scheduler,
         clock,
         () => relay?.kick(),

@@ -95,6 +95,23 @@ export class UserStore {
     return this.db<UserRow>(USERS).where({ id }).first();
   }
 
+  async contacts(ids: string[]) {
+    if (!ids.length) return [];
+    const rows = await this.db<UserRow>(USERS).whereIn("id", ids).andWhere({ disabled: false });
+    return rows.map((r) => {
+      const dto = toUserDto(r);
+      return { id: r.id, timezone: r.timezone, phone: r.phone, whatsappOptIn: r.whatsapp_opt_in, notificationPrefs: dto.notificationPrefs };
+    });
+  }
+
+  async byPhone(phone: string): Promise<{ id: string; roles: Role[]; timezone: string } | undefined> {
+    const row = await this.db<UserRow>(USERS)
+      .where({ phone, whatsapp_opt_in: true, disabled: false })
+      .orderBy("updated_at", "desc")
+      .first();
+    return row ? { id: row.id, roles: row.roles, timezone: row.timezone } : undefined;
+  }
+
   async updateProfile(id: string, patch: z.output<typeof updateMeInput>): Promise<UserRow> {
     const current = await this.findById(id);
     if (!current) throw new NotFoundError("user not found");

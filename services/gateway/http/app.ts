@@ -56,7 +56,15 @@ export function createApp(options: AppOptions): Express {
   app.disable("x-powered-by");
   app.set("etag", false);
   if (options.trustProxy) app.set("trust proxy", options.trustProxy);
-  app.use(express.json({ limit: "1mb" }));
+  // The raw bytes are kept for webhook signatures, which are computed over exactly what was sent.
+  app.use(
+    express.json({
+      limit: "1mb",
+      verify: (req, _res, buf) => {
+        (req as { rawBody?: Buffer }).rawBody = buf;
+      },
+    }),
+  );
   const limits = authRateLimits(options.rateLimits.perMinute, options.rateLimits.loginPerMinute);
 
   const root = express.Router();
