@@ -182,6 +182,19 @@ describe('from "completion"', () => {
     expect(next("FREQ=MONTHLY;BYMONTHDAY=31", "2026-03-02T09:00:00+01:00", "2026-01-31T12:00:00+01:00")).toBe(utc("2026-03-31T09:00:00+02:00"));
   });
 
+  test("occurrencesFrom lists the current due date and those that follow if each is completed when due", () => {
+    const project = (rrule: string, from: string, completedCount = 0) =>
+      isos(occurrencesFrom(rec({ rrule, from: "completion" }, start), new Date(start), new Date(from), 3, completedCount));
+    expect(project("FREQ=DAILY;INTERVAL=3", "2026-03-09T09:00:00+01:00")).toEqual(
+      ["2026-03-09T09:00:00+01:00", "2026-03-12T09:00:00+01:00", "2026-03-15T09:00:00+01:00"].map(utc),
+    );
+    expect(project("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH", "2026-03-05T09:00:00+01:00")).toEqual(
+      ["2026-03-05T09:00:00+01:00", "2026-03-16T09:00:00+01:00", "2026-03-30T09:00:00+02:00"].map(utc),
+    );
+    // COUNT=3 with one completion made: the current due date and one more
+    expect(project("FREQ=DAILY;INTERVAL=3;COUNT=3", "2026-03-09T09:00:00+01:00", 1)).toEqual(["2026-03-09T09:00:00+01:00", "2026-03-12T09:00:00+01:00"].map(utc));
+  });
+
   test("COUNT counts completions; UNTIL ends the series; exdates are skipped", () => {
     const current = "2026-03-05T09:00:00+01:00";
     expect(next("FREQ=DAILY;COUNT=3", current, "2026-03-05T10:00:00+01:00", 2)).toBe(utc("2026-03-06T09:00:00+01:00"));

@@ -12,7 +12,7 @@
  *   recurrenceInput                                zod schema of the API's `recurrence` object (syntax only)
  *   parseRecurrence(input, defaultTimezone, dtstart, path?) → Recurrence
  *                                                  validates deeply (throws ValidationError), normalises
- *   occurrencesFrom(rec, dtstart, from, limit)     → Date[]: occurrences at or after `from`
+ *   occurrencesFrom(rec, dtstart, from, limit, completedCount?) → Date[]: occurrences at or after `from`
  *   nextOccurrence(rec, dtstart, current, completedAt, completedCount) → Date | null
  *   parseOffset(text, path?) / applyOffset(due, offset, timezone) / formatOffset(offset)
  *                                                  reminder offsets (ISO 8601 durations)
@@ -134,13 +134,23 @@ function assertInstants(instants: Record<string, Date>): void {
  * The occurrences of the series starting at `dtstart` that fall at or after `from`, in
  * order, skipping exdates, ending with COUNT/UNTIL, at most `limit` of them, and none
  * more than HORIZON_YEARS after `from`.
+ *
+ * With from "completion" the future depends on when each occurrence gets done: `from` is
+ * taken as the current due date, and the list is it followed by the due dates that
+ * nextOccurrence gives if each one is completed when due. COUNT then counts the
+ * `completedCount` completions already made.
  */
-export function occurrencesFrom(rec: Recurrence, dtstart: Date, from: Date, limit: number): Date[] {
+export function occurrencesFrom(rec: Recurrence, dtstart: Date, from: Date, limit: number, completedCount = 0): Date[] {
   assertInstants({ dtstart, from });
   if (!Number.isInteger(limit) || limit < 0) throw new RangeError("limit must be a whole number, 0 or more");
+  const spec = seriesOf(rec);
   const found: Date[] = [];
-  if (limit === 0) return found;
-  walkSeries(seriesOf(rec), dtstart, from, (at) => found.push(at) < limit);
+  if (rec.from === "completion") {
+    const remaining = Math.min(limit, (spec.rule.count ?? Infinity) - completedCount);
+    for (let at: Date | null = from; at && found.length < remaining; at = nextFromCompletion(spec, dtstart, at, at)) found.push(at);
+  } else if (limit > 0) {
+    walkSeries(spec, dtstart, from, (at) => found.push(at) < limit);
+  }
   return found;
 }
 
