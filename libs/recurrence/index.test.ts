@@ -227,7 +227,7 @@ describe("parseRecurrence", () => {
     expect(parseRecurrence({ rrule: "FREQ=DAILY" }, NY, dtstart).timezone).toBe(NY);
   });
 
-  function rejection(input: Partial<RecurrenceInput>, zone = BERLIN, start = dtstart): ValidationError {
+  function rejection(input: Partial<RecurrenceInput>, zone = BERLIN, start: Date | null = dtstart): ValidationError {
     try {
       parseRecurrence({ rrule: "FREQ=DAILY", ...input }, zone, start);
     } catch (e) {
@@ -290,6 +290,15 @@ describe("parseRecurrence", () => {
     expect(e.type).toBe("VALIDATION");
     expect(fieldErrors(e)).toEqual([{ path: "body.recurrence.rrule", message: expect.stringMatching(message) }]);
     expect(e.message).toMatch(message);
+  });
+
+  test("without a dtstart, checks what it can: syntax, and day parts that never meet", () => {
+    expect(parseRecurrence({ rrule: "FREQ=YEARLY;BYMONTH=2" }, BERLIN)).toMatchObject({ rrule: "FREQ=YEARLY;BYMONTH=2" });
+    expect(parseRecurrence({ rrule: "FREQ=MONTHLY;BYMONTHDAY=29;BYMONTH=2;BYDAY=MO" }, BERLIN, null).timezone).toBe(BERLIN);
+    expect(fieldErrors(rejection({ rrule: "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30" }, BERLIN, null))).toEqual([
+      { path: "body.recurrence.rrule", message: expect.stringMatching(/^produces no occurrence: no date matches all its parts/) },
+    ]);
+    expect(fieldErrors(rejection({ rrule: "FREQ=HOURLY" }, BERLIN, null))[0]!.message).toMatch(/more often than daily/);
   });
 
   test("rejects a zone that is not IANA, given or the owner's default, at body.recurrence.timezone", () => {

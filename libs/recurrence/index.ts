@@ -10,8 +10,8 @@
  * counts towards COUNT (RFC 5545), even when the rule would not produce it.
  *
  *   recurrenceInput                                zod schema of the API's `recurrence` object (syntax only)
- *   parseRecurrence(input, defaultTimezone, dtstart, path?) → Recurrence
- *                                                  validates deeply (throws ValidationError), normalises
+ *   parseRecurrence(input, defaultTimezone, dtstart?, path?) → Recurrence
+ *                                                  validates (throws ValidationError), normalises; deeply with dtstart
  *   occurrencesFrom(rec, dtstart, from, limit, completedCount?) → Date[]: occurrences at or after `from`
  *   nextOccurrence(rec, dtstart, current, completedAt, completedCount) → Date | null
  *   parseOffset(text, path?) / applyOffset(due, offset, timezone) / formatOffset(offset)
@@ -24,7 +24,7 @@
 import { z } from "zod";
 import { FieldError, ValidationError } from "../errors";
 import { formatRule, parseRule } from "./rrule";
-import { HORIZON_YEARS, matchesAfterStart, nextFromCompletion, pastUntil, SeriesSpec, walkSeries } from "./series";
+import { daysCanMeet, HORIZON_YEARS, matchesAfterStart, nextFromCompletion, pastUntil, SeriesSpec, walkSeries } from "./series";
 import { normaliseTimeZone, toWallClock } from "./zoned";
 
 export { applyOffset, formatOffset, MAX_OFFSET_DAYS, parseOffset, readOffset, type Offset } from "./duration";
@@ -76,13 +76,17 @@ export const recurrenceInput = z
   .meta({ id: "RecurrenceInput" });
 
 /**
- * Validates a recurrence for a series starting at `dtstart` (the task's dueAt) and
- * normalises it. Throws a ValidationError listing every problem, with paths under `path`
- * ("body.recurrence.rrule", "body.recurrence.exdates.2", ...). `defaultTimezone` is the
- * owner's zone, used when the input names none.
+ * Validates a recurrence and normalises it. Throws a ValidationError listing every
+ * problem, with paths under `path` ("body.recurrence.rrule", "body.recurrence.exdates.2",
+ * ...). `defaultTimezone` is the owner's zone, used when the input names none.
+ *
+ * Given the series' start `dtstart` (the task's dueAt) it also rejects an UNTIL before
+ * it and a rule with no occurrence after it within HORIZON_YEARS. Without, it can only
+ * reject a rule whose own day parts never meet (BYMONTH=2;BYMONTHDAY=30): pass the due
+ * date whenever there is one.
  */
-export function parseRecurrence(input: RecurrenceInput, defaultTimezone: string, dtstart: Date, path = "body.recurrence"): Recurrence {
-  assertInstants({ dtstart });
+export function parseRecurrence(input: RecurrenceInput, defaultTimezone: string, dtstart?: Date | null, path = "body.recurrence"): Recurrence {
+  if (dtstart) assertInstants({ dtstart });
   const errors: FieldError[] = [];
   const fail = (field: string, message: string) => errors.push({ path: `${path}.${field}`, message });
 
@@ -99,15 +103,15 @@ export function parseRecurrence(input: RecurrenceInput, defaultTimezone: string,
     if (!exdate.safeParse(text).success) fail(`exdates.${i}`, `"${text}" is not ${INSTANT}`);
   });
 
-  if (rule && timezone) {
+  const never = "no date matches all its parts (BYMONTH=2;BYMONTHDAY=30 never does)";
+  if (rule && timezone && dtstart) {
     if (pastUntil(rule.until, toWallClock(dtstart, timezone), () => dtstart)) {
       fail("rrule", `UNTIL is before the series starts at dueAt (${dtstart.toISOString()}): the series would be empty`);
     } else if (!matchesAfterStart(rule, timezone, dtstart)) {
-      fail(
-        "rrule",
-        `produces no occurrence after dueAt (${dtstart.toISOString()}) within ${HORIZON_YEARS} years: no date matches all its parts (BYMONTH=2;BYMONTHDAY=30 never does), or INTERVAL steps over every one that does`,
-      );
+      fail("rrule", `produces no occurrence after dueAt (${dtstart.toISOString()}) within ${HORIZON_YEARS} years: ${never}, or INTERVAL steps over every one that does`);
     }
+  } else if (rule && !daysCanMeet(rule)) {
+    fail("rrule", `produces no occurrence: ${never}`);
   }
   if (errors.length || !rule || !timezone) {
     throw new ValidationError(`Invalid recurrence: ${errors.map((e) => e.message).join("; ")}`, errors);

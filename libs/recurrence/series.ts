@@ -192,3 +192,13 @@ export function matchesAfterStart(rule: Rule, zone: string, dtstart: Date): bool
   const yearly = yearlyOver(full);
   return (yearly === null || matches(yearly)) && matches(full);
 }
+
+/**
+ * Without a DTSTART: whether the days a rule names itself (BYDAY, BYMONTHDAY, BYYEARDAY,
+ * BYWEEKNO, with BYMONTH and BYSETPOS) meet on some date, INTERVAL aside. A rule that
+ * leaves its day to DTSTART can only be judged with one.
+ */
+export function daysCanMeet(rule: Rule): boolean {
+  if (!(rule.byday || rule.bymonthday || rule.byyearday || rule.byweekno)) return true;
+  return matchesAfterStart({ ...rule, interval: 1 }, "UTC", new Date(Date.UTC(2000, 0, 1)));
+}
