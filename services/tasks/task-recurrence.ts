@@ -66,7 +66,7 @@ export class TaskRecurrence {
     if (!row.due_at) return [];
     const due = new Date(row.due_at);
     if (!row.recurrence) return [due.toISOString()];
-    return occurrencesFrom(row.recurrence, new Date(row.dtstart ?? due), due, limit).map((d) => d.toISOString());
+    return occurrencesFrom(row.recurrence, new Date(row.dtstart ?? due), due, limit, row.completed_count).map((d) => d.toISOString());
   }
 }
 

@@ -27,8 +27,8 @@ export class TaskStore {
   async create(auth: AuthMeta, input: CreateTaskInput, idempotencyKey?: string): Promise<CreateResult> {
     if (!abilityFromMeta(auth).can("create", asTask({ ownerId: auth.userId }))) throw new ForbiddenError("not allowed to create tasks");
     const ownerZone = auth.timezone ?? "UTC";
-    const recurrence = input.recurrence ? parseRecurrence(input.recurrence, ownerZone) : null;
-    if (recurrence && !input.dueAt) throw needsDue();
+    if (input.recurrence && !input.dueAt) throw needsDue();
+    const recurrence = input.recurrence ? parseRecurrence(input.recurrence, ownerZone, new Date(input.dueAt!)) : null;
     const reminders = normaliseReminders(input.reminders, [], input.dueAt, "body.reminders");
     const { db, clock } = this.writer;
 
@@ -92,12 +92,14 @@ export class TaskStore {
         if (patch.dueAt !== undefined) changes.due_at = patch.dueAt === null ? null : new Date(patch.dueAt);
         const dueAt = changes.due_at !== undefined ? changes.due_at : row.due_at;
         let recurrence: Recurrence | null = row.recurrence;
-        if (patch.recurrence !== undefined) {
-          recurrence = patch.recurrence === null ? null : parseRecurrence(patch.recurrence, row.timezone);
+        if (patch.recurrence !== undefined || (patch.dueAt !== undefined && recurrence)) {
+          const wanted = patch.recurrence !== undefined ? patch.recurrence : recurrence;
+          if (wanted && !dueAt) throw needsDue();
+          // A new due date restarts the series there: the rule is checked against it again.
+          recurrence = wanted ? parseRecurrence(wanted, row.timezone, dueAt) : null;
           changes.recurrence = recurrence;
           if (recurrence) changes.timezone = recurrence.timezone;
         }
-        if (recurrence && !dueAt) throw needsDue();
         // Moving the due date of a recurring task restarts its series there.
         if (patch.recurrence !== undefined || patch.dueAt !== undefined) changes.dtstart = recurrence ? dueAt : null;
         if (patch.reminders !== undefined) changes.reminders = normaliseReminders(patch.reminders, row.reminders, dueAt, "body.reminders");
