@@ -1,0 +1,142 @@
+import { createHmac, randomInt } from "node:crypto";
+import { CloudApiStub, replies, startCloudApiStub } from "../../services/notify/whatsapp/cloud-api.stub";
+import { Api } from "../support/api";
+import { RunningStack, startStack } from "../support/stack";
+
+const APP_SECRET = "whatsapp-app-secret-for-tests";
+const VERIFY_TOKEN = "verify-me";
+const PHONE_NUMBER_ID = "1234567890";
+
+let stub: CloudApiStub;
+let stack: RunningStack;
+let api: Api;
+
+beforeAll(async () => {
+  stub = await startCloudApiStub();
+  stack = await startStack(undefined, {
+    WHATSAPP_API_URL: stub.url,
+    WHATSAPP_TOKEN: "test-access-token",
+    WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
+    WHATSAPP_APP_SECRET: APP_SECRET,
+    WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN,
+  });
+  api = new Api(stack.baseUrl);
+}, 60_000);
+afterAll(async () => {
+  await stack?.stop();
+  await stub?.close();
+}, 30_000);
+
+const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
+const sentTo = (phone: string) => stub.requests.filter((r) => (r.body as { to?: string }).to === phone);
+
+async function optedInUser(optIn = true) {
+  const phone = `+49151${randomInt(1_000_000, 9_999_999)}`;
+  const u = await api.newUser({ timezone: "Europe/Berlin" });
+  const res = await api.patch("/me", { phone, whatsappOptIn: optIn }, { token: u.accessToken });
+  expect(res.status).toBe(200);
+  return { ...u, phone };
+}
+
+/** Polls the inbox until the WhatsApp delivery of the newest notification settles. */
+async function settledDelivery(token: string, settled = ["sent", "failed", "skipped", "delivered", "read"]) {
+  for (let i = 0; i < 300; i++) {
+    const items = (await api.get("/notifications", { token })).body.items;
+    const delivery = items[0]?.deliveries.find((d: { channel: string }) => d.channel === "whatsapp");
+    if (delivery && settled.includes(delivery.status)) return { notification: items[0], delivery };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("the WhatsApp delivery never settled");
+}
+
+function signed(body: unknown) {
+  const raw = JSON.stringify(body);
+  return { raw, signature: `sha256=${createHmac("sha256", APP_SECRET).update(raw).digest("hex")}` };
+}
+
+async function postWebhook(body: unknown, signature?: string) {
+  const raw = typeof body === "string" ? body : JSON.stringify(body);
+  return fetch(`${stack.baseUrl}/api/v1/webhooks/whatsapp`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(signature ? { "x-hub-signature-256": signature } : {}) },
+    body: raw,
+  });
+}
+
+const statusCallback = (id: string, status: string) => ({
+  object: "whatsapp_business_account",
+  entry: [{ id: "waba", changes: [{ field: "messages", value: { messaging_product: "whatsapp", metadata: { phone_number_id: PHONE_NUMBER_ID, display_phone_number: "15550000000" }, statuses: [{ id, status, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: "4915100000" }] } }] }],
+});
+const inboundText = (from: string, text: string) => ({
+  object: "whatsapp_business_account",
+  entry: [{ id: "waba", changes: [{ field: "messages", value: { messaging_product: "whatsapp", metadata: { phone_number_id: PHONE_NUMBER_ID, display_phone_number: "15550000000" }, contacts: [{ wa_id: from.slice(1), profile: { name: "Ada" } }], messages: [{ from: from.slice(1), id: `wamid.in-${randomInt(1e9)}`, timestamp: String(Math.floor(Date.now() / 1000)), type: "text", text: { body: text } }] } }] }],
+});
+
+test("Meta's handshake answers the challenge only for the right verify token", async () => {
+  const ok = await fetch(`${stack.baseUrl}/api/v1/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1158201444`);
+  expect(ok.status).toBe(200);
+  expect(await ok.text()).toBe("1158201444");
+  const wrong = await fetch(`${stack.baseUrl}/api/v1/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1`);
+  expect(wrong.status).toBe(403);
+});
+
+test("429 and 500 are retried with backoff; one message reaches the opted-in user", async () => {
+  const u = await optedInUser();
+  stub.reply(replies.tooMany("1"), replies.serverError());
+  const task = await api.post("/tasks", { title: "Pay rent", dueAt: "2026-12-01T08:00:00Z", reminders: [{ at: inSeconds(1), channels: ["whatsapp"] }] }, { token: u.accessToken });
+  expect(task.status).toBe(201);
+  const { delivery } = await settledDelivery(u.accessToken);
+  expect(delivery).toMatchObject({ status: "sent", attempts: 3 });
+  const requests = sentTo(u.phone);
+  expect(requests).toHaveLength(3);
+  expect(requests[0]!.path).toBe(`/v21.0/${PHONE_NUMBER_ID}/messages`);
+  expect(requests[0]!.headers.authorization).toBe("Bearer test-access-token");
+  expect(requests[2]!.body).toMatchObject({ messaging_product: "whatsapp", to: u.phone, type: "text" });
+  expect(JSON.stringify(requests[2]!.body)).toMatch(/Pay rent.*09:00 \(Europe\/Berlin\)/);
+});
+
+test("a 400 fails the delivery with the provider's code, without retrying; no opt-in, no message", async () => {
+  const u = await optedInUser();
+  stub.reply(replies.badRequest(131026, "Message undeliverable"));
+  await api.post("/tasks", { title: "Undeliverable", reminders: [{ at: inSeconds(1), channels: ["whatsapp", "sse"] }] }, { token: u.accessToken });
+  const { delivery } = await settledDelivery(u.accessToken);
+  expect(delivery).toMatchObject({ status: "failed", attempts: 1, lastError: expect.stringContaining("131026") });
+  expect(sentTo(u.phone)).toHaveLength(1);
+
+  const shy = await optedInUser(false);
+  await api.post("/tasks", { title: "Private", reminders: [{ at: inSeconds(1), channels: ["whatsapp"] }] }, { token: shy.accessToken });
+  const skipped = await settledDelivery(shy.accessToken);
+  expect(skipped.delivery.status).toBe("skipped");
+  expect(sentTo(shy.phone)).toHaveLength(0);
+});
+
+test("signed status callbacks move the delivery forward, never back; unsigned ones change nothing", async () => {
+  const u = await optedInUser();
+  stub.reply(replies.ok("wamid.status-test"));
+  await api.post("/tasks", { title: "Status", reminders: [{ at: inSeconds(1), channels: ["whatsapp"] }] }, { token: u.accessToken });
+  await settledDelivery(u.accessToken);
+
+  const forged = await postWebhook(statusCallback("wamid.status-test", "read"), "sha256=" + "0".repeat(64));
+  expect(forged.status).toBe(401);
+  expect((await postWebhook(statusCallback("wamid.status-test", "read"))).status).toBe(401);
+  expect((await settledDelivery(u.accessToken)).delivery.status).toBe("sent");
+
+  for (const status of ["delivered", "sent"]) {
+    const { raw, signature } = signed(statusCallback("wamid.status-test", status));
+    expect((await postWebhook(raw, signature)).status).toBe(200);
+  }
+  expect((await settledDelivery(u.accessToken)).delivery.status).toBe("delivered");
+  const { raw, signature } = signed(statusCallback("wamid.status-test", "read"));
+  await postWebhook(raw, signature);
+  expect((await settledDelivery(u.accessToken)).delivery.status).toBe("read");
+});
+
+test("an inbound `done` completes the task of the sender's latest reminder", async () => {
+  const u = await optedInUser();
+  const task = await api.post("/tasks", { title: "Take out bins", reminders: [{ at: inSeconds(1), channels: ["whatsapp"] }] }, { token: u.accessToken });
+  await settledDelivery(u.accessToken);
+  const { raw, signature } = signed(inboundText(u.phone, " Done "));
+  expect((await postWebhook(raw, signature)).status).toBe(200);
+  const after = await api.get(`/tasks/${task.body.id}`, { token: u.accessToken });
+  expect(after.body.status).toBe("done");
+});
