@@ -42,7 +42,7 @@ export class TaskRecurrence {
           }
         }
         if (row.status === "done") {
-          const last = await trx(COMPLETIONS).where({ task_id: id }).orderBy("completed_at", "desc").first();
+          const last = await trx(COMPLETIONS).where({ task_id: id }).orderBy([{ column: "completed_at", order: "desc" }, { column: "occurrence_at", order: "desc" }]).first();
           completion = last ? toCompletion(last) : { occurrenceAt: iso(current), completedAt: iso(row.completed_at ?? row.updated_at)! };
           return null;
         }
@@ -56,7 +56,7 @@ export class TaskRecurrence {
 
   async completions(auth: AuthMeta, id: string): Promise<CompletionDto[]> {
     await readTask(this.writer.db, auth, id);
-    const rows = await this.writer.db(COMPLETIONS).where({ task_id: id }).orderBy("completed_at", "desc").limit(1000);
+    const rows = await this.writer.db(COMPLETIONS).where({ task_id: id }).orderBy([{ column: "completed_at", order: "desc" }, { column: "occurrence_at", order: "desc" }]).limit(1000);
     return rows.map(toCompletion);
   }
 

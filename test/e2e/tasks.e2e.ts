@@ -180,6 +180,41 @@ describe("listing", () => {
   });
 });
 
+describe("recurrence", () => {
+  test("a monthly task previews its occurrences, moves on when completed, and bad rules answer 422", async () => {
+    const created = await api.post(
+      "/tasks",
+      { title: "Pay rent", dueAt: "2026-01-31T09:00:00+01:00", recurrence: { rrule: "FREQ=MONTHLY;BYMONTHDAY=-1", timezone: "Europe/Berlin" }, reminders: [{ offset: "-P1D", channels: ["sse"] }] },
+      as(alice),
+    );
+    expect(created.status).toBe(201);
+    expect(created.body.recurrence).toEqual({ rrule: "FREQ=MONTHLY;BYMONTHDAY=-1", timezone: "Europe/Berlin", from: "due", exdates: [] });
+    const next = await api.get(`/tasks/${created.body.id}/occurrences?limit=4`, as(alice));
+    // Last day of each month at 09:00 Berlin, CET then CEST.
+    expect(next.body.items).toEqual(["2026-01-31T08:00:00.000Z", "2026-02-28T08:00:00.000Z", "2026-03-31T07:00:00.000Z", "2026-04-30T07:00:00.000Z"]);
+    const done = await api.post(`/tasks/${created.body.id}/complete`, { occurrenceAt: "2026-01-31T08:00:00Z" }, as(alice));
+    expect(done.status).toBe(200);
+    expect(done.body.task).toMatchObject({ status: "todo", dueAt: "2026-02-28T08:00:00.000Z" });
+    const retried = await api.post(`/tasks/${created.body.id}/complete`, { occurrenceAt: "2026-01-31T08:00:00Z" }, as(alice));
+    expect(retried.body).toEqual(done.body);
+    expect((await api.get(`/tasks/${created.body.id}/completions`, as(alice))).body.items).toHaveLength(1);
+    expect((await api.get(`/tasks/${created.body.id}/occurrences?limit=101`, as(alice))).status).toBe(422);
+
+    for (const [recurrence, path] of [
+      [{ rrule: "FREQ=FORTNIGHTLY" }, "body.recurrence.rrule"],
+      [{ rrule: "RRULE:FREQ=DAILY" }, "body.recurrence.rrule"],
+      [{ rrule: "FREQ=DAILY", timezone: "Moon/Base" }, "body.recurrence.timezone"],
+      [{ rrule: "FREQ=DAILY", colour: "red" }, "body.recurrence"],
+    ] as const) {
+      const res = await api.post("/tasks", { title: "x", dueAt: "2026-01-01T09:00:00Z", recurrence }, as(alice));
+      expect(res.status).toBe(422);
+      expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+    }
+    const noDue = await api.post("/tasks", { title: "x", recurrence: { rrule: "FREQ=DAILY" } }, as(alice));
+    expect(noDue.status).toBe(422);
+  });
+});
+
 const distributedOnly = process.env.E2E_MODE === "distributed" ? describe : describe.skip;
 distributedOnly("events", () => {
   let nc: NatsConnection;
