@@ -23,7 +23,7 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
-function startProcess(env: Record<string, string>, label: string): { child: ChildProcess; ready: Promise<string | undefined>; output: () => string } {
+export function startProcess(env: Record<string, string>, label: string): { child: ChildProcess; ready: Promise<string | undefined>; output: () => string } {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: "warn", ...env },
@@ -43,7 +43,7 @@ function startProcess(env: Record<string, string>, label: string): { child: Chil
   return { child, ready, output: () => output };
 }
 
-async function stopProcess(child: ChildProcess): Promise<void> {
+export async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   child.kill("SIGTERM");
