@@ -2,12 +2,21 @@ import { AbilityBuilder, createMongoAbility, ForcedSubject, MongoAbility, RawRul
 import { packRules, unpackRules } from "@casl/ability/extra";
 import type { AuthMeta, Role } from "../contracts/auth";
 
-export type Action = "manage" | "create" | "read" | "update" | "delete" | "complete" | "administer";
-export type SubjectType = "Task" | "User" | "all";
-/** The fields rules may name; each has a SQL column in the owning service. */
-export type TaskSubject = ForcedSubject<"Task"> & { ownerId: string; id?: string };
+export type Action = "manage" | "create" | "read" | "update" | "delete" | "complete" | "administer" | "share" | "leave";
+export type SubjectType = "Task" | "Project" | "User" | "all";
+/** The fields rules may name; each has a SQL column (or search attribute) in the owning service. */
+export type TaskSubject = ForcedSubject<"Task"> & { ownerId: string; projectId: string | null; id?: string };
+export type ProjectSubject = ForcedSubject<"Project"> & { id: string };
 export type UserSubject = ForcedSubject<"User"> & { id: string };
-export type AppAbility = MongoAbility<[Action, SubjectType | TaskSubject | UserSubject]>;
+export type AppAbility = MongoAbility<[Action, SubjectType | TaskSubject | ProjectSubject | UserSubject]>;
+
+export const PROJECT_ROLES = ["owner", "editor", "viewer"] as const;
+export type ProjectRole = (typeof PROJECT_ROLES)[number];
+
+export interface Membership {
+  projectId: string;
+  role: ProjectRole;
+}
 
 export interface Principal {
   id: string;
@@ -15,22 +24,35 @@ export interface Principal {
   timezone?: string;
 }
 
+const TASK_WORK: Action[] = ["create", "update", "delete", "complete"];
+
 /**
- * Every permission in one place. Members work on their own tasks; admins administer
- * users and gain nothing over other people's tasks.
+ * Every permission in one place. A task without a project is its owner's alone; a task in
+ * a project is read by every member and changed by its editors and owner. Admins
+ * administer users and gain nothing over anybody's tasks or projects.
  */
-export function defineAbilityFor(user: Principal): AppAbility {
+export function defineAbilityFor(user: Principal, memberships: Membership[] = []): AppAbility {
   const { can, build } = new AbilityBuilder<AppAbility>(createMongoAbility);
-  can(["create", "read", "update", "delete", "complete"], "Task", { ownerId: user.id });
-  can(["read", "update"], "User", { id: user.id });
-  if (user.roles.includes("admin")) {
-    can("administer", "User");
+  can(["read", ...TASK_WORK], "Task", { ownerId: user.id, projectId: null });
+
+  const member = memberships.map((m) => m.projectId);
+  const editor = memberships.filter((m) => m.role !== "viewer").map((m) => m.projectId);
+  const owner = memberships.filter((m) => m.role === "owner").map((m) => m.projectId);
+  if (member.length) {
+    can("read", "Task", { projectId: { $in: member } });
+    can(["read", "leave"], "Project", { id: { $in: member } });
   }
+  if (editor.length) can(TASK_WORK, "Task", { projectId: { $in: editor } });
+  if (owner.length) can(["update", "delete", "share"], "Project", { id: { $in: owner } });
+  can("create", "Project");
+
+  can(["read", "update"], "User", { id: user.id });
+  if (user.roles.includes("admin")) can("administer", "User");
   return build();
 }
 
-export function packAbility(user: Principal): AuthMeta {
-  return { userId: user.id, roles: user.roles, timezone: user.timezone, rules: packRules(defineAbilityFor(user).rules) };
+export function packAbility(user: Principal, memberships: Membership[] = []): AuthMeta {
+  return { userId: user.id, roles: user.roles, timezone: user.timezone, rules: packRules(defineAbilityFor(user, memberships).rules) };
 }
 
 /** Rebuilds the caller's ability on the receiving side of a broker call. */
@@ -38,8 +60,12 @@ export function abilityFromMeta(auth: AuthMeta): AppAbility {
   return createMongoAbility<AppAbility>(unpackRules(auth.rules) as RawRuleOf<AppAbility>[]);
 }
 
-export function asTask(task: { ownerId: string; id?: string }): TaskSubject {
+export function asTask(task: { ownerId: string; projectId: string | null; id?: string }): TaskSubject {
   return subject("Task", { ...task });
+}
+
+export function asProject(id: string): ProjectSubject {
+  return subject("Project", { id });
 }
 
 export { rulesToSql, type ColumnMap } from "./sql";

@@ -25,7 +25,7 @@ export class TaskStore {
   constructor(private readonly writer: TaskWriter) {}
 
   async create(auth: AuthMeta, input: CreateTaskInput, idempotencyKey?: string): Promise<CreateResult> {
-    if (!abilityFromMeta(auth).can("create", asTask({ ownerId: auth.userId }))) throw new ForbiddenError("not allowed to create tasks");
+    if (!abilityFromMeta(auth).can("create", asTask({ ownerId: auth.userId, projectId: null }))) throw new ForbiddenError("not allowed to create tasks");
     const ownerZone = auth.timezone ?? "UTC";
     if (input.recurrence && !input.dueAt) throw needsDue();
     const recurrence = input.recurrence ? parseRecurrence(input.recurrence, ownerZone, new Date(input.dueAt!)) : null;
