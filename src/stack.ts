@@ -8,7 +8,7 @@ import { notifyService } from "../services/notify/notify.service";
 import type { StreamEndpoint } from "../services/notify/sse/stream-server";
 import { schedulerService } from "../services/scheduler/scheduler.service";
 import { searchService } from "../services/search/search.service";
-import { tasksService } from "../services/tasks/tasks.service";
+import { tasksServices } from "../services/tasks/tasks.service";
 
 export interface Stack {
   broker: ServiceBroker;
@@ -41,7 +41,7 @@ export function createStack(config: Config, clock: Clock = systemClock): Stack {
   const factories: Record<ServiceName, () => void> = {
     gateway: () =>
       broker.createService(gatewayService({ db, config, clock, version: VERSION, streams, onListening: (url) => (stack.url = url) })),
-    tasks: () => broker.createService(tasksService({ db, config, clock })),
+    tasks: () => tasksServices({ db, config, clock }).forEach((schema) => broker.createService(schema)),
     search: () => broker.createService(searchService({ db })),
     scheduler: () => broker.createService(schedulerService({ db, config, clock })),
     notify: () => broker.createService(notifyService({ db, config, clock, streams })),

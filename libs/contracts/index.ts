@@ -5,3 +5,4 @@ export * from "./users";
 export * from "./reminders";
 export * from "./time";
 export * from "./notifications";
+export * from "./projects";

@@ -36,6 +36,8 @@ export const createTaskInput = z
     tags: taskFields.tags.default([]),
     recurrence: recurrenceInput.nullable().default(null),
     reminders: z.array(reminderInput).max(20).default([]),
+    projectId: z.uuid().nullable().default(null),
+    assigneeId: z.uuid().nullable().default(null),
   })
   .meta({ id: "CreateTask" });
 export type CreateTaskInput = z.output<typeof createTaskInput>;
@@ -51,6 +53,8 @@ export const updateTaskInput = z
     tags: taskFields.tags.optional(),
     recurrence: recurrenceInput.nullable().optional(),
     reminders: z.array(reminderInput).max(20).optional().meta({ description: "replaces the list; keep a reminder by sending its id" }),
+    projectId: z.uuid().nullable().optional().meta({ description: "move the task into or out of a project" }),
+    assigneeId: z.uuid().nullable().optional(),
   })
   .refine((v) => Object.keys(v).length > 0, "names no field to change")
   .meta({ id: "UpdateTask" });
@@ -73,6 +77,7 @@ export const taskSchema = z
       .meta({ id: "Recurrence" }),
     reminders: z.array(reminderSchema),
     projectId: z.uuid().nullable(),
+    assigneeId: z.uuid().nullable().meta({ description: "who is reminded: a project member, or the owner" }),
     ownerId: z.uuid(),
     createdAt: instant,
     updatedAt: instant,

@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
-import type { Context, ServiceSchema } from "moleculer";
+import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
+import type { Membership } from "../../libs/authz";
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
 import { registerInput } from "../../libs/contracts";
@@ -15,6 +16,7 @@ import { authRoutes } from "./routes/auth.routes";
 import type { GatewayContext } from "./routes/context";
 import { healthRoutes } from "./routes/health.routes";
 import { notificationRoutes } from "./routes/notifications.routes";
+import { projectRoutes } from "./routes/projects.routes";
 import { taskRoutes } from "./routes/tasks.routes";
 import { webhookRoutes } from "./routes/webhooks.routes";
 import type { StreamEndpoint } from "../notify/sse/stream-server";
@@ -39,10 +41,22 @@ export function gatewayService({ db, config, clock, version, streams, onListenin
     accessTtlSeconds: config.accessTokenTtlSeconds,
     refreshTtlDays: config.refreshTokenTtlDays,
   });
-  const authenticator = createAuthenticator(users, config.jwtSecret);
+  let broker: ServiceBroker | undefined;
+  const authenticator = createAuthenticator(users, config.jwtSecret, (userId) =>
+    broker!.call<Membership[], object>("projects.memberships", { userId }),
+  );
 
   return {
     name: "gateway",
+    created() {
+      broker = this.broker;
+    },
+    events: {
+      /** Another gateway changed memberships: drop those users' cached abilities now. */
+      "gateway.membershipsChanged"(ctx: Context<{ userIds: string[] }>) {
+        ctx.params.userIds.forEach((id) => authenticator.forget(id));
+      },
+    },
     actions: {
       /** How to reach users, for notify: no per-row calls, one batch of ids. */
       contacts: async (ctx: Context<{ ids: string[] }>) => (await users.contacts(ctx.params.ids)),
@@ -62,7 +76,7 @@ export function gatewayService({ db, config, clock, version, streams, onListenin
         isDraining: () => draining,
       };
       const app = createApp({
-        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx)],
+        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...projectRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx)],
         rootRoutes: healthRoutes(ctx),
         authenticator,
         logger: this.logger,

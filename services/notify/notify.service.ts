@@ -54,6 +54,8 @@ export function notifyService({ db, config, clock, streams }: NotifyServiceDeps)
       [REMINDER_DUE_CHANNEL]: {
         group: "notify",
         async handler(this: { broker: Context["broker"] }, event: ReminderDueEvent) {
+          // The recipient check: nobody is told about a task they may no longer see.
+          if (!(await this.broker.call<boolean, object>("projects.canRead", { taskId: event.taskId, userId: event.recipientId }))) return;
           const { notification, created } = await store.record(event);
           if (!created) return;
           if (event.channels.includes("whatsapp")) whatsappLoop?.poke();

@@ -5,6 +5,7 @@ export interface TaskRow {
   id: string;
   owner_id: string;
   project_id: string | null;
+  assignee_id: string | null;
   title: string;
   description: string;
   status: TaskStatus;
@@ -27,7 +28,7 @@ export interface TaskRow {
 }
 
 /** The columns CASL rule fields stand for in task queries. */
-export const TASK_RULE_COLUMNS = { id: "id", ownerId: "owner_id" };
+export const TASK_RULE_COLUMNS = { id: "id", ownerId: "owner_id", projectId: "project_id" };
 
 export const priorityRank = (p: Priority): number => PRIORITIES.indexOf(p);
 
@@ -47,6 +48,7 @@ export function toTaskDto(row: TaskRow): TaskDto {
     recurrence: row.recurrence,
     reminders: row.reminders,
     projectId: row.project_id,
+    assigneeId: row.assignee_id,
     ownerId: row.owner_id,
     createdAt: iso(row.created_at)!,
     updatedAt: iso(row.updated_at)!,

@@ -1,14 +1,36 @@
 import { randomUUID } from "node:crypto";
-import { abilityFromMeta, asTask } from "../../libs/authz";
+import { abilityFromMeta, AppAbility, asTask } from "../../libs/authz";
 import { AuthMeta, CreateTaskInput, TASK_CHANNELS, TaskDto, UpdateTaskInput } from "../../libs/contracts";
 import type { Trx } from "../../libs/db";
-import { ForbiddenError, ValidationError } from "../../libs/errors";
+import { ForbiddenError, NotFoundError, ValidationError } from "../../libs/errors";
 import { runIdempotent } from "../../libs/idempotency";
 import { parseRecurrence, Recurrence } from "../../libs/recurrence";
 import { TASKS_SCHEMA } from "./migrations";
 import { emitTaskEvent, lockForChange, readTask, serialise, TASKS, TaskWriter } from "./task-access";
 import { normaliseReminders } from "./task-reminders";
 import { priorityRank, TaskRow, toTaskDto } from "./task-row";
+
+/**
+ * Whether the task may live in `projectId` (creating it there, or moving it there): editor
+ * or owner in the project, or its own owner for a private task. A project the caller
+ * cannot even see answers 404, one they only view 403.
+ */
+function mayPlace(ability: AppAbility, ownerId: string, projectId: string | null): void {
+  if (ability.can("create", asTask({ ownerId, projectId }))) return;
+  if (projectId && !ability.can("read", asTask({ ownerId, projectId }))) throw new NotFoundError(`project ${projectId} not found`);
+  throw new ForbiddenError(projectId ? `not allowed to add tasks to project ${projectId}` : "only its owner can make a task private");
+}
+
+async function isAssignable(trx: Trx, projectId: string | null, ownerId: string, assigneeId: string): Promise<boolean> {
+  if (!projectId) return assigneeId === ownerId;
+  return Boolean(await trx(`${TASKS_SCHEMA}.project_members`).where({ project_id: projectId, user_id: assigneeId }).first());
+}
+
+/** An assignee is a member of the task's project, or the owner of a private task. */
+async function checkAssignee(trx: Trx, projectId: string | null, ownerId: string, assigneeId: string | null, path: string): Promise<void> {
+  if (assigneeId === null || (await isAssignable(trx, projectId, ownerId, assigneeId))) return;
+  throw new ValidationError("Invalid assignee", [{ path, message: projectId ? "is not a member of the task's project" : "a private task can only be assigned to its owner" }]);
+}
 
 export interface CreateResult {
   task: TaskDto;
@@ -25,7 +47,7 @@ export class TaskStore {
   constructor(private readonly writer: TaskWriter) {}
 
   async create(auth: AuthMeta, input: CreateTaskInput, idempotencyKey?: string): Promise<CreateResult> {
-    if (!abilityFromMeta(auth).can("create", asTask({ ownerId: auth.userId, projectId: null }))) throw new ForbiddenError("not allowed to create tasks");
+    mayPlace(abilityFromMeta(auth), auth.userId, input.projectId);
     const ownerZone = auth.timezone ?? "UTC";
     if (input.recurrence && !input.dueAt) throw needsDue();
     const recurrence = input.recurrence ? parseRecurrence(input.recurrence, ownerZone, new Date(input.dueAt!)) : null;
@@ -33,12 +55,15 @@ export class TaskStore {
     const { db, clock } = this.writer;
 
     const insert = async (trx: Trx): Promise<TaskDto> => {
+      await checkAssignee(trx, input.projectId, auth.userId, input.assigneeId, "body.assigneeId");
       const now = clock.now();
       const [row] = await trx<TaskRow>(TASKS)
         .insert(
           serialise({
             id: randomUUID(),
             owner_id: auth.userId,
+            project_id: input.projectId,
+            assignee_id: input.assigneeId,
             title: input.title,
             description: input.description,
             status: input.status,
@@ -78,8 +103,20 @@ export class TaskStore {
       auth,
       id,
       { action: "update", expectedVersion },
-      (row, now) => {
+      async (row, now, trx) => {
         const changes: Partial<TaskRow> = {};
+        const projectId = patch.projectId !== undefined ? patch.projectId : row.project_id;
+        if (projectId !== row.project_id) {
+          mayPlace(abilityFromMeta(auth), row.owner_id, projectId);
+          changes.project_id = projectId;
+        }
+        if (patch.assigneeId !== undefined) {
+          await checkAssignee(trx, projectId, row.owner_id, patch.assigneeId, "body.assigneeId");
+          changes.assignee_id = patch.assigneeId;
+        } else if (projectId !== row.project_id && row.assignee_id && !(await isAssignable(trx, projectId, row.owner_id, row.assignee_id))) {
+          // Moved where its assignee has no access: the reminder goes back to the owner.
+          changes.assignee_id = null;
+        }
         if (patch.title !== undefined) changes.title = patch.title;
         if (patch.description !== undefined) changes.description = patch.description;
         if (patch.priority !== undefined) changes.priority = priorityRank(patch.priority);

@@ -8,6 +8,8 @@ import { migrateSchema } from "../../libs/db/migrate";
 import { purgeExpiredKeys } from "../../libs/idempotency";
 import { OutboxRelay } from "../../libs/outbox";
 import { migrations, TASKS_SCHEMA } from "./migrations";
+import { ProjectStore } from "./project-store";
+import { projectsService } from "./projects.service";
 import { TaskWriter } from "./task-access";
 import { listTasks } from "./task-list";
 import { TaskRecurrence } from "./task-recurrence";
@@ -22,15 +24,17 @@ export interface TasksServiceDeps {
 
 type ById = { id: string };
 
-export function tasksService({ db, config, clock }: TasksServiceDeps): ServiceSchema {
+/** The tasks process runs two services over one schema and one outbox: tasks, and projects. */
+export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceSchema[] {
   let relay: OutboxRelay | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
   const writer = new TaskWriter(db, clock, () => relay?.kick());
   const store = new TaskStore(writer);
   const recurrence = new TaskRecurrence(writer);
   const reminders = new TaskReminders(writer);
+  const projects = new ProjectStore(writer);
 
-  return {
+  const tasks: ServiceSchema = {
     name: "tasks",
     actions: {
       create: (ctx: Context<{ input: CreateTaskInput; idempotencyKey?: string }>) =>
@@ -73,4 +77,5 @@ export function tasksService({ db, config, clock }: TasksServiceDeps): ServiceSc
       await relay?.stop();
     },
   };
+  return [tasks, projectsService(projects)];
 }

@@ -91,6 +91,10 @@ export class UserStore {
     return this.db<UserRow>(USERS).where({ email: email.toLowerCase() }).first();
   }
 
+  findByIds(ids: string[]): Promise<UserRow[]> {
+    return ids.length ? this.db<UserRow>(USERS).whereIn("id", ids) : Promise.resolve([]);
+  }
+
   findById(id: string): Promise<UserRow | undefined> {
     return this.db<UserRow>(USERS).where({ id }).first();
   }

@@ -1,13 +1,13 @@
 import type { RequestHandler } from "express";
 import passport from "passport";
 import { ExtractJwt, Strategy as JwtStrategy } from "passport-jwt";
-import { packAbility } from "../../../libs/authz";
+import { Membership, packAbility } from "../../../libs/authz";
 import type { AuthMeta } from "../../../libs/contracts";
 import { UnauthorizedError } from "../../../libs/errors";
 import type { UserRow, UserStore } from "../auth/user-store";
 import { JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER } from "../auth/token-service";
 
-/** How long a looked-up user is trusted: a disabled user or a role change takes effect within it. */
+/** How long a looked-up caller is trusted: a disabled user, a role or a membership change takes effect within it. */
 const USER_CACHE_MS = 1_000;
 
 export interface Authenticator {
@@ -19,16 +19,18 @@ export interface Authenticator {
  * passport-jwt with the algorithm, issuer and audience pinned. The token proves who the
  * caller is; their roles and whether they are still enabled come from the database.
  */
-export function createAuthenticator(users: UserStore, secret: string): Authenticator {
-  const cache = new Map<string, { row: UserRow | undefined; until: number }>();
-  const lookup = async (id: string) => {
+export function createAuthenticator(users: UserStore, secret: string, membershipsOf: (userId: string) => Promise<Membership[]>): Authenticator {
+  const cache = new Map<string, { auth: AuthMeta | false; until: number }>();
+  /** The caller's packed abilities: their account as it is now, and their project memberships. */
+  const lookup = async (id: string): Promise<AuthMeta | false> => {
     const hit = cache.get(id);
     const t = Date.now();
-    if (hit && hit.until > t) return hit.row;
-    const row = await users.findById(id);
+    if (hit && hit.until > t) return hit.auth;
+    const row: UserRow | undefined = await users.findById(id);
+    const auth = row && !row.disabled ? packAbility({ id: row.id, roles: row.roles, timezone: row.timezone }, await membershipsOf(row.id)) : false;
     if (cache.size > 10_000) cache.clear();
-    cache.set(id, { row, until: t + USER_CACHE_MS });
-    return row;
+    cache.set(id, { auth, until: t + USER_CACHE_MS });
+    return auth;
   };
 
   const strategy = new JwtStrategy(
@@ -42,7 +44,7 @@ export function createAuthenticator(users: UserStore, secret: string): Authentic
     (payload: { sub?: string }, done: (err: unknown, user?: AuthMeta | false) => void) => {
       if (!payload.sub) return done(null, false);
       lookup(payload.sub).then(
-        (row) => done(null, row && !row.disabled ? packAbility({ id: row.id, roles: row.roles, timezone: row.timezone }) : false),
+        (auth) => done(null, auth),
         (err) => done(err),
       );
     },

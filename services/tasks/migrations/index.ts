@@ -52,4 +52,28 @@ export const migrations: Migration[] = [
       });
     },
   },
+  {
+    name: "0004_projects",
+    async up(db) {
+      await db.schema.withSchema(TASKS_SCHEMA).createTable("projects", (t) => {
+        t.uuid("id").primary();
+        t.text("name").notNullable();
+        t.uuid("owner_id").notNullable();
+        t.timestamp("created_at", { useTz: true }).notNullable();
+        t.timestamp("updated_at", { useTz: true }).notNullable();
+      });
+      await db.schema.withSchema(TASKS_SCHEMA).createTable("project_members", (t) => {
+        t.uuid("project_id").notNullable().references("id").inTable(`${TASKS_SCHEMA}.projects`).onDelete("CASCADE");
+        t.uuid("user_id").notNullable().index();
+        t.text("role").notNullable().checkIn(["owner", "editor", "viewer"]);
+        t.timestamp("created_at", { useTz: true }).notNullable();
+        t.primary(["project_id", "user_id"]);
+      });
+      await db.schema.withSchema(TASKS_SCHEMA).alterTable("tasks", (t) => {
+        t.uuid("assignee_id");
+        t.index(["project_id", "created_at", "id"], "tasks_project_created_idx");
+        t.index(["assignee_id"], "tasks_assignee_idx");
+      });
+    },
+  },
 ];

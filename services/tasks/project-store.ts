@@ -1,0 +1,158 @@
+import { randomUUID } from "node:crypto";
+import { abilityFromMeta, Action, asProject, Membership, ProjectRole } from "../../libs/authz";
+import { AuthMeta, ProjectDto, ProjectInput, TASK_CHANNELS } from "../../libs/contracts";
+import type { Db, Trx } from "../../libs/db";
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../libs/errors";
+import { TASKS_SCHEMA } from "./migrations";
+import { emitTaskEvent, TASKS, TaskWriter } from "./task-access";
+import type { TaskRow } from "./task-row";
+
+const PROJECTS = `${TASKS_SCHEMA}.projects`;
+const MEMBERS = `${TASKS_SCHEMA}.project_members`;
+
+interface ProjectRow {
+  id: string;
+  name: string;
+  owner_id: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toDto = (row: ProjectRow, role: ProjectRole): ProjectDto => ({
+  id: row.id,
+  name: row.name,
+  ownerId: row.owner_id,
+  role,
+  createdAt: new Date(row.created_at).toISOString(),
+  updatedAt: new Date(row.updated_at).toISOString(),
+});
+
+/**
+ * Projects and their members. Membership is read from this schema, so a change counts at
+ * the next query; what a role may do comes from the one ability definition in libs/authz.
+ */
+export class ProjectStore {
+  constructor(private readonly writer: TaskWriter) {}
+
+  private get db(): Db {
+    return this.writer.db;
+  }
+
+  async memberships(userId: string): Promise<Membership[]> {
+    const rows = await this.db(MEMBERS).where({ user_id: userId }).select("project_id", "role");
+    return rows.map((r) => ({ projectId: r.project_id, role: r.role }));
+  }
+
+  /** Whether the user may currently see the task: the recipient check of notifications. */
+  async canRead(taskId: string, userId: string): Promise<boolean> {
+    const task = await this.db<TaskRow>(TASKS).where({ id: taskId }).select("owner_id", "project_id").first();
+    if (!task) return false;
+    if (!task.project_id) return task.owner_id === userId;
+    return Boolean(await this.db(MEMBERS).where({ project_id: task.project_id, user_id: userId }).first());
+  }
+
+  async create(auth: AuthMeta, input: ProjectInput): Promise<ProjectDto> {
+    if (!abilityFromMeta(auth).can("create", "Project")) throw new ForbiddenError("not allowed to create projects");
+    const now = this.writer.clock.now();
+    const row: ProjectRow = { id: randomUUID(), name: input.name, owner_id: auth.userId, created_at: now, updated_at: now };
+    await this.db.transaction(async (trx) => {
+      await trx(PROJECTS).insert(row);
+      await trx(MEMBERS).insert({ project_id: row.id, user_id: auth.userId, role: "owner", created_at: now });
+    });
+    return toDto(row, "owner");
+  }
+
+  async list(auth: AuthMeta, limit: number, after?: string): Promise<{ items: ProjectDto[]; nextCursor: string | null }> {
+    const q = this.db(`${PROJECTS} as p`).join(`${MEMBERS} as m`, "m.project_id", "p.id").where("m.user_id", auth.userId).select("p.*", "m.role");
+    if (after) q.where("p.id", ">", after);
+    const rows = await q.orderBy("p.id").limit(limit + 1);
+    const page = rows.slice(0, limit);
+    return { items: page.map((r) => toDto(r, r.role)), nextCursor: rows.length > limit ? page[page.length - 1]!.id : null };
+  }
+
+  async get(auth: AuthMeta, id: string): Promise<ProjectDto> {
+    const { row, role } = await this.access(this.db, auth, id, "read");
+    return toDto(row, role);
+  }
+
+  async rename(auth: AuthMeta, id: string, input: ProjectInput): Promise<ProjectDto> {
+    const { role } = await this.access(this.db, auth, id, "update");
+    const [row] = await this.db(PROJECTS).where({ id }).update({ name: input.name, updated_at: this.writer.clock.now() }).returning("*");
+    return toDto(row, role);
+  }
+
+  /** Deletes the project and its tasks; each task's deletion is an event, so its reminders are cancelled. */
+  async remove(auth: AuthMeta, id: string): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      await this.access(trx, auth, id, "delete");
+      const tasks = await trx<TaskRow>(TASKS).where({ project_id: id }).forUpdate();
+      for (const task of tasks) await emitTaskEvent(trx, this.writer.clock, TASK_CHANNELS.deleted, task);
+      await trx(TASKS).where({ project_id: id }).delete();
+      await trx(PROJECTS).where({ id }).delete();
+    });
+    this.writer.committed();
+  }
+
+  async members(auth: AuthMeta, id: string): Promise<{ userId: string; role: ProjectRole }[]> {
+    await this.access(this.db, auth, id, "read");
+    const rows = await this.db(MEMBERS).where({ project_id: id }).orderBy("created_at").select("user_id", "role");
+    return rows.map((r) => ({ userId: r.user_id, role: r.role }));
+  }
+
+  async addMember(auth: AuthMeta, id: string, userId: string, role: ProjectRole): Promise<void> {
+    await this.access(this.db, auth, id, "share");
+    const inserted = await this.db(MEMBERS)
+      .insert({ project_id: id, user_id: userId, role, created_at: this.writer.clock.now() })
+      .onConflict(["project_id", "user_id"])
+      .ignore()
+      .returning("user_id");
+    if (!inserted.length) throw new ConflictError("already a member of this project");
+  }
+
+  async changeRole(auth: AuthMeta, id: string, userId: string, role: ProjectRole): Promise<void> {
+    await this.access(this.db, auth, id, "share");
+    const member = await this.db(MEMBERS).where({ project_id: id, user_id: userId }).first();
+    if (!member) throw new NotFoundError("no such member");
+    if (member.role === "owner") throw new ValidationError("The owner's role cannot change", [{ path: "params.userId", message: "is the project's owner" }]);
+    await this.db(MEMBERS).where({ project_id: id, user_id: userId }).update({ role });
+  }
+
+  /**
+   * The owner removes anyone but themselves; any member may remove themselves (leave).
+   * Their assignments in the project end with them, so no reminder follows them out.
+   */
+  async removeMember(auth: AuthMeta, id: string, userId: string): Promise<void> {
+    const self = userId === auth.userId;
+    await this.db.transaction(async (trx) => {
+      const { role } = await this.access(trx, auth, id, self ? "leave" : "share");
+      if (self && role === "owner") {
+        throw new ValidationError("The owner cannot leave their project", [{ path: "params.userId", message: "delete the project instead" }]);
+      }
+      const removed = await trx(MEMBERS).where({ project_id: id, user_id: userId }).delete();
+      if (!removed) throw new NotFoundError("no such member");
+      const now = this.writer.clock.now();
+      const unassigned = await trx<TaskRow>(TASKS)
+        .where({ project_id: id, assignee_id: userId })
+        .update({ assignee_id: null, updated_at: now, version: trx.raw("version + 1") })
+        .returning("*");
+      for (const task of unassigned) await emitTaskEvent(trx, this.writer.clock, TASK_CHANNELS.updated, task);
+    });
+    this.writer.committed();
+  }
+
+  /**
+   * The project and the caller's role in it. A non-member gets 404 (the project's existence
+   * does not leak); a member whose role does not allow `action` gets 403.
+   */
+  private async access(db: Db | Trx, auth: AuthMeta, id: string, action: Action): Promise<{ row: ProjectRow; role: ProjectRole }> {
+    const found = await db(`${PROJECTS} as p`)
+      .join(`${MEMBERS} as m`, "m.project_id", "p.id")
+      .where({ "p.id": id, "m.user_id": auth.userId })
+      .select("p.*", "m.role")
+      .first();
+    if (!found) throw new NotFoundError(`project ${id} not found`);
+    if (!abilityFromMeta(auth).can(action, asProject(id))) throw new ForbiddenError(`not allowed to ${action} project ${id}`);
+    const { role, ...row } = found;
+    return { row, role };
+  }
+}
