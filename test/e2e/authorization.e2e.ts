@@ -1,0 +1,165 @@
+import { Api } from "../support/api";
+import { StreamClient } from "../support/sse";
+import { RunningStack, startStack } from "../support/stack";
+
+const ADMIN = { email: "boss@example.com", password: "admin-password-123" };
+const ROLES = ["owner", "editor", "viewer", "outsider", "admin", "anonymous"] as const;
+type Role = (typeof ROLES)[number];
+
+let stack: RunningStack;
+let api: Api;
+const tokens = {} as Record<Role, string | undefined>;
+const ids = {} as Record<Role, string>;
+let projectId: string;
+let taskId: string;
+
+beforeAll(async () => {
+  stack = await startStack(undefined, { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password });
+  api = new Api(stack.baseUrl);
+  for (const role of ["owner", "editor", "viewer", "outsider"] as const) {
+    const u = await api.newUser();
+    tokens[role] = u.accessToken;
+    ids[role] = u.user.id;
+  }
+  const admin = await api.post("/auth/login", ADMIN);
+  tokens.admin = admin.body.accessToken;
+  ids.admin = admin.body.user.id;
+  tokens.anonymous = undefined;
+  projectId = (await api.post("/projects", { name: "Household" }, { token: tokens.owner })).body.id;
+  for (const role of ["editor", "viewer"] as const) {
+    const email = (await api.get("/me", { token: tokens[role] })).body.email;
+    expect((await api.post(`/projects/${projectId}/members`, { email, role }, { token: tokens.owner })).status).toBe(201);
+  }
+  taskId = (await api.post("/tasks", { title: "Shared chore", projectId, dueAt: "2027-01-01T09:00:00Z", recurrence: { rrule: "FREQ=WEEKLY" } }, { token: tokens.owner })).body.id;
+}, 90_000);
+afterAll(() => stack?.stop(), 30_000);
+
+const newTask = async () => (await api.post("/tasks", { title: "Disposable", projectId }, { token: tokens.owner })).body.id as string;
+async function newMember() {
+  const u = await api.newUser();
+  await api.post(`/projects/${projectId}/members`, { email: u.email, role: "viewer" }, { token: tokens.owner });
+  return u.user.id as string;
+}
+async function newProject() {
+  const id = (await api.post("/projects", { name: "Temporary" }, { token: tokens.owner })).body.id as string;
+  for (const role of ["editor", "viewer"] as const) {
+    const email = (await api.get("/me", { token: tokens[role] })).body.email;
+    await api.post(`/projects/${id}/members`, { email, role }, { token: tokens.owner });
+  }
+  return id;
+}
+
+interface Row {
+  route: string;
+  /** Builds the request; may create what a destructive call consumes, once per role. */
+  request: () => Promise<{ method: string; path: string; body?: unknown }>;
+  expect: Record<Role, number>;
+}
+
+const read = { owner: 200, editor: 200, viewer: 200, outsider: 404, admin: 404, anonymous: 401 };
+const change = (ok: number) => ({ owner: ok, editor: ok, viewer: 403, outsider: 404, admin: 404, anonymous: 401 });
+const ownerOnly = (ok: number) => ({ owner: ok, editor: 403, viewer: 403, outsider: 404, admin: 404, anonymous: 401 });
+
+const table: Row[] = [
+  { route: "GET /tasks/:id", request: async () => ({ method: "GET", path: `/tasks/${taskId}` }), expect: read },
+  { route: "GET /tasks/:id/occurrences", request: async () => ({ method: "GET", path: `/tasks/${taskId}/occurrences` }), expect: read },
+  { route: "GET /tasks/:id/completions", request: async () => ({ method: "GET", path: `/tasks/${taskId}/completions` }), expect: read },
+  { route: "PATCH /tasks/:id", request: async () => ({ method: "PATCH", path: `/tasks/${taskId}`, body: { priority: "high" } }), expect: change(200) },
+  { route: "POST /tasks/:id/complete", request: async () => ({ method: "POST", path: `/tasks/${await newTask()}/complete` }), expect: change(200) },
+  { route: "POST /tasks/:id/reminders", request: async () => ({ method: "POST", path: `/tasks/${taskId}/reminders`, body: { offset: "-PT5M" } }), expect: change(201) },
+  { route: "DELETE /tasks/:id", request: async () => ({ method: "DELETE", path: `/tasks/${await newTask()}` }), expect: change(204) },
+  { route: "POST /tasks (in the project)", request: async () => ({ method: "POST", path: "/tasks", body: { title: "New", projectId } }), expect: change(201) },
+  {
+    route: "PATCH /tasks/:id (move out of the project)",
+    request: async () => ({ method: "PATCH", path: `/tasks/${await newTask()}`, body: { projectId: null } }),
+    // Only its owner can take a shared task private; others keep it where everyone sees it.
+    expect: { owner: 200, editor: 403, viewer: 403, outsider: 404, admin: 404, anonymous: 401 },
+  },
+  { route: "GET /projects/:id", request: async () => ({ method: "GET", path: `/projects/${projectId}` }), expect: read },
+  { route: "GET /projects/:id/members", request: async () => ({ method: "GET", path: `/projects/${projectId}/members` }), expect: read },
+  { route: "PATCH /projects/:id", request: async () => ({ method: "PATCH", path: `/projects/${projectId}`, body: { name: "Home" } }), expect: ownerOnly(200) },
+  {
+    route: "POST /projects/:id/members",
+    request: async () => ({ method: "POST", path: `/projects/${projectId}/members`, body: { email: (await api.newUser()).email, role: "viewer" } }),
+    expect: ownerOnly(201),
+  },
+  {
+    route: "PATCH /projects/:id/members/:userId",
+    request: async () => ({ method: "PATCH", path: `/projects/${projectId}/members/${await newMember()}`, body: { role: "editor" } }),
+    expect: ownerOnly(200),
+  },
+  {
+    route: "DELETE /projects/:id/members/:userId",
+    request: async () => ({ method: "DELETE", path: `/projects/${projectId}/members/${await newMember()}` }),
+    expect: ownerOnly(204),
+  },
+  { route: "DELETE /projects/:id", request: async () => ({ method: "DELETE", path: `/projects/${await newProject()}` }), expect: ownerOnly(204) },
+  {
+    route: "GET /admin/users",
+    request: async () => ({ method: "GET", path: "/admin/users" }),
+    expect: { owner: 403, editor: 403, viewer: 403, outsider: 403, admin: 200, anonymous: 401 },
+  },
+];
+
+test.each(table.map((row) => [row.route, row] as const))("%s", async (_route, row) => {
+  const got = {} as Record<Role, number>;
+  for (const role of ROLES) {
+    const { method, path, body } = await row.request();
+    got[role] = (await api.request(method, path, body, { token: tokens[role] })).status;
+  }
+  expect(got).toEqual(row.expect);
+});
+
+test("lists show exactly what each role may see", async () => {
+  const listed = async (role: Role) => (await api.get("/tasks?limit=200", { token: tokens[role] })).body.items.map((t: { id: string }) => t.id);
+  for (const role of ["owner", "editor", "viewer"] as const) expect(await listed(role)).toContain(taskId);
+  for (const role of ["outsider", "admin"] as const) expect(await listed(role)).not.toContain(taskId);
+});
+
+test("a reminder on a shared task reaches its assignee, not the other members", async () => {
+  const streams = Object.fromEntries(
+    (["owner", "editor", "viewer"] as const).map((role) => [role, new StreamClient(`${stack.baseUrl}/api/v1/notifications/stream`, { token: tokens[role] })]),
+  ) as Record<"owner" | "editor" | "viewer", StreamClient>;
+  try {
+    await Promise.all(Object.values(streams).map((s) => s.opened));
+    const at = new Date(Date.now() + 1500).toISOString();
+    await api.post("/tasks", { title: "Feed the cat", projectId, assigneeId: ids.viewer, reminders: [{ at }] }, { token: tokens.editor });
+    const [event] = await streams.viewer.waitFor(1);
+    expect(event!.data.title).toBe("Feed the cat");
+    const inboxes = await Promise.all((["owner", "editor"] as const).map(async (r) => (await api.get("/notifications", { token: tokens[r] })).body.items));
+    expect(inboxes).toEqual([[], []]);
+    expect(streams.owner.received).toEqual([]);
+    expect(streams.editor.received).toEqual([]);
+  } finally {
+    Object.values(streams).forEach((s) => s.close());
+  }
+});
+
+test("a removed member stops seeing the project at once: by id, in the next page, and in their stream", async () => {
+  const leaver = await api.newUser();
+  const project = (await api.post("/projects", { name: "Team" }, { token: tokens.owner })).body.id;
+  await api.post(`/projects/${project}/members`, { email: leaver.email, role: "editor" }, { token: tokens.owner });
+  const shared: string[] = [];
+  for (let i = 0; i < 4; i++) shared.push((await api.post("/tasks", { title: `Team task ${i}`, projectId: project }, { token: tokens.owner })).body.id);
+  const first = await api.get("/tasks?limit=2", { token: leaver.accessToken });
+  expect(first.body.items).toHaveLength(2);
+  const stream = new StreamClient(`${stack.baseUrl}/api/v1/notifications/stream`, { token: leaver.accessToken });
+  try {
+    await stream.opened;
+    // Assigned to the leaver, due shortly after they are removed.
+    await api.post("/tasks", { title: "After removal", projectId: project, assigneeId: leaver.user.id, reminders: [{ at: new Date(Date.now() + 2000).toISOString() }] }, { token: tokens.owner });
+    expect((await api.delete(`/projects/${project}/members/${leaver.user.id}`, { token: tokens.owner })).status).toBe(204);
+
+    const next = await api.get(`/tasks?limit=2&cursor=${first.body.nextCursor}`, { token: leaver.accessToken });
+    expect(next.body.items).toEqual([]);
+    expect((await api.get(`/tasks/${shared[0]}`, { token: leaver.accessToken })).status).toBe(404);
+    expect((await api.get(`/projects/${project}`, { token: leaver.accessToken })).status).toBe(404);
+    // The reminder went to the task's owner instead.
+    const ownerInbox = async () => (await api.get("/notifications", { token: tokens.owner })).body.items.filter((n: { title: string }) => n.title === "After removal");
+    for (let i = 0; i < 100 && (await ownerInbox()).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await ownerInbox()).toHaveLength(1);
+    expect(stream.received).toEqual([]);
+  } finally {
+    stream.close();
+  }
+});
