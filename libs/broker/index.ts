@@ -1,5 +1,8 @@
 import { Middleware as ChannelsMiddleware } from "@moleculer/channels";
-import { BrokerOptions, Middleware, ServiceBroker, ServiceSchema } from "moleculer";
+import { BrokerOptions, Middleware, Service, ServiceBroker, ServiceSchema } from "moleculer";
+import type { Clock } from "../clock";
+import { Db, ping } from "../db";
+import { OutboxRelay } from "../outbox";
 import type { Config } from "../config";
 import type { AuthMeta, CallMeta } from "../contracts/auth";
 import { UnauthorizedError } from "../errors";
@@ -76,4 +79,21 @@ export function authOf(ctx: { meta: unknown }): AuthMeta {
   const auth = (ctx.meta as CallMeta | undefined)?.auth;
   if (!auth) throw new UnauthorizedError("call carries no caller identity");
   return auth;
+}
+
+/** The `health` action every service answers: it is up and its database answers. */
+export function healthAction(db: Db) {
+  return async () => {
+    await ping(db);
+    return { ok: true };
+  };
+}
+
+/** Starts the relay that publishes a service's outbox to its durable channels. */
+export function startRelay(service: Service, db: Db, schema: string, config: Config, clock: Clock): OutboxRelay {
+  const relay = new OutboxRelay(db, schema, durablePublisher(service.broker, config), clock, (err) =>
+    service.logger.warn(`${schema} outbox: publish failed, will retry`, err),
+  );
+  relay.start();
+  return relay;
 }

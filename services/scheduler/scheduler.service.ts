@@ -1,11 +1,11 @@
 import type { Context, ServiceSchema } from "moleculer";
-import { durablePublisher } from "../../libs/broker";
+import { healthAction, startRelay } from "../../libs/broker";
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
 import { TASK_CHANNELS, TaskEvent } from "../../libs/contracts";
-import { Db, ping } from "../../libs/db";
+import type { Db } from "../../libs/db";
 import { migrateSchema } from "../../libs/db/migrate";
-import { OutboxRelay } from "../../libs/outbox";
+import type { OutboxRelay } from "../../libs/outbox";
 import type { WakeableLoop } from "../../libs/loop";
 import { fireLoop } from "./fire-loop";
 import { migrations, SCHEDULER_SCHEMA } from "./migrations";
@@ -40,17 +40,11 @@ export function schedulerService({ db, config, clock }: SchedulerServiceDeps): S
         loop?.poke();
         return { key: armed.key, fireAt: armed.fireAt.toISOString() };
       },
-      health: async () => {
-        await ping(db);
-        return { ok: true };
-      },
+      health: healthAction(db),
     },
     async started() {
       await migrateSchema(db, SCHEDULER_SCHEMA, migrations);
-      relay = new OutboxRelay(db, SCHEDULER_SCHEMA, durablePublisher(this.broker, config), clock, (err) =>
-        this.logger.warn("reminder relay: publish failed, will retry", err),
-      );
-      relay.start();
+      relay = startRelay(this, db, SCHEDULER_SCHEMA, config, clock);
       loop = fireLoop(
         scheduler,
         clock,

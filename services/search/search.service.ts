@@ -1,5 +1,6 @@
 import type { ServiceSchema } from "moleculer";
-import { Db, ping } from "../../libs/db";
+import { healthAction } from "../../libs/broker";
+import type { Db } from "../../libs/db";
 
 export interface SearchServiceDeps {
   db: Db;
@@ -10,10 +11,7 @@ export function searchService({ db }: SearchServiceDeps): ServiceSchema {
   return {
     name: "search",
     actions: {
-      health: async () => {
-        await ping(db);
-        return { ok: true };
-      },
+      health: healthAction(db),
     },
   };
 }

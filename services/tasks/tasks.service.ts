@@ -1,12 +1,12 @@
 import type { Context, ServiceSchema } from "moleculer";
-import { authOf, durablePublisher } from "../../libs/broker";
+import { authOf, healthAction, startRelay } from "../../libs/broker";
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
 import type { CreateTaskInput, ListTasksQuery, ReminderInput, UpdateTaskInput } from "../../libs/contracts";
-import { Db, ping } from "../../libs/db";
+import type { Db } from "../../libs/db";
 import { migrateSchema } from "../../libs/db/migrate";
 import { purgeExpiredKeys } from "../../libs/idempotency";
-import { OutboxRelay } from "../../libs/outbox";
+import type { OutboxRelay } from "../../libs/outbox";
 import { migrations, TASKS_SCHEMA } from "./migrations";
 import { ProjectStore } from "./project-store";
 import { projectsService } from "./projects.service";
@@ -57,17 +57,11 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
         return { deleted: true };
       },
       list: (ctx: Context<ListTasksQuery>) => listTasks(db, authOf(ctx), ctx.params),
-      health: async () => {
-        await ping(db);
-        return { ok: true };
-      },
+      health: healthAction(db),
     },
     async started() {
       await migrateSchema(db, TASKS_SCHEMA, migrations);
-      relay = new OutboxRelay(db, TASKS_SCHEMA, durablePublisher(this.broker, config), clock, (err) =>
-        this.logger.warn("outbox relay: publish failed, will retry", err),
-      );
-      relay.start();
+      relay = startRelay(this, db, TASKS_SCHEMA, config, clock);
       purgeTimer = setInterval(() => {
         purgeExpiredKeys(db, TASKS_SCHEMA, clock).catch((err) => this.logger.warn("idempotency purge failed", err));
       }, 60 * 60 * 1000).unref();
