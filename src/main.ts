@@ -18,8 +18,12 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    stack.broker.logger.info(`${signal}: shutting down`);
-    const force = setTimeout(() => process.exit(1), 25_000).unref();
+    stack.broker.logger.info(`${signal}: draining, then shutting down`);
+    // Past the drain delay and the time in-flight work may take, give up rather than hang.
+    const force = setTimeout(() => {
+      stack.broker.logger.error("shutdown took too long; exiting");
+      process.exit(1);
+    }, config.shutdownDrainDelayMs + config.shutdownTimeoutMs + 5_000).unref();
     try {
       await stack.stop();
       clearTimeout(force);
@@ -35,7 +39,8 @@ async function main(): Promise<void> {
   await stack.start();
   const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
   const where = stack.url ? ` at ${stack.url}/api/v1` : "";
-  process.stdout.write(`Todogenie ready (${config.mode}, services: ${config.services.join(", ")})${where} in ${Math.round(ms)} ms\n`);
+  const what = `${config.mode}, services: ${config.services.join(", ")}, health port ${stack.healthPort}`;
+  process.stdout.write(`Todogenie ready (${what})${where} in ${Math.round(ms)} ms\n`);
 }
 
 main().catch((err) => {

@@ -1,8 +1,12 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ServiceBroker } from "moleculer";
+import pkg from "../package.json";
 import { createBroker } from "../libs/broker";
 import { Clock, systemClock } from "../libs/clock";
 import type { Config, ServiceName } from "../libs/config";
 import { Db, openDatabase } from "../libs/db";
+import { HealthServer, processProbes, runProbes, startHealthServer } from "../libs/health";
+import { Lifecycle } from "../libs/lifecycle";
 import { gatewayService } from "../services/gateway/gateway.service";
 import { notifyService } from "../services/notify/notify.service";
 import { schedulerService } from "../services/scheduler/scheduler.service";
@@ -12,33 +16,54 @@ import { tasksService } from "../services/tasks/tasks.service";
 export interface Stack {
   broker: ServiceBroker;
   db: Db;
+  lifecycle: Lifecycle;
   /** The gateway's base URL once started, when this process runs the gateway. */
   url?: string;
+  /** The port of this process's health server once started. */
+  healthPort?: number;
   start(): Promise<void>;
+  /**
+   * Graceful stop: readiness turns 503 at once; after the drain delay the HTTP server stops
+   * accepting and finishes its requests; then the broker stops (waiting for in-flight actions and
+   * channel messages), the database pool closes, and the health server last.
+   */
   stop(): Promise<void>;
 }
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const VERSION: string = require("../package.json").version;
 
 /** The composition root: one database handle and one broker, shared by the services this process runs. */
 export function createStack(config: Config, clock: Clock = systemClock): Stack {
   const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
   const broker = createBroker(config);
+  const lifecycle = new Lifecycle();
+  let health: HealthServer | undefined;
   const stack: Stack = {
     broker,
     db,
+    lifecycle,
     async start() {
+      health = await startHealthServer({
+        host: config.host,
+        port: config.healthPort,
+        ready: () => runProbes(processProbes({ db, broker, lifecycle })),
+      });
+      stack.healthPort = health.port;
       await broker.start();
+      lifecycle.markRunning();
     },
     async stop() {
+      lifecycle.beginDrain();
+      if (config.shutdownDrainDelayMs > 0) await sleep(config.shutdownDrainDelayMs);
+      await lifecycle.drain();
       await broker.stop();
       await db.destroy();
+      await health?.close();
     },
   };
   const factories: Record<ServiceName, () => void> = {
     gateway: () =>
-      broker.createService(gatewayService({ db, config, clock, version: VERSION, onListening: (url) => (stack.url = url) })),
+      broker.createService(
+        gatewayService({ db, config, clock, lifecycle, version: pkg.version, onListening: (url) => (stack.url = url) }),
+      ),
     tasks: () => broker.createService(tasksService({ db, config, clock })),
     search: () => broker.createService(searchService({ db })),
     scheduler: () => broker.createService(schedulerService({ db })),

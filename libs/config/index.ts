@@ -5,6 +5,8 @@ import { z } from "zod";
 
 export const SERVICE_NAMES = ["gateway", "tasks", "search", "scheduler", "notify"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
+/** Where every process answers /health/live and /health/ready (the image's HEALTHCHECK and the probes use it). */
+export const DEFAULT_HEALTH_PORT = 3001;
 
 const optionalString = z
   .string()
@@ -14,6 +16,7 @@ const optionalString = z
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default("0.0.0.0"),
+  HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(DEFAULT_HEALTH_PORT),
   DATA_DIR: z.string().default("./data"),
   DATABASE_URL: optionalString,
   DB_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(10),
@@ -49,11 +52,14 @@ const envSchema = z.object({
   LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   TRUST_PROXY: optionalString,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+  SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(5_000),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(20_000),
 });
 
 export interface Config {
   port: number;
   host: string;
+  healthPort: number;
   dataDir: string;
   /** embedded: everything in one process on PGlite and a local broker */
   mode: "embedded" | "distributed";
@@ -71,6 +77,10 @@ export interface Config {
   loginRateLimitPerMinute: number;
   trustProxy?: string;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
+  /** On SIGTERM: how long readiness answers 503 before the HTTP listener closes, so load balancers stop sending. */
+  shutdownDrainDelayMs: number;
+  /** On SIGTERM: how long in-flight requests, actions and channel messages may take to finish. */
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -95,6 +105,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!distributed && e.SERVICES.length !== SERVICE_NAMES.length) {
     problems.push("SERVICES selects a subset, which needs NATS_URL so the services can reach each other");
   }
+  if (e.HEALTH_PORT !== 0 && e.HEALTH_PORT === e.PORT && e.SERVICES.includes("gateway")) {
+    problems.push("HEALTH_PORT equals PORT: the health server needs a port of its own");
+  }
   if ((e.ADMIN_EMAIL === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
     problems.push("ADMIN_EMAIL and ADMIN_PASSWORD go together: set both or neither");
   }
@@ -109,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: e.PORT,
     host: e.HOST,
+    healthPort: e.HEALTH_PORT,
     dataDir: path.resolve(e.DATA_DIR),
     mode: distributed ? "distributed" : "embedded",
     databaseUrl: e.DATABASE_URL,
@@ -125,6 +139,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    shutdownDrainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };
 }
 

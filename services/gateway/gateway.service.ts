@@ -5,6 +5,7 @@ import type { Config } from "../../libs/config";
 import { registerInput } from "../../libs/contracts";
 import type { Db } from "../../libs/db";
 import { migrateSchema } from "../../libs/db/migrate";
+import { closeHttpServer, Lifecycle } from "../../libs/lifecycle";
 import { verifyPassword } from "./auth/passwords";
 import { TokenService } from "./auth/token-service";
 import { UserStore } from "./auth/user-store";
@@ -21,13 +22,14 @@ export interface GatewayServiceDeps {
   config: Config;
   clock: Clock;
   version: string;
+  /** The process's lifecycle: readiness reads it, and shutdown drains the HTTP server through it. */
+  lifecycle: Lifecycle;
   /** Called once the HTTP server listens, with its address. */
   onListening?: (url: string) => void;
 }
 
-export function gatewayService({ db, config, clock, version, onListening }: GatewayServiceDeps): ServiceSchema {
+export function gatewayService({ db, config, clock, version, lifecycle, onListening }: GatewayServiceDeps): ServiceSchema {
   let server: Server | undefined;
-  let draining = false;
   const users = new UserStore(db, clock);
   const tokens = new TokenService(db, clock, {
     secret: config.jwtSecret,
@@ -48,7 +50,7 @@ export function gatewayService({ db, config, clock, version, onListening }: Gate
         users,
         tokens,
         forgetUser: (id) => authenticator.forget(id),
-        isDraining: () => draining,
+        lifecycle,
       };
       const app = createApp({
         routes: [...authRoutes(ctx), ...taskRoutes(ctx)],
@@ -58,10 +60,14 @@ export function gatewayService({ db, config, clock, version, onListening }: Gate
         rateLimits: { perMinute: config.authRateLimitPerMinute, loginPerMinute: config.loginRateLimitPerMinute },
         trustProxy: config.trustProxy,
         version,
+        isDraining: () => lifecycle.draining,
       });
-      server = await new Promise<Server>((resolve, reject) => {
+      const listening = await new Promise<Server>((resolve, reject) => {
         const s = app.listen(config.port, config.host, () => resolve(s)).once("error", reject);
       });
+      server = listening;
+      // On SIGTERM, after the drain delay: stop accepting, let in-flight requests finish, before the broker stops.
+      lifecycle.onDrain(() => closeHttpServer(listening, config.shutdownTimeoutMs));
       const address = server.address();
       const port = typeof address === "object" && address ? address.port : config.port;
       const url = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`;
@@ -69,13 +75,8 @@ export function gatewayService({ db, config, clock, version, onListening }: Gate
       onListening?.(url);
     },
     async stopped() {
-      draining = true;
-      if (!server) return;
-      const s = server;
-      await new Promise<void>((resolve) => {
-        s.close(() => resolve());
-        s.closeIdleConnections();
-      });
+      // Already closed when the process drained first; this covers a broker stopped on its own.
+      if (server) await closeHttpServer(server, config.shutdownTimeoutMs);
     },
   };
 }

@@ -19,6 +19,8 @@ export interface AppOptions {
   rateLimits: { perMinute: number; loginPerMinute: number };
   trustProxy?: string;
   version: string;
+  /** While the process drains, responses close their connection so clients reconnect elsewhere. */
+  isDraining: () => boolean;
 }
 
 function mount(router: express.Router, r: RouteDef, limits: ReturnType<typeof authRateLimits>, authenticator: Authenticator): void {
@@ -50,6 +52,10 @@ export function createApp(options: AppOptions): Express {
   app.disable("x-powered-by");
   app.set("etag", false);
   if (options.trustProxy) app.set("trust proxy", options.trustProxy);
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    if (options.isDraining()) res.setHeader("connection", "close");
+    next();
+  });
   app.use(express.json({ limit: "1mb" }));
   const limits = authRateLimits(options.rateLimits.perMinute, options.rateLimits.loginPerMinute);
 
