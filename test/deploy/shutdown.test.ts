@@ -29,6 +29,16 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** The image's HEALTHCHECK command against this process: its exit code. */
+function healthcheck(port: number): number {
+  try {
+    execFileSync(process.execPath, ["dist/src/healthcheck.js"], { cwd: ROOT, env: { ...process.env, HEALTH_PORT: String(port) }, stdio: "pipe" });
+    return 0;
+  } catch (err) {
+    return (err as { status: number }).status;
+  }
+}
+
 const statusOf = (url: string) => fetch(url).then((r) => r.status);
 
 /** Resolves true once nothing accepts connections on the port. */
@@ -58,6 +68,7 @@ test("the compiled entry point starts, and on SIGTERM turns unready, drains HTTP
   const base = new URL(url!);
   const health = `http://127.0.0.1:${healthPort}/health`;
   expect(await statusOf(`${health}/ready`)).toBe(200);
+  expect(healthcheck(healthPort)).toBe(0);
   const { accessToken } = await new Api(url!).newUser();
 
   // A request whose body arrives slowly: in flight from before SIGTERM until after the listener closed.
@@ -100,5 +111,6 @@ test("the compiled entry point starts, and on SIGTERM turns unready, drains HTTP
   expect(res.body).toMatchObject({ title: "Written across a shutdown", tags: ["drain"], version: 1 });
 
   expect(await exited).toBe(0);
+  expect(healthcheck(healthPort)).toBe(1);
   expect(proc.output()).not.toMatch(/shutdown took too long|Unable to stop/);
 }, 60_000);
