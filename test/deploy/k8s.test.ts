@@ -5,7 +5,7 @@ import path from "node:path";
 import { parse } from "yaml";
 import { DEFAULT_HEALTH_PORT, loadConfig } from "../../libs/config";
 import { ROOT } from "../support/stack";
-import { DEPLOYMENT, suiteVariables, variablesOf } from "./environment";
+import { DEPLOYMENT, readEnvFile, suiteVariables, variablesOf } from "./environment";
 import { describeManifest, Manifest, manifestFiles, parseManifests, readManifests, schemaProblem, typeProblems } from "./kubernetes";
 
 const K8S = path.join(ROOT, "k8s");
@@ -62,8 +62,7 @@ describe("kustomize", () => {
     const [generator] = kustomization(OVERLAY).secretGenerator;
     expect(generator.behavior).toBe("replace");
     const secret = find("Secret", generator.name);
-    const example = readFileSync(path.join(OVERLAY, `${generator.envs[0]}.example`), "utf8");
-    const keys = example.split("\n").filter((l) => /^[A-Z_]+=/.test(l)).map((l) => l.split("=")[0]);
+    const keys = Object.keys(readEnvFile(path.join(OVERLAY, `${generator.envs[0]}.example`)));
     expect(keys.sort()).toEqual(Object.keys(secret.stringData).sort());
     expect(readFileSync(path.join(ROOT, ".gitignore"), "utf8")).toContain(`k8s/overlays/*/${generator.envs[0]}`);
   });
@@ -132,12 +131,7 @@ describe("each service's Deployment", () => {
 
     test("its environment, from the example overlay's ConfigMap and secrets, is a valid configuration", () => {
       const settings = { ...config.data, ...readYaml(path.join(OVERLAY, "config.yaml")).data };
-      const secrets = Object.fromEntries(
-        readFileSync(path.join(OVERLAY, "secrets.env.example"), "utf8")
-          .split("\n")
-          .filter((l) => /^[A-Z_]+=/.test(l))
-          .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
-      );
+      const secrets = readEnvFile(path.join(OVERLAY, "secrets.env.example"));
       const env = Object.fromEntries(
         container.env.map((e: any) => [e.name, e.value ?? (e.valueFrom.configMapKeyRef ? settings : secrets)[e.name]]),
       );
