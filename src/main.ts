@@ -15,7 +15,9 @@ async function main(): Promise<void> {
   }
   const stack = createStack(config);
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  // SIGTERM comes from an orchestrator: give load balancers the drain delay. SIGINT is a person
+  // at a terminal: stop at once (a second Ctrl-C kills).
+  const shutdown = async (signal: "SIGTERM" | "SIGINT") => {
     if (stopping) return;
     stopping = true;
     stack.broker.logger.info(`${signal}: draining, then shutting down`);
@@ -25,7 +27,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownDrainDelayMs + config.shutdownTimeoutMs + 5_000).unref();
     try {
-      await stack.stop();
+      await stack.stop({ drainDelayMs: signal === "SIGTERM" ? config.shutdownDrainDelayMs : 0 });
       clearTimeout(force);
       process.exit(0);
     } catch (err) {

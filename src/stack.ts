@@ -27,7 +27,7 @@ export interface Stack {
    * accepting and finishes its requests; then the broker stops (waiting for in-flight actions and
    * channel messages), the database pool closes, and the health server last.
    */
-  stop(): Promise<void>;
+  stop(options?: { drainDelayMs?: number }): Promise<void>;
 }
 
 /** The composition root: one database handle and one broker, shared by the services this process runs. */
@@ -50,9 +50,9 @@ export function createStack(config: Config, clock: Clock = systemClock): Stack {
       await broker.start();
       lifecycle.markRunning();
     },
-    async stop() {
+    async stop({ drainDelayMs = config.shutdownDrainDelayMs } = {}) {
       lifecycle.beginDrain();
-      if (config.shutdownDrainDelayMs > 0) await sleep(config.shutdownDrainDelayMs);
+      if (drainDelayMs > 0) await sleep(drainDelayMs);
       await lifecycle.drain();
       await broker.stop();
       await db.destroy();
