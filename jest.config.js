@@ -1,10 +1,18 @@
 /** Three tiers: unit/service tests beside the code, and the end-to-end suite run against both modes. */
 const transform = { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] };
-const base = { testEnvironment: "node", transform, moduleFileExtensions: ["ts", "js", "json"], testTimeout: 30_000 };
+// dist/ holds the build (test/deploy builds it): never a module or a test to jest.
+const base = { testEnvironment: "node", transform, moduleFileExtensions: ["ts", "js", "json"], modulePathIgnorePatterns: ["<rootDir>/dist/"] };
 
 module.exports = {
+  // A global option: jest ignores it inside a project's settings.
+  testTimeout: 30_000,
   projects: [
-    { ...base, displayName: "unit", testMatch: ["<rootDir>/{libs,services,src}/**/*.test.ts"] },
+    {
+      ...base,
+      displayName: "unit",
+      // Beside the code, and the deployment's checks (compose, k8s, the image's entry point) under test/deploy.
+      testMatch: ["<rootDir>/{libs,services,src}/**/*.test.ts", "<rootDir>/test/deploy/**/*.test.ts"],
+    },
     {
       ...base,
       displayName: "e2e-embedded",

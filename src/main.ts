@@ -15,13 +15,19 @@ async function main(): Promise<void> {
   }
   const stack = createStack(config);
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  // SIGTERM comes from an orchestrator: give load balancers the drain delay. SIGINT is a person
+  // at a terminal: stop at once (a second Ctrl-C kills).
+  const shutdown = async (signal: "SIGTERM" | "SIGINT") => {
     if (stopping) return;
     stopping = true;
-    stack.broker.logger.info(`${signal}: shutting down`);
-    const force = setTimeout(() => process.exit(1), 25_000).unref();
+    stack.broker.logger.info(`${signal}: draining, then shutting down`);
+    // Past the drain delay and the time in-flight work may take, give up rather than hang.
+    const force = setTimeout(() => {
+      stack.broker.logger.error("shutdown took too long; exiting");
+      process.exit(1);
+    }, config.shutdownDrainDelayMs + config.shutdownTimeoutMs + 5_000).unref();
     try {
-      await stack.stop();
+      await stack.stop({ drainDelayMs: signal === "SIGTERM" ? config.shutdownDrainDelayMs : 0 });
       clearTimeout(force);
       process.exit(0);
     } catch (err) {
@@ -35,7 +41,8 @@ async function main(): Promise<void> {
   await stack.start();
   const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
   const where = stack.url ? ` at ${stack.url}/api/v1` : "";
-  process.stdout.write(`Todogenie ready (${config.mode}, services: ${config.services.join(", ")})${where} in ${Math.round(ms)} ms\n`);
+  const what = `${config.mode}, services: ${config.services.join(", ")}, health port ${stack.healthPort}`;
+  process.stdout.write(`Todogenie ready (${what})${where} in ${Math.round(ms)} ms\n`);
 }
 
 main().catch((err) => {

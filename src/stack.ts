@@ -1,8 +1,12 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ServiceBroker } from "moleculer";
+import pkg from "../package.json";
 import { createBroker } from "../libs/broker";
 import { Clock, systemClock } from "../libs/clock";
 import type { Config, ServiceName } from "../libs/config";
 import { Db, openDatabase } from "../libs/db";
+import { HealthServer, processProbes, runProbes, startHealthServer } from "../libs/health";
+import { Lifecycle } from "../libs/lifecycle";
 import { gatewayService } from "../services/gateway/gateway.service";
 import { notifyService } from "../services/notify/notify.service";
 import type { StreamEndpoint } from "../services/notify/sse/stream-server";
@@ -13,38 +17,59 @@ import { tasksServices } from "../services/tasks/tasks.service";
 export interface Stack {
   broker: ServiceBroker;
   db: Db;
+  lifecycle: Lifecycle;
   /** The gateway's base URL once started, when this process runs the gateway. */
   url?: string;
+  /** The port of this process's health server once started. */
+  healthPort?: number;
   start(): Promise<void>;
-  stop(): Promise<void>;
+  /**
+   * Graceful stop: readiness turns 503 at once; after the drain delay the HTTP server stops
+   * accepting and finishes its requests; then the broker stops (waiting for in-flight actions and
+   * channel messages), the database pool closes, and the health server last.
+   */
+  stop(options?: { drainDelayMs?: number }): Promise<void>;
 }
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const VERSION: string = require("../package.json").version;
 
 /** The composition root: one database handle and one broker, shared by the services this process runs. */
 export function createStack(config: Config, clock: Clock = systemClock): Stack {
   const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
   const broker = createBroker(config);
   const streams: StreamEndpoint = {};
+  const lifecycle = new Lifecycle();
+  let health: HealthServer | undefined;
   const stack: Stack = {
     broker,
     db,
+    lifecycle,
     async start() {
+      health = await startHealthServer({
+        host: config.host,
+        port: config.healthPort,
+        ready: () => runProbes(processProbes({ db, broker, lifecycle })),
+      });
+      stack.healthPort = health.port;
       await broker.start();
+      lifecycle.markRunning();
     },
-    async stop() {
+    async stop({ drainDelayMs = config.shutdownDrainDelayMs } = {}) {
+      lifecycle.beginDrain();
+      if (drainDelayMs > 0) await sleep(drainDelayMs);
+      await lifecycle.drain();
       await broker.stop();
       await db.destroy();
+      await health?.close();
     },
   };
   const factories: Record<ServiceName, () => void> = {
     gateway: () =>
-      broker.createService(gatewayService({ db, config, clock, version: VERSION, streams, onListening: (url) => (stack.url = url) })),
+      broker.createService(
+        gatewayService({ db, config, clock, lifecycle, streams, version: pkg.version, onListening: (url) => (stack.url = url) }),
+      ),
     tasks: () => tasksServices({ db, config, clock }).forEach((schema) => broker.createService(schema)),
     search: () => broker.createService(searchService({ db })),
     scheduler: () => broker.createService(schedulerService({ db, config, clock })),
-    notify: () => broker.createService(notifyService({ db, config, clock, streams })),
+    notify: () => broker.createService(notifyService({ db, config, clock, streams, lifecycle })),
   };
   for (const name of config.services) factories[name]();
   return stack;

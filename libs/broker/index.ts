@@ -21,6 +21,11 @@ export function createBroker(config: Config, nodeID?: string): ServiceBroker {
     logLevel: config.logLevel,
     requestTimeout: 10_000,
     retryPolicy: { enabled: false },
+    // Stopping waits for in-flight actions (and the calls this node made) up to the shutdown timeout;
+    // the channels middleware likewise waits for the messages its handlers are processing.
+    tracking: { enabled: true, shutdownTimeout: config.shutdownTimeoutMs },
+    // src/main.ts owns SIGTERM/SIGINT: it drains HTTP before the broker stops, then closes the database.
+    skipProcessEventRegistration: true,
     // Meta carries only the caller; keep the wire small.
     contextParamsCloning: false,
     middlewares: [

@@ -8,6 +8,8 @@ const WHATSAPP_TEMPLATE_FORMAT = /^([a-z0-9_]{1,512}):([a-z]{2,3}(?:_[A-Za-z]{2,
 
 export const SERVICE_NAMES = ["gateway", "tasks", "search", "scheduler", "notify"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
+/** Where every process answers /health/live and /health/ready (the image's HEALTHCHECK and the probes use it). */
+export const DEFAULT_HEALTH_PORT = 3001;
 
 const optionalString = z
   .string()
@@ -17,6 +19,7 @@ const optionalString = z
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default("0.0.0.0"),
+  HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(DEFAULT_HEALTH_PORT),
   DATA_DIR: z.string().default("./data"),
   DATABASE_URL: optionalString,
   DB_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(10),
@@ -54,6 +57,8 @@ const envSchema = z.object({
   NOTIFY_PORT: z.coerce.number().int().min(0).max(65535).default(3002),
   NOTIFY_ADVERTISE_URL: optionalString.pipe(z.url().optional()),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+  SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(5_000),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(20_000),
   WHATSAPP_API_URL: optionalString
     .pipe(z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).optional())
     .transform((v) => (v ?? "https://graph.facebook.com/v21.0").replace(/\/+$/, "")),
@@ -73,6 +78,7 @@ const envSchema = z.object({
 export interface Config {
   port: number;
   host: string;
+  healthPort: number;
   dataDir: string;
   /** embedded: everything in one process on PGlite and a local broker */
   mode: "embedded" | "distributed";
@@ -90,6 +96,10 @@ export interface Config {
   loginRateLimitPerMinute: number;
   trustProxy?: string;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
+  /** On SIGTERM: how long readiness answers 503 before the HTTP listener closes, so load balancers stop sending. */
+  shutdownDrainDelayMs: number;
+  /** On SIGTERM: how long in-flight requests, actions and channel messages may take to finish. */
+  shutdownTimeoutMs: number;
   /** Where a notify process without a gateway serves its event streams. */
   notifyPort: number;
   notifyAdvertiseUrl?: string;
@@ -133,6 +143,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!distributed && e.SERVICES.length !== SERVICE_NAMES.length) {
     problems.push("SERVICES selects a subset, which needs NATS_URL so the services can reach each other");
   }
+  if (e.HEALTH_PORT !== 0 && e.HEALTH_PORT === e.PORT && e.SERVICES.includes("gateway")) {
+    problems.push("HEALTH_PORT equals PORT: the health server needs a port of its own");
+  }
   if ((e.ADMIN_EMAIL === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
     problems.push("ADMIN_EMAIL and ADMIN_PASSWORD go together: set both or neither");
   }
@@ -151,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: e.PORT,
     host: e.HOST,
+    healthPort: e.HEALTH_PORT,
     dataDir: path.resolve(e.DATA_DIR),
     mode: distributed ? "distributed" : "embedded",
     databaseUrl: e.DATABASE_URL,
@@ -167,6 +181,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    shutdownDrainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     notifyPort: e.NOTIFY_PORT,
     notifyAdvertiseUrl: e.NOTIFY_ADVERTISE_URL,
     whatsapp: whatsappConfig(e),

@@ -6,6 +6,7 @@ import type { Config } from "../../libs/config";
 import { registerInput } from "../../libs/contracts";
 import type { Db } from "../../libs/db";
 import { migrateSchema } from "../../libs/db/migrate";
+import { closeHttpServer, Lifecycle } from "../../libs/lifecycle";
 import { verifyPassword } from "./auth/passwords";
 import { TokenService } from "./auth/token-service";
 import { UserStore } from "./auth/user-store";
@@ -28,13 +29,14 @@ export interface GatewayServiceDeps {
   version: string;
   /** The notification stream handler, when notify runs in this process. */
   streams: StreamEndpoint;
+  /** The process's lifecycle: readiness reads it, and shutdown drains the HTTP server through it. */
+  lifecycle: Lifecycle;
   /** Called once the HTTP server listens, with its address. */
   onListening?: (url: string) => void;
 }
 
-export function gatewayService({ db, config, clock, version, streams, onListening }: GatewayServiceDeps): ServiceSchema {
+export function gatewayService({ db, config, clock, version, streams, lifecycle, onListening }: GatewayServiceDeps): ServiceSchema {
   let server: Server | undefined;
-  let draining = false;
   const users = new UserStore(db, clock);
   const tokens = new TokenService(db, clock, {
     secret: config.jwtSecret,
@@ -73,7 +75,7 @@ export function gatewayService({ db, config, clock, version, streams, onListenin
         users,
         tokens,
         forgetUser: (id) => authenticator.forget(id),
-        isDraining: () => draining,
+        lifecycle,
       };
       const app = createApp({
         routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...projectRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx)],
@@ -83,12 +85,16 @@ export function gatewayService({ db, config, clock, version, streams, onListenin
         rateLimits: { perMinute: config.authRateLimitPerMinute, loginPerMinute: config.loginRateLimitPerMinute },
         trustProxy: config.trustProxy,
         version,
+        isDraining: () => lifecycle.draining,
       });
-      server = await new Promise<Server>((resolve, reject) => {
+      const listening = await new Promise<Server>((resolve, reject) => {
         const s = app.listen(config.port, config.host, () => resolve(s)).once("error", reject);
       });
+      server = listening;
       // Event streams stay open for hours; Node's default would cut them after five minutes.
-      server.requestTimeout = 0;
+      listening.requestTimeout = 0;
+      // On SIGTERM, after the drain delay: stop accepting, let in-flight requests finish, before the broker stops.
+      lifecycle.onDrain(() => closeHttpServer(listening, config.shutdownTimeoutMs));
       const address = server.address();
       const port = typeof address === "object" && address ? address.port : config.port;
       const url = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`;
@@ -96,13 +102,8 @@ export function gatewayService({ db, config, clock, version, streams, onListenin
       onListening?.(url);
     },
     async stopped() {
-      draining = true;
-      if (!server) return;
-      const s = server;
-      await new Promise<void>((resolve) => {
-        s.close(() => resolve());
-        s.closeIdleConnections();
-      });
+      // Already closed when the process drained first; this covers a broker stopped on its own.
+      if (server) await closeHttpServer(server, config.shutdownTimeoutMs);
     },
   };
 }

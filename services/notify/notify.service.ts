@@ -8,6 +8,7 @@ import type { Config } from "../../libs/config";
 import { ListNotificationsQuery, NotificationDto, REMINDER_DUE_CHANNEL, ReminderDueEvent } from "../../libs/contracts";
 import { Db, ping } from "../../libs/db";
 import { migrateSchema } from "../../libs/db/migrate";
+import { closeHttpServer, Lifecycle } from "../../libs/lifecycle";
 import { migrations, NOTIFY_SCHEMA } from "./migrations";
 import { NotificationStore } from "./notification-store";
 import { SseHub } from "./sse/sse-hub";
@@ -29,6 +30,8 @@ export interface NotifyServiceDeps {
   clock: Clock;
   /** Shared with an in-process gateway, which then serves streams without a proxy hop. */
   streams: StreamEndpoint;
+  /** On SIGTERM streams end first, with a retry hint, so HTTP draining does not wait on them. */
+  lifecycle: Lifecycle;
 }
 
 /** Plain (lossy) broadcast: every notify replica writes the notification to its own sockets. */
@@ -36,10 +39,14 @@ export const FANOUT_EVENT = "notify.fanout";
 
 type ById = { id: string };
 
-export function notifyService({ db, config, clock, streams }: NotifyServiceDeps): ServiceSchema {
+export function notifyService({ db, config, clock, streams, lifecycle }: NotifyServiceDeps): ServiceSchema {
   const store = new NotificationStore(db, clock);
   const tickets = new StreamTickets(db, clock);
   const hub = new SseHub();
+  lifecycle.onDrain(async () => {
+    hub.closeAll();
+    if (server) await closeHttpServer(server, config.shutdownTimeoutMs);
+  });
   let server: Server | undefined;
   let advertised: string | undefined;
   let whatsappLoop: WakeableLoop | undefined;
@@ -116,7 +123,7 @@ export function notifyService({ db, config, clock, streams }: NotifyServiceDeps)
       }
       server = await listenForStreams(handler, config.notifyPort, config.host);
       const port = (server.address() as AddressInfo).port;
-      advertised = config.notifyAdvertiseUrl ?? `http://${config.host === "0.0.0.0" ? os.hostname() : config.host}:${port}`;
+      advertised = config.notifyAdvertiseUrl ?? `http://${config.host === "0.0.0.0" ? ownAddress() : config.host}:${port}`;
       this.logger.info(`notification streams on ${advertised}`);
     },
     async stopped() {
@@ -126,4 +133,12 @@ export function notifyService({ db, config, clock, streams }: NotifyServiceDeps)
       if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
     },
   };
+}
+
+/** This host's first external IPv4 address (a pod's or a container's), where the gateway can reach it. */
+function ownAddress(): string {
+  for (const addresses of Object.values(os.networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  }
+  return os.hostname();
 }

@@ -24,7 +24,7 @@ describe("health and contract", () => {
     expect((await api.get("/health/live")).status).toBe(200);
     const ready = await api.get("/health/ready");
     expect(ready.status).toBe(200);
-    expect(ready.body.checks).toMatchObject({ database: "ok", broker: "ok", tasks: "ok", search: "ok" });
+    expect(ready.body.checks).toMatchObject({ database: "ok", broker: "ok", tasks: "ok", search: "ok", scheduler: "ok", notify: "ok" });
   });
 
   test("serves an OpenAPI 3.1 document of the routes", async () => {

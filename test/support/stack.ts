@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "pg";
+import { DEPLOYMENT, environmentOf, ProcessSpec } from "../../deploy/services";
 
 export type Mode = "embedded" | "distributed";
 
@@ -12,8 +13,19 @@ export const TEST_JWT_SECRET = "e2e-secret-that-is-long-enough-for-hs256-0123456
 export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 export const NATS_URL = process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 
-/** Which services each distributed process runs: gateway and tasks apart, the rest together. */
-export const DISTRIBUTED_PROCESSES = [["tasks"], ["search", "scheduler", "notify"], ["gateway"]];
+/** The distributed processes are the deployment's: one per service, each with the environment compose and k8s give it. */
+export const DISTRIBUTED_PROCESSES: readonly ProcessSpec[] = DEPLOYMENT;
+
+/** What only tests set: random ports on loopback, and no drain delay on stop. */
+export const TEST_ONLY_ENV = { PORT: "0", HOST: "127.0.0.1", HEALTH_PORT: "0", NOTIFY_PORT: "0", SHUTDOWN_DRAIN_DELAY_MS: "0" };
+
+/** The environment the suite starts a distributed process with: the deployment's, over test-only addresses. */
+export function distributedProcessEnv(spec: ProcessSpec, values: Record<string, string>): Record<string, string> {
+  const declared = new Set(DEPLOYMENT.flatMap((p) => [...p.settings, ...p.secrets]));
+  const unknown = Object.keys(values).filter((name) => !declared.has(name));
+  if (unknown.length) throw new Error(`${unknown.join(", ")}: not a setting or secret of any process in deploy/services.ts`);
+  return { ...TEST_ONLY_ENV, ...environmentOf(spec, values) };
+}
 
 export interface RunningStack {
   mode: Mode;
@@ -23,18 +35,31 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
-export function startProcess(env: Record<string, string>, label: string): { child: ChildProcess; ready: Promise<string | undefined>; output: () => string } {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+export interface StartedProcess {
+  child: ChildProcess;
+  /** Resolves once the process is ready, with its API URL (when it runs the gateway) and its health port. */
+  ready: Promise<{ url?: string; healthPort: number }>;
+  output: () => string;
+}
+
+/** The TypeScript entry point through tsx, as `npm start` runs it. */
+export const SOURCE_ENTRY = ["--import", "tsx", "src/main.ts"];
+/** The compiled entry point, as the image runs it (after `npm run build`). */
+export const BUILD_ENTRY = ["--enable-source-maps", "dist/src/main.js"];
+
+/** Starts the entry point as a child process with the given environment over the current one. */
+export function startProcess(env: Record<string, string>, label: string, entry: string[] = SOURCE_ENTRY): StartedProcess {
+  const child = spawn(process.execPath, entry, {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  const ready = new Promise<string | undefined>((resolve, reject) => {
+  const ready = new Promise<{ url?: string; healthPort: number }>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /Todogenie ready .*?(?: at (http:\/\/\S+)\/api\/v1)? in \d+ ms/.exec(output);
-      if (match) resolve(match[1]);
+      const match = /Todogenie ready \(.*?, health port (\d+)\)(?: at (http:\/\/\S+)\/api\/v1)? in \d+ ms/.exec(output);
+      if (match) resolve({ url: match[2], healthPort: Number(match[1]) });
     };
     child.stdout!.on("data", onData);
     child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
@@ -73,12 +98,11 @@ export async function createDatabase(): Promise<{ url: string; drop(): Promise<v
 
 /** Starts the whole stack as real processes, the way a user would, and waits until it answers. */
 export async function startStack(mode: Mode = (process.env.E2E_MODE as Mode) ?? "embedded", extraEnv: Record<string, string> = {}): Promise<RunningStack> {
-  const common = { PORT: "0", NOTIFY_PORT: "0", HOST: "127.0.0.1", JWT_SECRET: TEST_JWT_SECRET, ...extraEnv };
   if (mode === "embedded") {
     const dataDir = mkdtempSync(path.join(tmpdir(), "todogenie-e2e-"));
-    const env = { ...common, DATA_DIR: dataDir };
+    const env = { ...TEST_ONLY_ENV, JWT_SECRET: TEST_JWT_SECRET, ...extraEnv, DATA_DIR: dataDir };
     const p = startProcess(env, "embedded");
-    const url = await p.ready;
+    const { url } = await p.ready;
     return {
       mode,
       baseUrl: url!,
@@ -91,21 +115,21 @@ export async function startStack(mode: Mode = (process.env.E2E_MODE as Mode) ?? 
     };
   }
   const db = await createDatabase();
-  const env = { ...common, DATABASE_URL: db.url, NATS_URL, NAMESPACE: `e2e${randomBytes(4).toString("hex")}`, DB_POOL_SIZE: "5" };
-  const started: ReturnType<typeof startProcess>[] = [];
+  const values = { JWT_SECRET: TEST_JWT_SECRET, ...extraEnv, DATABASE_URL: db.url, NATS_URL, NAMESPACE: `e2e${randomBytes(4).toString("hex")}` };
+  const started: StartedProcess[] = [];
   try {
     let baseUrl: string | undefined;
-    for (const services of DISTRIBUTED_PROCESSES) {
-      const p = startProcess({ ...env, SERVICES: services.join(",") }, services.join(","));
+    for (const spec of DISTRIBUTED_PROCESSES) {
+      const p = startProcess(distributedProcessEnv(spec, values), spec.name);
       started.push(p);
-      baseUrl = (await p.ready) ?? baseUrl;
+      baseUrl = (await p.ready).url ?? baseUrl;
     }
     await waitReady(baseUrl!);
     return {
       mode,
       baseUrl: baseUrl!,
       processes: started.map((p) => p.child),
-      env,
+      env: values,
       async stop() {
         for (const p of [...started].reverse()) await stopProcess(p.child);
         await db.drop();

@@ -19,6 +19,8 @@ export interface AppOptions {
   rateLimits: { perMinute: number; loginPerMinute: number };
   trustProxy?: string;
   version: string;
+  /** While the process drains, responses close their connection so clients reconnect elsewhere. */
+  isDraining: () => boolean;
 }
 
 /** Checks a Bearer token only when one is sent (a stream may instead carry a ticket). */
@@ -56,6 +58,10 @@ export function createApp(options: AppOptions): Express {
   app.disable("x-powered-by");
   app.set("etag", false);
   if (options.trustProxy) app.set("trust proxy", options.trustProxy);
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    if (options.isDraining()) res.setHeader("connection", "close");
+    next();
+  });
   // The raw bytes are kept for webhook signatures, which are computed over exactly what was sent.
   app.use(
     express.json({

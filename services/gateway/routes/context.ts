@@ -2,6 +2,7 @@ import type { ServiceBroker } from "moleculer";
 import type { Clock } from "../../../libs/clock";
 import type { AuthMeta } from "../../../libs/contracts";
 import type { Db } from "../../../libs/db";
+import type { Lifecycle } from "../../../libs/lifecycle";
 import type { TokenService } from "../auth/token-service";
 import type { UserStore } from "../auth/user-store";
 
@@ -14,7 +15,7 @@ export interface GatewayContext {
   tokens: TokenService;
   /** Drops a user from the authentication cache after an admin changes them. */
   forgetUser(userId: string): void;
-  isDraining(): boolean;
+  lifecycle: Lifecycle;
 }
 
 /** Calls another service as the caller: only their id, roles and packed rules travel. */

