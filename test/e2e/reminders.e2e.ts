@@ -1,6 +1,8 @@
 import { Api } from "../support/api";
 import { StreamClient } from "../support/sse";
-import { RunningStack, startStack } from "../support/stack";
+import net from "node:net";
+import { DEPLOYMENT } from "../../deploy/services";
+import { distributedProcessEnv, RunningStack, StartedProcess, startProcess, startStack, stopProcess } from "../support/stack";
 
 let stack: RunningStack;
 let api: Api;
@@ -107,4 +109,36 @@ test("deleting a task or its reminder cancels what is pending", async () => {
   await api.post("/tasks", { title: "Kept", reminders: [{ at: inSeconds(3) }] }, { token: frank.accessToken });
   const events = await stream.waitFor(1);
   expect(events.map((e) => e.data.title)).toEqual(["Kept"]);
+});
+
+const distributedOnly = process.env.E2E_MODE === "distributed" ? describe : describe.skip;
+distributedOnly("several notify replicas", () => {
+  const freePort = () =>
+    new Promise<number>((resolve) => {
+      const server = net.createServer().listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as net.AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+
+  test("each replica writes the notification to the streams it holds, whichever one recorded it", async () => {
+    const spec = DEPLOYMENT.find((p) => p.name === "notify")!;
+    const replicas: StartedProcess[] = [];
+    try {
+      const ports = [await freePort(), await freePort()];
+      for (const port of ports) {
+        const p = startProcess({ ...distributedProcessEnv(spec, stack.env), NOTIFY_PORT: String(port) }, `notify-${port}`);
+        replicas.push(p);
+        await p.ready;
+      }
+      const gina = await api.newUser();
+      const direct = ports.map((port) => open(`http://127.0.0.1:${port}/api/v1/notifications/stream`, { token: gina.accessToken }));
+      const viaGateway = open(streamUrl(), { token: gina.accessToken });
+      await Promise.all([...direct, viaGateway].map((s) => s.opened));
+      await api.post("/tasks", { title: "Everywhere", reminders: [{ at: inSeconds(2) }] }, { token: gina.accessToken });
+      for (const stream of [...direct, viaGateway]) expect((await stream.waitFor(1)).map((e) => e.data.title)).toEqual(["Everywhere"]);
+    } finally {
+      for (const p of replicas) await stopProcess(p.child);
+    }
+  });
 });
