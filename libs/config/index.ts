@@ -53,6 +53,8 @@ const envSchema = z.object({
   TRUST_PROXY: optionalString,
   NOTIFY_PORT: z.coerce.number().int().min(0).max(65535).default(3002),
   NOTIFY_ADVERTISE_URL: optionalString.pipe(z.url().optional()),
+  /** The built web client the gateway serves at `/`; default `web/dist` in the repository. */
+  WEB_DIR: optionalString,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
   WHATSAPP_API_URL: optionalString
     .pipe(z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).optional())
@@ -93,6 +95,8 @@ export interface Config {
   /** Where a notify process without a gateway serves its event streams. */
   notifyPort: number;
   notifyAdvertiseUrl?: string;
+  /** The built web client, when WEB_DIR names one; else the gateway looks in `web/dist`. */
+  webDir?: string;
   whatsapp: WhatsAppConfig;
 }
 
@@ -169,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     notifyPort: e.NOTIFY_PORT,
     notifyAdvertiseUrl: e.NOTIFY_ADVERTISE_URL,
+    webDir: e.WEB_DIR ? path.resolve(e.WEB_DIR) : undefined,
     whatsapp: whatsappConfig(e),
   };
 }
