@@ -1,10 +1,10 @@
-/** Three tiers: unit/service tests beside the code, and the end-to-end suite run against both modes. */
+/** Four tiers: unit/service tests beside the code, the end-to-end suite run against both modes, and the web client in a browser. */
 const transform = { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] };
 const base = { testEnvironment: "node", transform, moduleFileExtensions: ["ts", "js", "json"], testTimeout: 30_000 };
 
 module.exports = {
   projects: [
-    { ...base, displayName: "unit", testMatch: ["<rootDir>/{libs,services,src}/**/*.test.ts"] },
+    { ...base, displayName: "unit", testMatch: ["<rootDir>/{libs,services,src}/**/*.test.ts", "<rootDir>/web/src/**/*.test.ts"] },
     {
       ...base,
       displayName: "e2e-embedded",
@@ -16,6 +16,14 @@ module.exports = {
       displayName: "e2e-distributed",
       testMatch: ["<rootDir>/test/e2e/**/*.e2e.ts"],
       setupFiles: ["<rootDir>/test/support/mode-distributed.ts"],
+    },
+    {
+      // Debian's headless Chromium (`/usr/bin/chromium`, CHROMIUM_PATH) driving the web client on an embedded stack.
+      ...base,
+      displayName: "browser",
+      testMatch: ["<rootDir>/test/browser/**/*.browser.ts"],
+      setupFiles: ["<rootDir>/test/support/mode-embedded.ts"],
+      testTimeout: 60_000,
     },
   ],
 };
