@@ -148,7 +148,7 @@ export class Api {
   // --- tasks
   listTasks = (query: URLSearchParams, signal?: AbortSignal) => this.request<Page<Task>>("GET", "/tasks", { query, signal });
   getTask = (id: string) => this.request<Task>("GET", `/tasks/${id}`);
-  createTask = (input: TaskInput) => this.request<Task>("POST", "/tasks", { body: input, headers: { "idempotency-key": crypto.randomUUID() } });
+  createTask = (input: TaskInput, idempotencyKey: string) => this.request<Task>("POST", "/tasks", { body: input, headers: { "idempotency-key": idempotencyKey } });
   updateTask = (id: string, patch: Partial<TaskInput>, version: number) =>
     this.request<Task>("PATCH", `/tasks/${id}`, { body: patch, headers: { "if-match": `"${version}"` } });
   deleteTask = (id: string, version: number) => this.request<void>("DELETE", `/tasks/${id}`, { headers: { "if-match": `"${version}"` } });

@@ -4,6 +4,7 @@ import { field, h, select } from "../dom";
 import { PRIORITY_LABELS, STATUS_LABELS } from "../labels";
 import { fromLocalInput, toLocalInput } from "../time";
 import { info } from "../toasts";
+import { changes } from "../task-changes";
 import type { Task, TaskInput } from "../types";
 import { clearProblem, problemBox, showProblem } from "./form-errors";
 import { recurrencePicker } from "./recurrence-picker";
@@ -65,9 +66,11 @@ export function openEditor(app: App, task: Task | null, on: EditorEvents): void 
     clearProblem(form, errors);
     const input = collect();
     if ("error" in input) return showProblem(form, errors, new Error(input.error));
+    const patch = task ? changes(input, task) : undefined;
+    if (patch && Object.keys(patch).length === 0) return dialog.close();
     save.disabled = true;
     try {
-      const saved = task ? await app.api.updateTask(task.id, input, task.version) : await app.api.createTask(input);
+      const saved = task && patch ? await app.api.updateTask(task.id, patch, task.version) : await app.api.createTask(input, keyFor(input));
       dialog.close();
       info(task ? "Task saved" : "Task created", saved.title);
       on.saved(saved);
@@ -98,6 +101,14 @@ export function openEditor(app: App, task: Task | null, on: EditorEvents): void 
         : null,
       reminders: list.items,
     };
+  }
+
+  /** A retry of the same new task (after a network error) reuses its key, so it is created once. */
+  let attempt: { body: string; key: string } | undefined;
+  function keyFor(input: TaskInput): string {
+    const body = JSON.stringify(input);
+    if (attempt?.body !== body) attempt = { body, key: crypto.randomUUID() };
+    return attempt.key;
   }
 
   async function destroy(): Promise<void> {
