@@ -28,7 +28,8 @@ export function toast(opts: { title: string; body?: string; kind?: "reminder" | 
   );
   const el = h(
     "div",
-    { class: `toast toast-${opts.kind ?? "info"}`, role: opts.kind === "error" ? "alert" : "status", "data-id": opts.id },
+    // The region is polite; only errors interrupt.
+    { class: `toast toast-${opts.kind ?? "info"}`, role: opts.kind === "error" ? "alert" : undefined, "data-id": opts.id },
     h("div", { class: "toast-text" }, h("strong", null, opts.title), opts.body ? h("span", null, opts.body) : null),
     h("div", { class: "toast-actions" }, ...buttons, h("button", { type: "button", class: "ghost", "aria-label": `Dismiss ${opts.title}`, onclick: close }, "✕")),
   );

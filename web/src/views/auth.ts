@@ -3,6 +3,7 @@ import { field, h, replace } from "../dom";
 import { browserZone } from "../time";
 import type { User } from "../types";
 import { clearProblem, problemBox, showProblem } from "./form-errors";
+import { zoneInput } from "./zone-input";
 
 /** Sign in, or sign up with `mode: "signup"`; `done` gets the user once the tokens are kept. */
 export function authView(api: Api, main: HTMLElement, mode: "signin" | "signup", done: (user: User) => void): void {
@@ -16,18 +17,19 @@ export function authView(api: Api, main: HTMLElement, mode: "signin" | "signup",
     minlength: signup ? "10" : undefined,
   });
   const name = h("input", { name: "name", autocomplete: "name", maxlength: "200" });
-  const timezone = h("input", { name: "timezone", value: browserZone(), required: true, autocomplete: "off", spellcheck: "false" });
+  const { input: timezone, list: zones } = zoneInput(browserZone());
   const errors = problemBox("auth-problem");
   const submit = h("button", { type: "submit", class: "primary" }, signup ? "Create account" : "Sign in");
 
   const form = h(
     "form",
-    { class: "card narrow", novalidate: false },
+    { class: "card narrow" },
     errors,
     field("Email", email),
     field("Password", password, signup ? "At least 10 characters" : undefined),
     signup ? field("Name (optional)", name) : null,
     signup ? field("Time zone", timezone, "Due dates and reminders are shown in this zone (IANA name, e.g. Europe/Berlin)") : null,
+    signup ? zones : null,
     submit,
   );
   form.addEventListener("submit", async (e) => {

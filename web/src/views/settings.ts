@@ -1,17 +1,16 @@
 import type { View } from "../app";
 import { field, h, replace } from "../dom";
 import { askPermission, permission } from "../notifier";
-import { knownZones } from "../time";
 import { info } from "../toasts";
 import type { UserPatch } from "../types";
 import { clearProblem, problemBox, showProblem } from "./form-errors";
+import { zoneInput } from "./zone-input";
 
 /** Settings: name, time zone, phone and WhatsApp opt-in, channels and quiet hours; browser notification permission. */
 export const settingsView: View = (app, main) => {
   const me = app.me.value;
   const name = h("input", { name: "name", value: me.name, autocomplete: "name", maxlength: "200" });
-  const zones = h("datalist", { id: "zones" }, ...knownZones().map((z) => h("option", { value: z })));
-  const timezone = h("input", { name: "timezone", value: me.timezone, list: "zones", required: true, autocomplete: "off", spellcheck: "false" });
+  const { input: timezone, list: zones } = zoneInput(me.timezone);
   const phone = h("input", {
     name: "phone",
     type: "tel",
