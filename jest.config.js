@@ -1,8 +1,10 @@
 /** Four tiers: unit/service tests beside the code, the end-to-end suite run against both modes, and the web client in a browser. */
 const transform = { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] };
-const base = { testEnvironment: "node", transform, moduleFileExtensions: ["ts", "js", "json"], testTimeout: 30_000 };
+const base = { testEnvironment: "node", transform, moduleFileExtensions: ["ts", "js", "json"] };
 
 module.exports = {
+  // Per test; jest-circus reads it from the global config only (a project's own is ignored).
+  testTimeout: 30_000,
   projects: [
     { ...base, displayName: "unit", testMatch: ["<rootDir>/{libs,services,src}/**/*.test.ts", "<rootDir>/web/src/**/*.test.ts"] },
     {
@@ -23,7 +25,6 @@ module.exports = {
       displayName: "browser",
       testMatch: ["<rootDir>/test/browser/**/*.browser.ts"],
       setupFiles: ["<rootDir>/test/support/mode-embedded.ts"],
-      testTimeout: 60_000,
     },
   ],
 };
