@@ -3,7 +3,7 @@ const transform = { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] };
 const base = { testEnvironment: "node", transform, moduleFileExtensions: ["ts", "js", "json"] };
 
 module.exports = {
-  // Per test; jest-circus reads it from the global config only (a project's own is ignored).
+  // A global option: inside a project entry jest ignores it and tests get 5 s.
   testTimeout: 30_000,
   projects: [
     { ...base, displayName: "unit", testMatch: ["<rootDir>/{libs,services,src}/**/*.test.ts", "<rootDir>/web/src/**/*.test.ts"] },
