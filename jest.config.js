@@ -19,12 +19,13 @@ module.exports = {
       testMatch: ["<rootDir>/test/e2e/**/*.e2e.ts"],
       setupFiles: ["<rootDir>/test/support/mode-distributed.ts"],
     },
+    // Debian's headless Chromium (`/usr/bin/chromium`, CHROMIUM_PATH) driving the web client, in both modes.
+    { ...base, displayName: "browser", testMatch: ["<rootDir>/test/browser/**/*.browser.ts"], setupFiles: ["<rootDir>/test/support/mode-embedded.ts"] },
     {
-      // Debian's headless Chromium (`/usr/bin/chromium`, CHROMIUM_PATH) driving the web client on an embedded stack.
       ...base,
-      displayName: "browser",
+      displayName: "browser-distributed",
       testMatch: ["<rootDir>/test/browser/**/*.browser.ts"],
-      setupFiles: ["<rootDir>/test/support/mode-embedded.ts"],
+      setupFiles: ["<rootDir>/test/support/mode-distributed.ts"],
     },
   ],
 };
