@@ -22,7 +22,11 @@ const artifacts = new Artifacts();
 
 beforeAll(async () => {
   buildWebClient();
-  [stack, browser] = await Promise.all([startStack(), launchChromium()]);
+  // Both start at once; whichever comes up is kept, so afterAll stops it when the other failed.
+  const [started, launched] = await Promise.allSettled([startStack(), launchChromium()]);
+  if (started.status === "fulfilled") stack = started.value;
+  if (launched.status === "fulfilled") browser = launched.value;
+  for (const r of [launched, started]) if (r.status === "rejected") throw r.reason;
   api = new Api(stack.baseUrl);
   context = await browser.newContext({
     baseURL: stack.baseUrl,
@@ -130,6 +134,20 @@ step("a weekly task previews its occurrences, and completing it shows the next d
   await visible(row("Weekly review").filter({ hasText: "14 Jan 2030, 09:00" }), "the next occurrence after completing");
   expect((await api.get(`/tasks/${task.id}`, { token })).body).toMatchObject({ status: "todo", dueAt: "2030-01-14T08:00:00.000Z" });
   await artifacts.shoot(page, "completed-recurring");
+
+  // Editing one field sends that field alone: the series keeps its start and its next date.
+  await page.getByRole("button", { name: "Weekly review", exact: true }).click();
+  const edit = await visible(page.getByRole("dialog", { name: "Edit task" }), "the edit dialog");
+  await visible(edit.locator(".occurrences li").first().filter({ hasText: "Mon, 14 Jan 2030, 09:00" }), "the server's occurrences from the current due date");
+  await edit.getByLabel("Priority").selectOption("high");
+  await edit.getByRole("button", { name: "Save" }).click();
+  await visible(row("Weekly review").filter({ hasText: "High priority" }), "the edited task");
+  expect((await api.get(`/tasks/${task.id}`, { token })).body).toMatchObject({
+    priority: "high",
+    dueAt: "2030-01-14T08:00:00.000Z",
+    recurrence: { rrule: "FREQ=WEEKLY;BYDAY=MO" },
+    version: task.version + 2,
+  });
 });
 
 step("after a network loss it reconnects with a fresh ticket and shows what it missed, once", async () => {
