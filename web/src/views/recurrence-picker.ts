@@ -27,7 +27,8 @@ export function recurrencePicker(rrule: string | null, from: "due" | "completion
   const state: RepeatState = stateFor(rrule, from);
   const mode = select("repeat", MODES, state.mode);
   const interval = h("input", { type: "number", name: "interval", min: "1", max: "1000", value: String(state.interval), inputmode: "numeric" });
-  const unit = h("span", { class: "unit" });
+  const unit = h("span", { class: "unit", id: uid("unit") });
+  interval.setAttribute("aria-describedby", unit.id);
   const every = h("div", { class: "row inline" }, field("Every", interval), unit);
   const days = WEEKDAYS.map((d) => h("input", { type: "checkbox", name: "byday", value: d, checked: state.weekdays.includes(d) }));
   const weekly = h("fieldset", { class: "checks days" }, h("legend", null, "On"), ...days.map((box, i) => h("label", null, box, ` ${weekdayName(WEEKDAYS[i]!)}`)));
