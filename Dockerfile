@@ -13,7 +13,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY libs ./libs
 COPY services ./services
-RUN npm run build
+COPY web ./web
+RUN npm run build && npm run build:web
 
 # --- production dependencies only (no native addons: nothing to compile)
 FROM ${NODE_IMAGE} AS deps
@@ -28,6 +29,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/web/dist ./web/dist
 COPY package.json ./
 RUN mkdir -p /data && chown 1000:1000 /data
 # Numeric, so Kubernetes' runAsNonRoot can verify it.

@@ -1,4 +1,4 @@
-/** Three tiers: unit/service tests beside the code, and the end-to-end suite run against both modes. */
+/** Four tiers: unit/service tests beside the code, the end-to-end suite run against both modes, and the web client in a browser. */
 const transform = { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] };
 // dist/ holds the build (test/deploy builds it): never a module or a test to jest.
 const base = { testEnvironment: "node", transform, moduleFileExtensions: ["ts", "js", "json"], modulePathIgnorePatterns: ["<rootDir>/dist/"] };
@@ -11,7 +11,7 @@ module.exports = {
       ...base,
       displayName: "unit",
       // Beside the code, and the deployment's checks (compose, k8s, the image's entry point) under test/deploy.
-      testMatch: ["<rootDir>/{libs,services,src}/**/*.test.ts", "<rootDir>/test/deploy/**/*.test.ts"],
+      testMatch: ["<rootDir>/{libs,services,src}/**/*.test.ts", "<rootDir>/test/deploy/**/*.test.ts", "<rootDir>/web/src/**/*.test.ts"],
     },
     {
       ...base,
@@ -23,6 +23,14 @@ module.exports = {
       ...base,
       displayName: "e2e-distributed",
       testMatch: ["<rootDir>/test/e2e/**/*.e2e.ts"],
+      setupFiles: ["<rootDir>/test/support/mode-distributed.ts"],
+    },
+    // Debian's headless Chromium (`/usr/bin/chromium`, CHROMIUM_PATH) driving the web client, in both modes.
+    { ...base, displayName: "browser", testMatch: ["<rootDir>/test/browser/**/*.browser.ts"], setupFiles: ["<rootDir>/test/support/mode-embedded.ts"] },
+    {
+      ...base,
+      displayName: "browser-distributed",
+      testMatch: ["<rootDir>/test/browser/**/*.browser.ts"],
       setupFiles: ["<rootDir>/test/support/mode-distributed.ts"],
     },
   ],

@@ -56,6 +56,8 @@ const envSchema = z.object({
   TRUST_PROXY: optionalString,
   NOTIFY_PORT: z.coerce.number().int().min(0).max(65535).default(3002),
   NOTIFY_ADVERTISE_URL: optionalString.pipe(z.url().optional()),
+  /** The built web client the gateway serves at `/`; default `web/dist` in the repository. */
+  WEB_DIR: optionalString,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
   SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(5_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(20_000),
@@ -103,6 +105,8 @@ export interface Config {
   /** Where a notify process without a gateway serves its event streams. */
   notifyPort: number;
   notifyAdvertiseUrl?: string;
+  /** The built web client, when WEB_DIR names one; else the gateway looks in `web/dist`. */
+  webDir?: string;
   whatsapp: WhatsAppConfig;
 }
 
@@ -185,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     notifyPort: e.NOTIFY_PORT,
     notifyAdvertiseUrl: e.NOTIFY_ADVERTISE_URL,
+    webDir: e.WEB_DIR ? path.resolve(e.WEB_DIR) : undefined,
     whatsapp: whatsappConfig(e),
   };
 }

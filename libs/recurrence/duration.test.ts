@@ -1,5 +1,6 @@
 import { ValidationError } from "../errors";
-import { applyOffset, formatOffset, parseOffset } from "./duration";
+import { applyOffset, formatOffset } from "./duration";
+import { parseOffset } from "./index";
 
 const BERLIN = "Europe/Berlin";
 const NY = "America/New_York";

@@ -5,7 +5,6 @@
  * clock units (hours, minutes, seconds) then move the instant, so "-PT1H" is always 3,600 s.
  */
 import { DateTime } from "luxon";
-import { ValidationError } from "../errors";
 import { fromWallClock, toWallClock } from "./zoned";
 
 export interface Offset {
@@ -38,13 +37,6 @@ export function readOffset(text: string): Offset | { error: string } {
   const approxDays = years * 365 + months * 31 + weeks * 7 + days + (hours + (minutes + seconds / 60) / 60) / 24;
   if (approxDays > MAX_OFFSET_DAYS) return { error: `is too long: an offset may reach at most ${MAX_OFFSET_DAYS} days from the due date` };
   return { sign: m[1] === "-" ? -1 : 1, years, months, weeks, days, hours, minutes, seconds };
-}
-
-/** Parses an offset; a bad one is a ValidationError at `path`. */
-export function parseOffset(text: string, path = "body.offset"): Offset {
-  const read = readOffset(text);
-  if ("error" in read) throw new ValidationError(`Invalid offset "${text}": ${read.error}`, [{ path, message: read.error }]);
-  return read;
 }
 
 /** The canonical text of an offset: "-P1DT2H", "PT15M", "PT0S" for none. */

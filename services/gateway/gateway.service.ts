@@ -12,6 +12,7 @@ import { TokenService } from "./auth/token-service";
 import { UserStore } from "./auth/user-store";
 import { createApp } from "./http/app";
 import { createAuthenticator } from "./http/authenticate";
+import { defaultWebDir, hasWebClient } from "./http/web-client";
 import { AUTH_SCHEMA, migrations } from "./migrations";
 import { authRoutes } from "./routes/auth.routes";
 import type { GatewayContext } from "./routes/context";
@@ -68,6 +69,8 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
     async started() {
       await migrateSchema(db, AUTH_SCHEMA, migrations);
       await ensureFirstAdmin(users, config, this.logger);
+      const webDir = config.webDir ?? defaultWebDir();
+      if (!hasWebClient(webDir)) this.logger.warn(`no web client in ${webDir}: \`npm run build:web\` builds it (or set WEB_DIR); the API works without it`);
       const ctx: GatewayContext = {
         broker: this.broker,
         db,
@@ -86,6 +89,7 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
         trustProxy: config.trustProxy,
         version,
         isDraining: () => lifecycle.draining,
+        webDir,
       });
       const listening = await new Promise<Server>((resolve, reject) => {
         const s = app.listen(config.port, config.host, () => resolve(s)).once("error", reject);

@@ -25,10 +25,14 @@ test("is multi-stage on Node 22 slim: a build, production dependencies, and a ru
   const dockerfile = readFileSync(path.join(ROOT, "Dockerfile"), "utf8");
   expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:22-[a-z]+-slim$/m);
   expect(all.map((s) => s.from)).toEqual(["${NODE_IMAGE}", "${NODE_IMAGE}", "${NODE_IMAGE}"]);
-  const build = all.find((s) => s.lines.includes("RUN npm run build"))!;
+  const build = all.find((s) => s.lines.some((l) => l.startsWith("RUN npm run build")))!;
   const deps = all.find((s) => s.lines.some((l) => /^RUN npm ci --omit=dev\b/.test(l)))!;
   expect(instruction("COPY")).toEqual(
-    expect.arrayContaining([`--from=${deps.name} /app/node_modules ./node_modules`, `--from=${build.name} /app/dist ./dist`]),
+    expect.arrayContaining([
+      `--from=${deps.name} /app/node_modules ./node_modules`,
+      `--from=${build.name} /app/dist ./dist`,
+      `--from=${build.name} /app/web/dist ./web/dist`,
+    ]),
   );
   // The build stage copies what tsconfig.build.json compiles.
   const included: string[] = parse(readFileSync(path.join(ROOT, "tsconfig.build.json"), "utf8")).include;

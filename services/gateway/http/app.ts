@@ -7,6 +7,7 @@ import { problemHandler } from "./problem-handler";
 import { authRateLimits } from "./rate-limits";
 import type { RouteDef } from "./route";
 import { parsePart } from "./validate";
+import { webClient } from "./web-client";
 
 export const API_BASE = "/api/v1";
 
@@ -21,6 +22,8 @@ export interface AppOptions {
   version: string;
   /** While the process drains, responses close their connection so clients reconnect elsewhere. */
   isDraining: () => boolean;
+  /** The built web client, served at `/` after the API and health routes. */
+  webDir?: string;
 }
 
 /** Checks a Bearer token only when one is sent (a stream may instead carry a ticket). */
@@ -84,6 +87,7 @@ export function createApp(options: AppOptions): Express {
   });
   for (const r of options.routes) mount(api, r, limits, options.authenticator);
   app.use(API_BASE, api);
+  if (options.webDir) app.use(webClient(options.webDir));
 
   app.use((req: Request, _res: Response, next: NextFunction) => next(new NotFoundError(`no route ${req.method} ${req.path}`)));
   app.use(problemHandler(options.logger));

@@ -1,0 +1,51 @@
+/** The API's shapes, taken from the server's own schemas (types only: nothing of them is bundled). */
+import type { Channel, Priority, TaskStatus, UserDto } from "../../libs/contracts";
+
+export type {
+  Channel,
+  NotificationDto as Notification,
+  Priority,
+  ReminderDto as Reminder,
+  TaskDto as Task,
+  TaskStatus,
+  UserDto as User,
+} from "../../libs/contracts";
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface AuthResult {
+  user: UserDto;
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+}
+
+/** What POST /tasks and PATCH /tasks/:id take from the client. */
+export interface TaskInput {
+  title: string;
+  description: string;
+  status?: TaskStatus;
+  priority: Priority;
+  dueAt: string | null;
+  tags: string[];
+  recurrence: { rrule: string; timezone?: string; from: "due" | "completion" } | null;
+  reminders: ReminderInput[];
+}
+
+export interface ReminderInput {
+  id?: string;
+  offset?: string;
+  at?: string;
+  channels: Channel[];
+}
+
+export interface UserPatch {
+  name?: string;
+  timezone?: string;
+  phone?: string | null;
+  whatsappOptIn?: boolean;
+  notificationPrefs?: { sse?: boolean; whatsapp?: boolean; quietHours?: { start: string; end: string } | null };
+}

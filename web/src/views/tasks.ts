@@ -1,0 +1,249 @@
+import { ApiError } from "../api";
+import { View, zoneOf } from "../app";
+import { debounce, field, h, replace, select } from "../dom";
+import { keysOf, PRIORITY_LABELS, STATUS_LABELS } from "../labels";
+import { defaultListState, DueFilter, ListState, SORTS, taskQuery } from "../list-query";
+import { summary } from "../recurrence";
+import { formatInstant } from "../time";
+import { failure, info } from "../toasts";
+import type { Task } from "../types";
+import { openEditor } from "./task-editor";
+
+const PAGE_SIZE = 30;
+const DUE_FILTERS: Record<DueFilter, string> = { any: "Any time", overdue: "Overdue", today: "Today", week: "Next 7 days", range: "Between…" };
+
+/** Kept while the user moves between pages, so coming back shows the same list. */
+let state: ListState = defaultListState();
+export const resetTaskList = () => (state = defaultListState());
+
+/** The task list: search as you type, filters, sort, and pages loaded as the end of the list scrolls into view. */
+export const tasksView: View = (app, main) => {
+  const list = h("ul", { id: "task-list", class: "task-list", "aria-label": "Tasks" });
+  const status = h("p", { class: "list-status", role: "status" });
+  const more = h("button", { type: "button", hidden: true, onclick: () => void load(false) }, "Load more");
+  const sentinel = h("div", { class: "sentinel", "aria-hidden": "true" });
+  let cursor: string | null = null;
+  /** "Today" and "next 7 days" of this list: its later pages ask the same query. */
+  let asOf = new Date();
+  let shown = 0;
+  let loading = false;
+  let generation = 0;
+  let controller: AbortController | undefined;
+
+  async function load(first: boolean): Promise<void> {
+    if (!first && (loading || !cursor)) return;
+    if (first) {
+      generation++;
+      controller?.abort();
+      cursor = null;
+      shown = 0;
+      asOf = new Date();
+    }
+    const mine = generation;
+    controller = new AbortController();
+    loading = true;
+    list.setAttribute("aria-busy", "true");
+    try {
+      const page = await app.api.listTasks(taskQuery(state, zoneOf(app), asOf, PAGE_SIZE, cursor), controller.signal);
+      if (mine !== generation) return;
+      if (first) list.replaceChildren();
+      list.append(...page.items.map((t) => row(t)));
+      shown += page.items.length;
+      cursor = page.nextCursor;
+      more.hidden = !cursor;
+      status.textContent = describe();
+    } catch (err) {
+      if ((err as Error).name === "AbortError" || mine !== generation) return;
+      if (first) list.replaceChildren();
+      status.textContent = `Cannot list tasks: ${err instanceof ApiError ? err.detail || err.title : String(err)}`;
+    } finally {
+      if (mine === generation) {
+        loading = false;
+        list.removeAttribute("aria-busy");
+        // The observer only reports changes: look again in case the end is still in view.
+        observer.unobserve(sentinel);
+        observer.observe(sentinel);
+      }
+    }
+  }
+  const reload = () => void load(true);
+
+  function describe(): string {
+    const count = `${shown}${cursor ? "+" : ""} task${shown === 1 && !cursor ? "" : "s"}`;
+    if (shown) return state.q.trim() ? `${count} matching “${state.q.trim()}”` : count;
+    return state.q.trim() ? `No task matches “${state.q.trim()}”` : "No tasks here. Create one with “New task”.";
+  }
+
+  const observer = new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting)) void load(false);
+  }, { rootMargin: "300px" });
+
+  function row(task: Task): HTMLLIElement {
+    const zone = zoneOf(app);
+    const overdue = task.status !== "done" && task.dueAt !== null && Date.parse(task.dueAt) < Date.now();
+    const done = task.status === "done";
+    const toggle = h("button", {
+      type: "button",
+      class: `check${done ? " checked" : ""}`,
+      "aria-label": done ? `Reopen “${task.title}”` : `Complete “${task.title}”`,
+      onclick: () => void (done ? reopen(task) : complete(task)),
+    }, done ? "✓" : "");
+    const meta = h(
+      "div",
+      { class: "task-meta" },
+      task.dueAt ? h("span", { class: "due" }, "Due ", h("time", { datetime: task.dueAt }, formatInstant(task.dueAt, zone))) : null,
+      overdue ? h("span", { class: "badge danger" }, "Overdue") : null,
+      task.status === "in_progress" ? h("span", { class: "badge" }, STATUS_LABELS.in_progress) : null,
+      task.priority !== "none" ? h("span", { class: `badge priority-${task.priority}` }, `${PRIORITY_LABELS[task.priority]} priority`) : null,
+      task.recurrence ? h("span", { class: "repeat" }, h("span", { "aria-hidden": "true" }, "↻ "), summary(task.recurrence.rrule, task.recurrence.from)) : null,
+      task.reminders.length ? h("span", { class: "reminders" }, `${task.reminders.length} reminder${task.reminders.length > 1 ? "s" : ""}`) : null,
+      ...task.tags.map((t) => h("span", { class: "tag" }, `#${t}`)),
+    );
+    return h(
+      "li",
+      { class: `task${done ? " done" : ""}${overdue ? " overdue" : ""}`, "data-id": task.id },
+      toggle,
+      h("div", { class: "task-body" }, h("button", { type: "button", class: "link task-title", onclick: () => edit(task) }, task.title), meta),
+    );
+  }
+
+  function replaceRow(task: Task): void {
+    const old = list.querySelector(`li[data-id="${task.id}"]`);
+    const hidden = task.status === "done" && state.status.length > 0 && !state.status.includes("done");
+    if (old && hidden) old.remove();
+    else old?.replaceWith(row(task));
+    if (old && hidden) shown--;
+    status.textContent = describe();
+  }
+
+  async function complete(task: Task): Promise<void> {
+    try {
+      const { task: next } = await app.api.completeTask(task.id, task.recurrence ? task.dueAt : undefined);
+      replaceRow(next);
+      if (next.status !== "done" && next.dueAt) info(`“${task.title}” done`, `Next: ${formatInstant(next.dueAt, zoneOf(app))}`);
+      else info(`“${task.title}” done`);
+    } catch (err) {
+      failure(`Could not complete “${task.title}”`, err);
+    }
+  }
+
+  async function reopen(task: Task): Promise<void> {
+    try {
+      replaceRow(await app.api.updateTask(task.id, { status: "todo" }, task.version));
+    } catch (err) {
+      failure(`Could not reopen “${task.title}”`, err);
+    }
+  }
+
+  function edit(task: Task | null): void {
+    openEditor(app, task, {
+      saved: (saved) => (task ? replaceRow(saved) : reload()),
+      deleted: (id) => {
+        list.querySelector(`li[data-id="${id}"]`)?.remove();
+        shown--;
+        status.textContent = describe();
+      },
+    });
+  }
+
+  const search = h("input", {
+    type: "search",
+    name: "q",
+    value: state.q,
+    autocomplete: "off",
+    placeholder: "Search title, notes, tags",
+    "aria-controls": "task-list",
+    oninput: debounce(() => {
+      state.q = search.value;
+      reload();
+    }, 250),
+  });
+  const onSlash = (e: KeyboardEvent) => {
+    const typing = (e.target as HTMLElement).closest("input, textarea, select, [contenteditable], dialog");
+    if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey) {
+      e.preventDefault();
+      search.focus();
+    }
+  };
+  document.addEventListener("keydown", onSlash);
+
+  replace(
+    main,
+    h("div", { class: "page-head" }, h("h1", { tabindex: "-1" }, "Tasks"), h("button", { type: "button", class: "primary", onclick: () => edit(null) }, "New task")),
+    h("div", { class: "toolbar" }, field("Search", search, "Typos are fine. Press / to search from anywhere.")),
+    filters(reload),
+    status,
+    list,
+    sentinel,
+    more,
+  );
+  reload();
+  return () => {
+    observer.disconnect();
+    controller?.abort();
+    document.removeEventListener("keydown", onSlash);
+  };
+};
+
+/** The filter and sort controls; each change reloads the list. */
+function filters(changed: () => void): HTMLElement {
+  const count = h("span", { class: "count" });
+  const counted = () => {
+    const n = (state.status.join() === defaultListState().status.join() ? 0 : 1) + state.priority.length + state.tags.length + (state.due === "any" ? 0 : 1);
+    count.textContent = n ? ` (${n} active)` : "";
+  };
+  const update = () => {
+    counted();
+    changed();
+  };
+  counted();
+  const checks = <K extends string>(legend: string, name: string, labels: Record<K, string>, selected: K[], set: (v: K[]) => void) => {
+    const boxes = keysOf(labels).map((k) => {
+      const box = h("input", { type: "checkbox", name, value: k, checked: selected.includes(k) });
+      box.addEventListener("change", () => {
+        set(boxes.filter((b) => b.checked).map((b) => b.value as K));
+        update();
+      });
+      return box;
+    });
+    return h("fieldset", { class: "checks" }, h("legend", null, legend), ...boxes.map((b, i) => h("label", null, b, ` ${Object.values<string>(labels)[i]}`)));
+  };
+  const tag = h("input", { name: "tag", value: state.tags.join(", "), placeholder: "work, home", autocomplete: "off" });
+  tag.addEventListener("change", () => {
+    state.tags = tag.value.split(",").map((t) => t.trim()).filter(Boolean);
+    update();
+  });
+  const from = h("input", { type: "date", name: "dueFrom", value: state.dueFromDay ?? "" });
+  const to = h("input", { type: "date", name: "dueTo", value: state.dueToDay ?? "" });
+  const range = h("div", { class: "row", hidden: state.due !== "range" }, field("From", from), field("To", to));
+  for (const input of [from, to]) {
+    input.addEventListener("change", () => {
+      state.dueFromDay = from.value || undefined;
+      state.dueToDay = to.value || undefined;
+      update();
+    });
+  }
+  const due = select("due", DUE_FILTERS, state.due, (v) => {
+    state.due = v as DueFilter;
+    range.hidden = state.due !== "range";
+    update();
+  });
+  const sort = select("sort", SORTS, state.sort, (v) => {
+    state.sort = v;
+    changed();
+  });
+  const panel = h(
+    "details",
+    { class: "filters" },
+    h("summary", null, "Filters and sort", count),
+    h(
+      "div",
+      { class: "filter-grid" },
+      checks("Status", "status", STATUS_LABELS, state.status, (v) => (state.status = v)),
+      checks("Priority", "priority", PRIORITY_LABELS, state.priority, (v) => (state.priority = v)),
+      h("div", null, field("Tags", tag, "Comma-separated; any of them"), field("Due", due), range),
+      h("div", null, field("Sort by", sort)),
+    ),
+  );
+  return panel;
+}
