@@ -40,7 +40,7 @@ export function createStack(config: Config, clock: Clock = systemClock): Stack {
     gateway: () =>
       broker.createService(gatewayService({ db, config, clock, version: VERSION, onListening: (url) => (stack.url = url) })),
     tasks: () => broker.createService(tasksService({ db, config, clock })),
-    search: () => broker.createService(searchService({ db })),
+    search: () => broker.createService(searchService({ db, config, clock })),
     scheduler: () => broker.createService(schedulerService({ db })),
     notify: () => broker.createService(notifyService({ db })),
   };

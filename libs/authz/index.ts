@@ -42,3 +42,4 @@ export function asTask(task: { ownerId: string; id?: string }): TaskSubject {
 }
 
 export { rulesToSql, type ColumnMap } from "./sql";
+export { rulesToFilter, filterLiteral, type AttributeMap } from "./filter-expression";

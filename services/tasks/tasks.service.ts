@@ -8,7 +8,8 @@ import { migrateSchema } from "../../libs/db/migrate";
 import { purgeExpiredKeys } from "../../libs/idempotency";
 import { OutboxRelay } from "../../libs/outbox";
 import { migrations, TASKS_SCHEMA } from "./migrations";
-import { listTasks } from "./task-list";
+import { CursorCodec } from "../../libs/task-query";
+import { TaskLister } from "./task-list";
 import { TaskStore } from "./task-store";
 
 export interface TasksServiceDeps {
@@ -23,6 +24,7 @@ export function tasksService({ db, config, clock }: TasksServiceDeps): ServiceSc
   let relay: OutboxRelay | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
   const store = new TaskStore(db, clock, () => relay?.kick());
+  const lister = new TaskLister(db, new CursorCodec(config.cursorSecret, clock), clock);
 
   return {
     name: "tasks",
@@ -38,7 +40,15 @@ export function tasksService({ db, config, clock }: TasksServiceDeps): ServiceSc
       },
       complete: (ctx: Context<ById>) => store.complete(authOf(ctx), ctx.params.id),
       completions: async (ctx: Context<ById>) => ({ items: await store.completions(authOf(ctx), ctx.params.id) }),
-      list: (ctx: Context<ListTasksQuery>) => listTasks(db, authOf(ctx), ctx.params),
+      list: (ctx: Context<ListTasksQuery>) => lister.list(authOf(ctx), ctx.params),
+      /** Internal: pages every task by id for `npm run reindex`; the gateway never routes to it. */
+      export: {
+        visibility: "public",
+        handler: async (ctx: Context<{ afterId?: string; limit: number; withTotal?: boolean }>) => ({
+          items: await lister.exportPage(ctx.params.afterId, Math.min(Math.max(ctx.params.limit, 1), 5_000)),
+          total: ctx.params.withTotal ? await lister.estimatedCount() : undefined,
+        }),
+      },
       health: async () => {
         await ping(db);
         return { ok: true };

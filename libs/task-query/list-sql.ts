@@ -1,0 +1,77 @@
+import type { Knex } from "knex";
+import { ListTasksQuery, PRIORITIES, SortTerm, TASK_STATUSES, TaskStatus } from "../contracts";
+import type { Cond } from "./conditions";
+import { afterCursor, DueMode, dueModeCond } from "./keyset";
+import { CursorValue, DUE_SORT_EXPR, SORT_COLUMNS, withTieBreak } from "./sort-columns";
+
+export interface ListSqlOptions {
+  /** `schema.table` with the list columns (id, owner_id, project_id, status, priority, due_at, created_at, updated_at, title, tags). */
+  table: string;
+  select: string[];
+  /** Adds what every segment must carry besides the filters: the caller's visibility, and any engine condition. */
+  scope(qb: Knex.QueryBuilder): void;
+  query: ListTasksQuery;
+  sort: SortTerm[];
+  /** The cursor's values, one per key of the full order. */
+  after?: CursorValue[];
+  /** Rows to fetch: a page plus one, to know whether another follows. */
+  fetch: number;
+  now: Date;
+}
+
+const apply = (qb: Knex.QueryBuilder, cond: Cond) => {
+  if (cond === false) qb.whereRaw("false");
+  else if (cond !== true) qb.whereRaw(cond.sql, cond.bindings as Knex.Value[]);
+};
+
+/** The statuses a list reads: a segment each, so every segment is one ordered index range. */
+export function statusesOf(query: ListTasksQuery): TaskStatus[] {
+  const statuses = query.status?.length ? query.status : [...TASK_STATUSES];
+  return query.overdue ? statuses.filter((s) => s !== "done") : statuses;
+}
+
+/** The filters besides status (AND across filters, OR within a comma list). */
+export function applyFilters(qb: Knex.QueryBuilder, query: ListTasksQuery, now: Date): void {
+  if (query.priority?.length) qb.whereIn("priority", query.priority.map((p) => PRIORITIES.indexOf(p)));
+  if (query.tag?.length) qb.whereRaw("tags && ?::text[]", [query.tag]);
+  if (query.projectId?.length) qb.whereIn("project_id", query.projectId);
+  // On the sort expression, so a due-ordered scan starts and stops at the range's ends.
+  if (query.dueFrom) qb.whereRaw(`${DUE_SORT_EXPR} >= ?::timestamptz and ${DUE_SORT_EXPR} < 'infinity'::timestamptz`, [query.dueFrom]);
+  if (query.dueTo) qb.whereRaw(`${DUE_SORT_EXPR} < ?::timestamptz`, [query.dueTo]);
+  if (query.overdue) qb.whereRaw(`${DUE_SORT_EXPR} < ?::timestamptz`, [now.toISOString()]);
+}
+
+/**
+ * One page of a filtered, sorted list, built (not run) so its plan can be inspected.
+ *
+ * The plain form, `WHERE owner AND status IN (...) ORDER BY due LIMIT 50`, reads and sorts
+ * every matching row of a heavy user. Instead the list is cut into segments, one per
+ * status (and, for a descending due date, dated and undated), each an ordered scan of an
+ * `(owner_id, status, <first key>, ...)` index that stops after a page; the union of those
+ * short runs is merged by the outer ORDER BY. The same shape serves every keyset page.
+ */
+export function buildListSql(db: Knex, options: ListSqlOptions): Knex.QueryBuilder {
+  const order = withTieBreak(options.sort);
+  const dueDesc = options.sort.some((t) => t.key === "dueAt" && t.desc);
+  const dueModes: DueMode[] = dueDesc ? ["dated", "undated"] : ["any"];
+  const segments: Knex.QueryBuilder[] = [];
+  for (const status of statusesOf(options.query)) {
+    for (const due of dueModes) {
+      const qb = db(options.table).select(options.select).where("status", status);
+      options.scope(qb);
+      applyFilters(qb, options.query, options.now);
+      apply(qb, dueModeCond(due));
+      if (options.after) apply(qb, afterCursor(order, options.after, due));
+      const terms = order.filter((t) => !(t.key === "dueAt" && due === "undated"));
+      qb.orderByRaw(terms.map((t) => `${SORT_COLUMNS[t.key].expr} ${t.desc ? "desc" : "asc"}`).join(", "));
+      segments.push(qb.limit(options.fetch));
+    }
+  }
+  if (segments.length === 0) return db(options.table).select(options.select).whereRaw("false");
+  if (segments.length === 1) return segments[0]!;
+  return db
+    .select("*")
+    .from(db.unionAll(segments, true).as("page"))
+    .orderByRaw(order.map((t) => SORT_COLUMNS[t.key].outer(t.desc)).join(", "))
+    .limit(options.fetch);
+}

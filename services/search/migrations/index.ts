@@ -1,0 +1,44 @@
+import type { Migration } from "../../../libs/db/migrate";
+import { listIndexes } from "../../../libs/task-query";
+
+export const SEARCH_SCHEMA = "search";
+export const DOCS = `${SEARCH_SCHEMA}.docs`;
+
+export const migrations: Migration[] = [
+  {
+    name: "0001_docs",
+    async up(db) {
+      // pg_trgm is a trusted extension: the database owner may create it (PGlite loads it in libs/db).
+      await db.raw("create extension if not exists pg_trgm");
+      // The search service's own copy of each task (it never reads tasks.tasks): a column per
+      // filter and sort key, the TaskDto it answers with, and the text vector, written by the
+      // upsert itself (a generated column would need an IMMUTABLE wrapper around array_to_string).
+      // A deleted task stays as a tombstone (deleted, its version) so a late older event cannot
+      // bring it back; tombstones carry no document and are outside every index but the key.
+      await db.schema.withSchema(SEARCH_SCHEMA).createTable("docs", (t) => {
+        t.uuid("id").primary();
+        t.integer("version").notNullable();
+        t.boolean("deleted").notNullable().defaultTo(false);
+        // When a write last touched the row: a rebuild sweeps what it did not touch.
+        t.timestamp("indexed_at", { useTz: true }).notNullable();
+        // Visibility: the owner now, project members later (rules map fields to these columns).
+        t.uuid("owner_id").notNullable();
+        t.uuid("project_id");
+        t.text("status");
+        t.smallint("priority");
+        t.timestamp("due_at", { useTz: true });
+        t.timestamp("created_at", { useTz: true });
+        t.timestamp("updated_at", { useTz: true });
+        t.text("title");
+        t.specificType("tags", "text[]");
+        t.jsonb("doc");
+        t.specificType("tsv", "tsvector");
+      });
+      const live = "where not deleted";
+      for (const sql of listIndexes(DOCS, "docs", live)) await db.raw(sql);
+      await db.raw(`create index docs_tsv_idx on ${DOCS} using gin (tsv) ${live}`);
+      await db.raw(`create index docs_title_trgm_idx on ${DOCS} using gin (title gin_trgm_ops) ${live}`);
+      await db.raw(`create index docs_indexed_at_idx on ${DOCS} (indexed_at) ${live}`);
+    },
+  },
+];
