@@ -6,6 +6,17 @@ import { ApplyOptions, changeId, changeVersion, IndexChange, newestPerTask, Sear
 import { MEILI_SETTINGS, MeiliDoc, toMeiliDoc } from "./meili-documents";
 import { meiliFilter, meiliSort } from "./meili-query";
 
+type MeiliModule = typeof import("meilisearch", { with: { "resolution-mode": "import" } });
+
+/**
+ * The client is an ES module only: Node 22 requires it natively, and only when MEILI_URL
+ * is set (jest compiles it, see jest.config.js).
+ */
+function loadClient(): MeiliModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require("meilisearch") as MeiliModule;
+}
+
 export interface MeiliOptions {
   url: string;
   masterKey?: string;
@@ -17,7 +28,7 @@ export interface MeiliOptions {
 const TASK_TIMEOUT_MS = 60_000;
 
 /**
- * Meilisearch, through the official client (an ES module, loaded on first use).
+ * Meilisearch, through the official client.
  *
  * Monotonic writes: Meilisearch replaces documents whole and has no conditional write, so
  * each batch reads the stored versions of its ids first and drops changes that are not
@@ -41,7 +52,7 @@ export class MeiliSearchEngine implements SearchEngine {
   ) {}
 
   async prepare(): Promise<void> {
-    const { Meilisearch: Client } = await import("meilisearch");
+    const { Meilisearch: Client } = loadClient();
     this.client = new Client({ host: this.options.url, apiKey: this.options.masterKey });
     await this.client.createIndex(this.options.indexUid, { primaryKey: "id" }).waitTask({ timeout: TASK_TIMEOUT_MS });
     this.index = this.client.index<MeiliDoc>(this.options.indexUid);
