@@ -52,29 +52,36 @@ async function main(): Promise<void> {
     ),
   );
 
-  // Tasks: per user a count, then one row per (user, n). Values are spread deterministically from n.
+  // Tasks: per user a count, then one row per (user, n), each value drawn independently.
+  // In one transaction, so setseed governs every random() of the load: the same data each run.
   await timed("tasks (1M rows, with the list indexes)", () =>
-    db.raw(
+    db.transaction(async (trx) => {
+      await trx.raw("select setseed(0.42)");
+      await trx.raw(
       `insert into ${TASKS_SCHEMA}.tasks (id, owner_id, title, description, status, priority, due_at, start_at, completed_at, tags, created_at, updated_at, version)
        select gen_random_uuid(), owner,
-              (${sqlArray(VERBS)})[1 + (n * 7 + k) % ${VERBS.length}] || ' ' || (${sqlArray(NOUNS)})[1 + (n * 13 + k * 3) % ${NOUNS.length}],
-              case when n % 4 = 0 then 'Notes about the ' || (${sqlArray(NOUNS)})[1 + (n * 5) % ${NOUNS.length}] else '' end,
-              (array['todo','todo','todo','in_progress','done','done'])[1 + (n * 11 + k) % 6],
-              (n * 3 + k) % 5,
-              case when (n + k) % 10 < 7 then now() - interval '60 days' + ((n::bigint * 7919 + k::bigint * 104729) % (120 * 24)) * interval '1 hour' end,
+              (${sqlArray(VERBS)})[1 + floor(r.verb * ${VERBS.length})::int] || ' ' || (${sqlArray(NOUNS)})[1 + floor(r.noun * ${NOUNS.length})::int],
+              case when r.described < 0.25 then 'Notes about the ' || (${sqlArray(NOUNS)})[1 + floor(r.noun2 * ${NOUNS.length})::int] else '' end,
+              (array['todo','todo','todo','in_progress','done','done'])[1 + floor(r.status * 6)::int],
+              floor(r.priority * 5)::int,
+              case when r.dated < 0.7 then now() - interval '60 days' + floor(r.due * 120 * 24) * interval '1 hour' end,
               null,
-              case when (n * 11 + k) % 6 >= 4 then created + ((n * 31) % 2000) * interval '1 minute' end,
-              (${sqlArray(TAGS)})[1 + (n + k) % ${TAGS.length}:1 + (n + k) % ${TAGS.length} + (n % 2)],
-              created, created + ((n * 31) % 2000) * interval '1 minute', 1
+              case when r.status >= 4.0 / 6 then created + r.edited * interval '1 minute' end,
+              (${sqlArray(TAGS)})[1 + floor(r.tag * ${TAGS.length})::int:1 + floor(r.tag * ${TAGS.length})::int + floor(r.tags * 2)::int],
+              created, created + r.edited * interval '1 minute', 1
        from (
          select k, ('00000000-0000-4000-8000-' || lpad(to_hex(k), 12, '0'))::uuid as owner,
                 case when k = 1 then ? else ? + (k * 7919) % ? end as tasks
          from generate_series(1, ?) k
        ) u,
        lateral generate_series(1, u.tasks) n,
-       lateral (select now() - interval '365 days' + ((n::bigint * 104729 + k::bigint * 7919) % (365 * 24 * 60)) * interval '1 minute' as created) c`,
-      [HEAVY_TASKS, TYPICAL_MIN, TYPICAL_SPREAD, USERS],
-    ),
+       -- Referring to n makes each lateral row its own draw instead of one evaluated once.
+       lateral (select random() as verb, random() as noun, random() as noun2, random() as described, random() as status, random() as priority,
+                       random() as dated, random() as due, random() as tag, random() as tags, floor(random() * 2000) as edited, n as row_n) r,
+       lateral (select now() - interval '365 days' + floor(random() * 365 * 24 * 60) * interval '1 minute' + n * interval '0' as created) c`,
+        [HEAVY_TASKS, TYPICAL_MIN, TYPICAL_SPREAD, USERS],
+      );
+    }),
   );
 
   // The search copy, as the search service would have written it from the task events.
@@ -93,9 +100,13 @@ async function main(): Promise<void> {
        from ${TASKS_SCHEMA}.tasks`,
     ),
   );
+  await timed("search vocabulary", () =>
+    db.raw(`insert into ${SEARCH_SCHEMA}.words (word) select distinct unnest(tsvector_to_array(tsv)) from ${SEARCH_SCHEMA}.docs on conflict do nothing`),
+  );
   await timed("vacuum analyze", async () => {
     await db.raw(`vacuum analyze ${TASKS_SCHEMA}.tasks`);
     await db.raw(`vacuum analyze ${SEARCH_SCHEMA}.docs`);
+    await db.raw(`vacuum analyze ${SEARCH_SCHEMA}.words`);
     await db.raw(`analyze ${AUTH_SCHEMA}.users`);
   });
   const { rows } = await db.raw(

@@ -62,6 +62,11 @@ export class CursorCodec {
 
   /** The values the cursor carries, after checking it was issued by us, for this query and this user, recently. */
   decode(cursor: string, fingerprint: string, userId: string, expectedValues: number): CursorValue[] {
+    return this.decodeAny(cursor, [fingerprint], userId, expectedValues).values;
+  }
+
+  /** As `decode`, for a list that may have been issued under one of several fingerprints; says which. */
+  decodeAny(cursor: string, fingerprints: string[], userId: string, expectedValues: number): { fingerprint: string; values: CursorValue[] } {
     const [body, signature, extra] = cursor.split(".");
     if (!body || !signature || extra !== undefined) throw invalid("is not a cursor this list issued");
     const expected = Buffer.from(this.sign(body));
@@ -74,11 +79,11 @@ export class CursorCodec {
       throw invalid("is not a cursor this list issued");
     }
     if (payload.v !== 2 || !Array.isArray(payload.k)) throw invalid("comes from an older version; start again from the first page");
-    if (payload.f !== fingerprint) throw invalid("was issued for other filters, search or sort; send the same parameters as the first page");
+    if (!fingerprints.includes(payload.f)) throw invalid("was issued for other filters, search or sort; send the same parameters as the first page");
     if (payload.u !== userId) throw invalid("was issued to someone else");
     if (this.clock.now().getTime() - payload.t * 1000 > CURSOR_TTL_MS) throw invalid("has expired; start again from the first page");
     if (payload.k.length !== expectedValues) throw invalid("is not a cursor this list issued");
-    return payload.k;
+    return { fingerprint: payload.f, values: payload.k };
   }
 
   private sign(body: string): string {

@@ -1,6 +1,6 @@
 import type { Knex } from "knex";
 import { ListTasksQuery, PRIORITIES, SortTerm, TASK_STATUSES, TaskStatus } from "../contracts";
-import type { Cond } from "./conditions";
+import { and, Cond, or } from "./conditions";
 import { afterCursor, DueMode, dueModeCond } from "./keyset";
 import { CursorValue, DUE_SORT_EXPR, SORT_COLUMNS, withTieBreak } from "./sort-columns";
 
@@ -17,6 +17,11 @@ export interface ListSqlOptions {
   /** Rows to fetch: a page plus one, to know whether another follows. */
   fetch: number;
   now: Date;
+  /**
+   * One query for all statuses instead of a segment each: for conditions an index finds
+   * few rows for (a typo search), where each segment would repeat that work. Default false.
+   */
+  single?: boolean;
 }
 
 const apply = (qb: Knex.QueryBuilder, cond: Cond) => {
@@ -54,6 +59,7 @@ export function buildListSql(db: Knex, options: ListSqlOptions): Knex.QueryBuild
   const order = withTieBreak(options.sort);
   const dueDesc = options.sort.some((t) => t.key === "dueAt" && t.desc);
   const dueModes: DueMode[] = dueDesc ? ["dated", "undated"] : ["any"];
+  if (options.single) return singleListSql(db, options, order, dueModes);
   const segments: Knex.QueryBuilder[] = [];
   for (const status of statusesOf(options.query)) {
     for (const due of dueModes) {
@@ -74,4 +80,19 @@ export function buildListSql(db: Knex, options: ListSqlOptions): Knex.QueryBuild
     .from(db.unionAll(segments, true).as("page"))
     .orderByRaw(order.map((t) => SORT_COLUMNS[t.key].outer(t.desc)).join(", "))
     .limit(options.fetch);
+}
+
+/** The unsegmented form: every status and both due parts in one query, sorted by the merge order. */
+function singleListSql(db: Knex, options: ListSqlOptions, order: ReturnType<typeof withTieBreak>, dueModes: DueMode[]): Knex.QueryBuilder {
+  const statuses = statusesOf(options.query);
+  const qb = db(options.table).select(options.select);
+  if (statuses.length === 0) return qb.whereRaw("false");
+  qb.whereIn("status", statuses);
+  options.scope(qb);
+  applyFilters(qb, options.query, options.now);
+  if (options.after) {
+    const after = options.after;
+    apply(qb, dueModes.reduce<Cond>((any, due) => or(any, and(dueModeCond(due), afterCursor(order, after, due))), false));
+  }
+  return qb.orderByRaw(order.map((t) => SORT_COLUMNS[t.key].outer(t.desc)).join(", ")).limit(options.fetch);
 }

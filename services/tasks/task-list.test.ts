@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { packAbility } from "../../libs/authz";
+import { abilityFromMeta, packAbility, rulesToSql } from "../../libs/authz";
 import { ManualClock } from "../../libs/clock";
 import { ListTasksQuery, listTasksQuery, PRIORITIES, TaskDto } from "../../libs/contracts";
 import type { Db } from "../../libs/db";
-import { CursorCodec } from "../../libs/task-query";
+import { buildListSql, CursorCodec, CursorValue, sortValues } from "../../libs/task-query";
 import { postgresDb } from "../../test/support/db";
 import { randomTasks, referenceSort, seeded } from "../../test/support/task-fixtures";
 import { migrations, TASKS_SCHEMA } from "./migrations";
@@ -128,5 +128,31 @@ describe("cursors", () => {
     const ids = await walk({ sort: "title" }, bob);
     expect(ids).toHaveLength(60);
     expect(ids.filter((id) => tasks.some((t) => t.id === id))).toEqual([]);
+  });
+});
+
+describe("the single-query form (for selective conditions) pages in the same order", () => {
+  test.each(["dueAt", "-dueAt", "-priority,dueAt", "-dueAt,priority,-updatedAt", "title"])("sort=%s", async (sortParam) => {
+    const query = parse({ sort: sortParam, status: "todo,in_progress" });
+    const ability = abilityFromMeta(alice);
+    const ids: string[] = [];
+    let after: CursorValue[] | undefined;
+    for (;;) {
+      const rows = await buildListSql(db, {
+        table: `${TASKS_SCHEMA}.tasks`,
+        select: ["*"],
+        scope: (qb) => rulesToSql(qb, ability, "read", "Task", { id: "id", ownerId: "owner_id" }),
+        query,
+        sort: query.sort!,
+        after,
+        fetch: 8,
+        now: clock.now(),
+        single: true,
+      });
+      ids.push(...rows.slice(0, 7).map((r: { id: string }) => r.id));
+      if (rows.length <= 7) break;
+      after = sortValues(rows[6], query.sort!);
+    }
+    expect(ids).toEqual(expected((t) => t.status !== "done", sortParam));
   });
 });

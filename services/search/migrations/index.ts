@@ -3,13 +3,16 @@ import { listIndexes } from "../../../libs/task-query";
 
 export const SEARCH_SCHEMA = "search";
 export const DOCS = `${SEARCH_SCHEMA}.docs`;
+export const WORDS = `${SEARCH_SCHEMA}.words`;
 
 export const migrations: Migration[] = [
   {
     name: "0001_docs",
     async up(db) {
-      // pg_trgm is a trusted extension: the database owner may create it (PGlite loads it in libs/db).
+      // Trusted extensions, so the database owner may create them (PGlite loads them in libs/db):
+      // trigrams for typos, and btree_gin to put owner_id in front of the text indexes.
       await db.raw("create extension if not exists pg_trgm");
+      await db.raw("create extension if not exists btree_gin");
       // The search service's own copy of each task (it never reads tasks.tasks): a column per
       // filter and sort key, the TaskDto it answers with, and the text vector, written by the
       // upsert itself (a generated column would need an IMMUTABLE wrapper around array_to_string).
@@ -36,8 +39,15 @@ export const migrations: Migration[] = [
       });
       const live = "where not deleted";
       for (const sql of listIndexes(DOCS, "docs", live)) await db.raw(sql);
-      await db.raw(`create index docs_tsv_idx on ${DOCS} using gin (tsv) ${live}`);
-      await db.raw(`create index docs_title_trgm_idx on ${DOCS} using gin (title gin_trgm_ops) ${live}`);
+      // Owner first: a heavy user's matches are found inside the index, not among everyone's.
+      await db.raw(`create index docs_owner_tsv_idx on ${DOCS} using gin (owner_id, tsv) ${live}`);
+      await db.raw(`create index docs_owner_title_trgm_idx on ${DOCS} using gin (owner_id, title gin_trgm_ops) ${live}`);
+      // Every word ever indexed. A prefix ("land") becomes the words it starts ("landing", ...):
+      // exact lexemes intersect with the owner inside the GIN index, where a `land:*` partial
+      // match would first collect every user's matches (20 ms for the 100k-task user, not 1).
+      await db.schema.withSchema(SEARCH_SCHEMA).createTable("words", (t) => {
+        t.specificType("word", 'text collate "C"').primary();
+      });
       await db.raw(`create index docs_indexed_at_idx on ${DOCS} (indexed_at) ${live}`);
     },
   },

@@ -2,10 +2,20 @@ import type { Knex } from "knex";
 import { abilityFromMeta, rulesToSql } from "../../../libs/authz";
 import type { AuthMeta, TaskDto, TaskPage } from "../../../libs/contracts";
 import type { Db } from "../../../libs/db";
-import { applyFilters, buildListSql, CursorCodec, CursorValue, queryFingerprint, sortValues, SortableRow, statusesOf, withTieBreak } from "../../../libs/task-query";
+import {
+  applyFilters,
+  buildListSql,
+  CursorCodec,
+  CursorValue,
+  queryFingerprint,
+  sortValues,
+  SortableRow,
+  statusesOf,
+  withTieBreak,
+} from "../../../libs/task-query";
 import type { SearchQuery } from "../engine";
 import { DOCS } from "../migrations";
-import { MATCH_SQL, prefixTsquery, RANK_SQL } from "./text-query";
+import { expandedTsquery, expandPrefixes, MatchMode, matchSql, queryWords, rankSql } from "./text-query";
 
 /** The fields rules may name, as columns of the search copy. */
 export const DOC_RULE_COLUMNS = { id: "id", ownerId: "owner_id" };
@@ -13,14 +23,21 @@ export const DOC_RULE_COLUMNS = { id: "id", ownerId: "owner_id" };
 /**
  * Relevance ranks at most this many matches. Ranking every match is what makes full text
  * slow for a user with 100,000 tasks (PERFORMANCE.md): the candidates are the first matches
- * the indexes yield, in no particular order, so past this many a broad query ranks a
- * sample. Filters narrow it; a `sort` walks every match in index order instead.
+ * the index yields, in no particular order, so past this many a broad query ranks a sample
+ * of its matches. Filters narrow the set; a `sort` walks every match in index order instead.
  */
-export const RELEVANCE_CANDIDATES = 1_000;
+export const RELEVANCE_CANDIDATES = 200;
 
 const SELECT = ["id", "doc", "due_at", "priority", "created_at", "updated_at", "title"];
 
 type DocRow = SortableRow & { doc: TaskDto; rank?: number };
+
+/** One search as SQL: what it matches and how it ranks. */
+export interface TextMatch {
+  mode: MatchMode;
+  tsquery?: string;
+  q: string;
+}
 
 export class PgSearch {
   constructor(
@@ -29,69 +46,79 @@ export class PgSearch {
     private readonly clock: { now(): Date },
   ) {}
 
+  /**
+   * Words first; if nothing visible matches them, typos. A cursor names the mode its list
+   * was issued in (its fingerprint), so every page of one list matches the same way.
+   */
   async search(auth: AuthMeta, query: SearchQuery): Promise<TaskPage> {
-    return query.sort ? this.sorted(auth, query) : this.byRelevance(auth, query);
-  }
-
-  /** Visibility, liveness and the text match: what every query on the copy carries. */
-  private scope(auth: AuthMeta, q: string): (qb: Knex.QueryBuilder) => void {
-    const ability = abilityFromMeta(auth);
-    return (qb) => {
-      qb.whereRaw("not deleted");
-      rulesToSql(qb, ability, "read", "Task", DOC_RULE_COLUMNS);
-      qb.whereRaw(MATCH_SQL, [prefixTsquery(q), q]);
+    const tsquery = expandedTsquery(await expandPrefixes(this.db, queryWords(query.q)));
+    const sort = query.sort ?? "relevance";
+    const fingerprints: Record<MatchMode, string> = {
+      words: queryFingerprint("search:postgres:words", query, sort),
+      typo: queryFingerprint("search:postgres:typo", query, sort),
     };
+    const width = query.sort ? withTieBreak(query.sort).length : 2;
+    if (query.cursor) {
+      const { fingerprint, values } = this.cursors.decodeAny(query.cursor, Object.values(fingerprints), auth.userId, width);
+      const mode: MatchMode = fingerprint === fingerprints.words ? "words" : "typo";
+      if (mode === "words" && !tsquery) return { items: [], nextCursor: null };
+      return this.run(auth, query, { mode, tsquery, q: query.q }, fingerprints[mode], values);
+    }
+    if (tsquery) {
+      const page = await this.run(auth, query, { mode: "words", tsquery, q: query.q }, fingerprints.words);
+      if (page.items.length > 0) return page;
+    }
+    return this.run(auth, query, { mode: "typo", q: query.q }, fingerprints.typo);
   }
 
-  /** With a sort: the same segmented keyset query as lists, restricted to matches. */
-  private async sorted(auth: AuthMeta, query: SearchQuery): Promise<TaskPage> {
-    const sort = query.sort!;
-    const fingerprint = queryFingerprint("search:postgres", query, sort);
-    const after = query.cursor ? this.cursors.decode(query.cursor, fingerprint, auth.userId, withTieBreak(sort).length) : undefined;
-    const rows: DocRow[] = await buildListSql(this.db, {
-      table: DOCS,
-      select: SELECT,
-      scope: this.scope(auth, query.q),
-      query,
-      sort,
-      after,
-      fetch: query.limit + 1,
-      now: this.clock.now(),
-    });
-    return this.page(rows, query.limit, (last) => this.cursors.encode(fingerprint, auth.userId, sortValues(last, sort)));
-  }
-
-  /** Without a sort: rank a capped candidate set, then page by (rank, id) descending. */
-  private async byRelevance(auth: AuthMeta, query: SearchQuery): Promise<TaskPage> {
-    const fingerprint = queryFingerprint("search:postgres", query, "relevance");
-    const after = query.cursor ? this.cursors.decode(query.cursor, fingerprint, auth.userId, 2) : undefined;
-    const rows: DocRow[] = await relevanceSql(this.db, auth, query, this.clock.now(), after);
-    return this.page(rows, query.limit, (last) => this.cursors.encode(fingerprint, auth.userId, [last.rank ?? 0, last.id]));
-  }
-
-  private page(rows: DocRow[], limit: number, cursorOf: (last: DocRow) => string): TaskPage {
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return { items: page.map((r) => r.doc), nextCursor: rows.length > limit && last ? cursorOf(last) : null };
+  private async run(auth: AuthMeta, query: SearchQuery, match: TextMatch, fingerprint: string, after?: CursorValue[]): Promise<TaskPage> {
+    const now = this.clock.now();
+    if (query.sort) {
+      const sort = query.sort;
+      const rows: DocRow[] = await sortedSql(this.db, auth, query, match, now, after);
+      return page(rows, query.limit, (last) => this.cursors.encode(fingerprint, auth.userId, sortValues(last, sort)));
+    }
+    const rows: DocRow[] = await relevanceSql(this.db, auth, query, match, now, after);
+    return page(rows, query.limit, (last) => this.cursors.encode(fingerprint, auth.userId, [last.rank ?? 0, last.id]));
   }
 }
 
-/** Built, not run, so tests can read its plan. */
-export function relevanceSql(db: Db, auth: AuthMeta, query: SearchQuery, now: Date, after?: CursorValue[]): Knex.QueryBuilder {
+function page(rows: DocRow[], limit: number, cursorOf: (last: DocRow) => string): TaskPage {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items: items.map((r) => r.doc), nextCursor: rows.length > limit && last ? cursorOf(last) : null };
+}
+
+/** Visibility, liveness and the text match: what every query on the copy carries. */
+function scope(auth: AuthMeta, match: TextMatch): (qb: Knex.QueryBuilder) => void {
   const ability = abilityFromMeta(auth);
-  const tsquery = prefixTsquery(query.q);
-  const candidates = db(DOCS)
-    .select([...SELECT, "tsv"])
-    .whereRaw("not deleted")
-    .whereIn("status", statusesOf(query));
-  rulesToSql(candidates, ability, "read", "Task", DOC_RULE_COLUMNS);
+  const m = matchSql(match.mode, match.tsquery, match.q);
+  return (qb) => {
+    qb.whereRaw("not deleted");
+    rulesToSql(qb, ability, "read", "Task", DOC_RULE_COLUMNS);
+    qb.whereRaw(m.sql, m.bindings);
+  };
+}
+
+/** With a sort: the segmented keyset query of lists, restricted to matches. Built, not run. */
+export function sortedSql(db: Db, auth: AuthMeta, query: SearchQuery, match: TextMatch, now: Date, after?: CursorValue[]): Knex.QueryBuilder {
+  // Typo candidates come from the trigram index whatever their status: one query, not one per status.
+  const single = match.mode === "typo";
+  return buildListSql(db, { table: DOCS, select: SELECT, scope: scope(auth, match), query, sort: query.sort!, after, fetch: query.limit + 1, now, single });
+}
+
+/** Without a sort: rank a capped candidate set, then page by (rank, id) descending. Built, not run. */
+export function relevanceSql(db: Db, auth: AuthMeta, query: SearchQuery, match: TextMatch, now: Date, after?: CursorValue[]): Knex.QueryBuilder {
+  const candidates = db(DOCS).select([...SELECT, "tsv"]).whereIn("status", statusesOf(query));
+  scope(auth, match)(candidates);
   applyFilters(candidates, query, now);
-  candidates.whereRaw(MATCH_SQL, [tsquery, query.q]).limit(RELEVANCE_CANDIDATES);
+  candidates.limit(RELEVANCE_CANDIDATES);
+  const rank = rankSql(match.mode, match.tsquery, match.q);
   const ranked = db
-    .select([...SELECT, db.raw(`${RANK_SQL} as rank`, [tsquery, query.q])])
+    .select([...SELECT, db.raw(`${rank.sql} as rank`, rank.bindings)])
     .from(candidates.as("candidates"))
     .as("ranked");
-  const page = db.select(["*"]).from(ranked);
-  if (after) page.whereRaw("(rank, id) < (?::real, ?::uuid)", [after[0] as number, after[1] as string]);
-  return page.orderBy([{ column: "rank", order: "desc" }, { column: "id", order: "desc" }]).limit(query.limit + 1);
+  const q = db.select(["*"]).from(ranked);
+  if (after) q.whereRaw("(rank, id) < (?::real, ?::uuid)", [after[0] as number, after[1] as string]);
+  return q.orderBy([{ column: "rank", order: "desc" }, { column: "id", order: "desc" }]).limit(query.limit + 1);
 }

@@ -1,8 +1,8 @@
 import { PRIORITIES } from "../../../libs/contracts";
 import type { Db } from "../../../libs/db";
 import { ApplyOptions, IndexChange, newestPerTask } from "../engine";
-import { DOCS } from "../migrations";
-import { TSV_SQL } from "./text-query";
+import { DOCS, WORDS } from "../migrations";
+import { TS_CONFIG, TSV_SQL } from "./text-query";
 
 const DOC_COLUMNS = [
   "version", "deleted", "indexed_at", "owner_id", "project_id", "status", "priority",
@@ -38,6 +38,12 @@ export async function applyChanges(db: Db, changes: IndexChange[], options: Appl
       tsv: db.raw(TSV_SQL, [t.title, t.tags.join(" "), t.description]),
     }));
     await db(DOCS).insert(rows).onConflict("id").merge([...DOC_COLUMNS]).whereRaw(newer);
+    // The vocabulary prefixes expand to; sorted, so concurrent writers take key locks in one order.
+    const text = upserts.map((t) => `${t.title} ${t.tags.join(" ")} ${t.description}`).join(" ");
+    await db.raw(
+      `insert into ${WORDS} (word) select distinct w from unnest(tsvector_to_array(to_tsvector('${TS_CONFIG}', ?))) w order by w on conflict do nothing`,
+      [text],
+    );
   }
   if (deletes.length) {
     const rows = deletes.map((d) => ({ id: d.id, version: d.version, deleted: true, indexed_at: now, owner_id: d.ownerId, doc: null, tsv: null }));
