@@ -9,7 +9,7 @@ export NATS_URL="${NATS_URL:-nats://127.0.0.1:4222}" NAMESPACE="${NAMESPACE:-ben
 export JWT_SECRET="${JWT_SECRET:-bench-secret-that-is-long-enough-for-hs256-0123456789}"
 : > /tmp/todogenie-bench.pids
 for services in tasks search,scheduler,notify gateway; do
-  SERVICES=$services PORT=3000 node --import tsx src/main.ts > "/tmp/todogenie-bench-${services%%,*}.log" 2>&1 &
+  SERVICES=$services PORT=3000 node ${NODE_EXTRA:-} --import tsx src/main.ts > "/tmp/todogenie-bench-${services%%,*}.log" 2>&1 &
   echo $! >> /tmp/todogenie-bench.pids
   for _ in $(seq 1 100); do grep -q "Todogenie ready" "/tmp/todogenie-bench-${services%%,*}.log" && break; sleep 0.2; done
 done
