@@ -41,5 +41,5 @@ export function asTask(task: { ownerId: string; id?: string }): TaskSubject {
   return subject("Task", { ...task });
 }
 
-export { rulesToSql, type ColumnMap } from "./sql";
+export { rulesToSql, rulesToSqlBranches, type ColumnMap } from "./sql";
 export { rulesToFilter, filterLiteral, type AttributeMap } from "./filter-expression";

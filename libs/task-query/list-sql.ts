@@ -8,8 +8,12 @@ export interface ListSqlOptions {
   /** `schema.table` with the list columns (id, owner_id, project_id, status, priority, due_at, created_at, updated_at, title, tags). */
   table: string;
   select: string[];
-  /** Adds what every segment must carry besides the filters: the caller's visibility, and any engine condition. */
-  scope(qb: Knex.QueryBuilder): void;
+  /**
+   * What every row must satisfy besides the filters: one entry per alternative of the
+   * caller's visibility (see rulesToSqlBranches), each with any engine condition. Each
+   * alternative gets its own segments; rows two alternatives share are merged once.
+   */
+  scopes: ((qb: Knex.QueryBuilder) => void)[];
   query: ListTasksQuery;
   sort: SortTerm[];
   /** The cursor's values, one per key of the full order. */
@@ -51,9 +55,9 @@ export function applyFilters(qb: Knex.QueryBuilder, query: ListTasksQuery, now: 
  *
  * The plain form, `WHERE owner AND status IN (...) ORDER BY due LIMIT 50`, reads and sorts
  * every matching row of a heavy user. Instead the list is cut into segments, one per
- * status (and, for a descending due date, dated and undated), each an ordered scan of an
- * `(owner_id, status, <first key>, ...)` index that stops after a page; the union of those
- * short runs is merged by the outer ORDER BY. The same shape serves every keyset page.
+ * visibility alternative and status (and, for a descending due date, dated and undated),
+ * each an ordered scan of an `(owner_id, status, <first key>, ...)` index that stops after
+ * a page; the outer ORDER BY merges those short runs. The same shape serves every keyset page.
  */
 export function buildListSql(db: Knex, options: ListSqlOptions): Knex.QueryBuilder {
   const order = withTieBreak(options.sort);
@@ -61,25 +65,27 @@ export function buildListSql(db: Knex, options: ListSqlOptions): Knex.QueryBuild
   const dueModes: DueMode[] = dueDesc ? ["dated", "undated"] : ["any"];
   if (options.single) return singleListSql(db, options, order, dueModes);
   const segments: Knex.QueryBuilder[] = [];
-  for (const status of statusesOf(options.query)) {
-    for (const due of dueModes) {
-      const qb = db(options.table).select(options.select).where("status", status);
-      options.scope(qb);
-      applyFilters(qb, options.query, options.now);
-      apply(qb, dueModeCond(due));
-      if (options.after) apply(qb, afterCursor(order, options.after, due));
-      const terms = order.filter((t) => !(t.key === "dueAt" && due === "undated"));
-      qb.orderByRaw(terms.map((t) => `${SORT_COLUMNS[t.key].expr} ${t.desc ? "desc" : "asc"}`).join(", "));
-      segments.push(qb.limit(options.fetch));
+  const statuses = statusesOf(options.query);
+  for (const scope of options.scopes) {
+    for (const status of statuses) {
+      for (const due of dueModes) {
+        const qb = db(options.table).select(options.select).where("status", status);
+        scope(qb);
+        applyFilters(qb, options.query, options.now);
+        apply(qb, dueModeCond(due));
+        if (options.after) apply(qb, afterCursor(order, options.after, due));
+        const terms = order.filter((t) => !(t.key === "dueAt" && due === "undated"));
+        qb.orderByRaw(terms.map((t) => `${SORT_COLUMNS[t.key].expr} ${t.desc ? "desc" : "asc"}`).join(", "));
+        segments.push(qb.limit(options.fetch));
+      }
     }
   }
   if (segments.length === 0) return db(options.table).select(options.select).whereRaw("false");
   if (segments.length === 1) return segments[0]!;
-  return db
-    .select("*")
-    .from(db.unionAll(segments, true).as("page"))
-    .orderByRaw(order.map((t) => SORT_COLUMNS[t.key].outer(t.desc)).join(", "))
-    .limit(options.fetch);
+  const union = db.unionAll(segments, true);
+  // Alternatives of visibility may overlap (an owner's task in a shared project): once each.
+  const merged = options.scopes.length > 1 ? db.select("*").from(db.select("*").distinctOn("id").from(union.as("u")).as("page")) : db.select("*").from(union.as("page"));
+  return merged.orderByRaw(order.map((t) => SORT_COLUMNS[t.key].outer(t.desc)).join(", ")).limit(options.fetch);
 }
 
 /** The unsegmented form: every status and both due parts in one query, sorted by the merge order. */
@@ -88,7 +94,7 @@ function singleListSql(db: Knex, options: ListSqlOptions, order: ReturnType<type
   const qb = db(options.table).select(options.select);
   if (statuses.length === 0) return qb.whereRaw("false");
   qb.whereIn("status", statuses);
-  options.scope(qb);
+  qb.where((any) => options.scopes.forEach((scope) => any.orWhere((branch) => scope(branch))));
   applyFilters(qb, options.query, options.now);
   if (options.after) {
     const after = options.after;

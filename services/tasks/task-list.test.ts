@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { abilityFromMeta, packAbility, rulesToSql } from "../../libs/authz";
+import type { RawRuleOf } from "@casl/ability";
+import { packRules } from "@casl/ability/extra";
+import { AppAbility, abilityFromMeta, packAbility, rulesToSql } from "../../libs/authz";
 import { ManualClock } from "../../libs/clock";
-import { ListTasksQuery, listTasksQuery, PRIORITIES, TaskDto } from "../../libs/contracts";
+import { AuthMeta, ListTasksQuery, listTasksQuery, PRIORITIES, TaskDto } from "../../libs/contracts";
 import type { Db } from "../../libs/db";
 import { buildListSql, CursorCodec, CursorValue, sortValues } from "../../libs/task-query";
 import { postgresDb } from "../../test/support/db";
@@ -45,7 +47,7 @@ afterAll(() => close?.());
 
 const parse = (params: Record<string, string>) => listTasksQuery.parse(params) as ListTasksQuery;
 
-async function walk(params: Record<string, string>, auth = alice): Promise<string[]> {
+async function walk(params: Record<string, string>, auth: AuthMeta = alice): Promise<string[]> {
   const ids: string[] = [];
   let cursor: string | undefined;
   for (let pages = 0; pages < 100; pages++) {
@@ -141,7 +143,7 @@ describe("the single-query form (for selective conditions) pages in the same ord
       const rows = await buildListSql(db, {
         table: `${TASKS_SCHEMA}.tasks`,
         select: ["*"],
-        scope: (qb) => rulesToSql(qb, ability, "read", "Task", { id: "id", ownerId: "owner_id" }),
+        scopes: [(qb) => rulesToSql(qb, ability, "read", "Task", { id: "id", ownerId: "owner_id" })],
         query,
         sort: query.sort!,
         after,
@@ -154,5 +156,29 @@ describe("the single-query form (for selective conditions) pages in the same ord
       after = sortValues(rows[6], query.sort!);
     }
     expect(ids).toEqual(expected((t) => t.status !== "done", sortParam));
+  });
+});
+
+describe("visibility with alternatives (own tasks, or a project's)", () => {
+  test("each alternative is read through its own segments, and a task in both appears once", async () => {
+    const project = randomUUID();
+    const dave = randomUUID();
+    const rand = seeded(11);
+    const daves = randomTasks(20, dave, rand).map((t, i) => ({ ...t, projectId: i % 2 ? project : null }));
+    const carols = randomTasks(30, randomUUID(), rand).map((t, i) => ({ ...t, projectId: i % 2 ? project : null }));
+    await db(`${TASKS_SCHEMA}.tasks`).insert([...daves, ...carols].map(toRow));
+    const auth = {
+      userId: dave,
+      roles: ["member" as const],
+      rules: packRules<RawRuleOf<AppAbility>>([
+        { action: "read", subject: "Task", conditions: { ownerId: dave } },
+        { action: "read", subject: "Task", conditions: { projectId: { $in: [project] } } },
+      ]),
+    };
+    const visible = [...daves, ...carols.filter((t) => t.projectId === project)];
+    for (const sort of ["dueAt", "-dueAt", "-priority,dueAt"]) {
+      const terms = parse({ sort }).sort!;
+      expect(await walk({ sort }, auth)).toEqual(referenceSort(visible, terms).map((t) => t.id));
+    }
   });
 });

@@ -1,5 +1,5 @@
 import type { Knex } from "knex";
-import { abilityFromMeta, rulesToSql } from "../../libs/authz";
+import { abilityFromMeta, rulesToSqlBranches } from "../../libs/authz";
 import type { Clock } from "../../libs/clock";
 import { AuthMeta, DEFAULT_SORT, ListTasksQuery, TaskDto, TaskPage } from "../../libs/contracts";
 import type { Db } from "../../libs/db";
@@ -15,7 +15,7 @@ export function listTasksSql(db: Db, auth: AuthMeta, query: ListTasksQuery, now:
   return buildListSql(db, {
     table: TASKS,
     select: ["*"],
-    scope: (qb) => rulesToSql(qb, ability, "read", "Task", TASK_RULE_COLUMNS),
+    scopes: rulesToSqlBranches(ability, "read", "Task", TASK_RULE_COLUMNS),
     query,
     sort: query.sort ?? DEFAULT_SORT,
     after,

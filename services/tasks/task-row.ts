@@ -18,7 +18,7 @@ export interface TaskRow {
 }
 
 /** The columns CASL rule fields stand for in task queries. */
-export const TASK_RULE_COLUMNS = { id: "id", ownerId: "owner_id" };
+export const TASK_RULE_COLUMNS = { id: "id", ownerId: "owner_id", projectId: "project_id" };
 
 export const priorityRank = (p: Priority): number => PRIORITIES.indexOf(p);
 

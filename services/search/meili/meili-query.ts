@@ -4,7 +4,7 @@ import { statusesOf, withTieBreak } from "../../../libs/task-query";
 import type { SearchQuery } from "../engine";
 
 /** The fields rules may name, as document attributes. */
-export const DOC_RULE_ATTRIBUTES = { id: "id", ownerId: "ownerId" };
+export const DOC_RULE_ATTRIBUTES = { id: "id", ownerId: "ownerId", projectId: "projectId" };
 
 const list = (values: (string | number)[]) => `[${values.map(filterLiteral).join(", ")}]`;
 

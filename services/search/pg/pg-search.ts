@@ -1,5 +1,5 @@
 import type { Knex } from "knex";
-import { abilityFromMeta, rulesToSql } from "../../../libs/authz";
+import { abilityFromMeta, rulesToSql, rulesToSqlBranches } from "../../../libs/authz";
 import type { AuthMeta, TaskDto, TaskPage } from "../../../libs/contracts";
 import type { Db } from "../../../libs/db";
 import {
@@ -18,7 +18,7 @@ import { DOCS } from "../migrations";
 import { expandedTsquery, expandPrefixes, MatchMode, matchSql, queryWords, rankSql } from "./text-query";
 
 /** The fields rules may name, as columns of the search copy. */
-export const DOC_RULE_COLUMNS = { id: "id", ownerId: "owner_id" };
+export const DOC_RULE_COLUMNS = { id: "id", ownerId: "owner_id", projectId: "project_id" };
 
 /**
  * Relevance ranks at most this many matches. Ranking every match is what makes full text
@@ -89,28 +89,28 @@ function page(rows: DocRow[], limit: number, cursorOf: (last: DocRow) => string)
   return { items: items.map((r) => r.doc), nextCursor: rows.length > limit && last ? cursorOf(last) : null };
 }
 
-/** Visibility, liveness and the text match: what every query on the copy carries. */
-function scope(auth: AuthMeta, match: TextMatch): (qb: Knex.QueryBuilder) => void {
-  const ability = abilityFromMeta(auth);
+/** Liveness and the text match: what every query on the copy carries besides visibility. */
+function matching(qb: Knex.QueryBuilder, match: TextMatch): void {
   const m = matchSql(match.mode, match.tsquery, match.q);
-  return (qb) => {
-    qb.whereRaw("not deleted");
-    rulesToSql(qb, ability, "read", "Task", DOC_RULE_COLUMNS);
-    qb.whereRaw(m.sql, m.bindings);
-  };
+  qb.whereRaw("not deleted").whereRaw(m.sql, m.bindings);
 }
 
 /** With a sort: the segmented keyset query of lists, restricted to matches. Built, not run. */
 export function sortedSql(db: Db, auth: AuthMeta, query: SearchQuery, match: TextMatch, now: Date, after?: CursorValue[]): Knex.QueryBuilder {
   // Typo candidates come from the trigram index whatever their status: one query, not one per status.
   const single = match.mode === "typo";
-  return buildListSql(db, { table: DOCS, select: SELECT, scope: scope(auth, match), query, sort: query.sort!, after, fetch: query.limit + 1, now, single });
+  const scopes = rulesToSqlBranches(abilityFromMeta(auth), "read", "Task", DOC_RULE_COLUMNS).map((visible) => (qb: Knex.QueryBuilder) => {
+    visible(qb);
+    matching(qb, match);
+  });
+  return buildListSql(db, { table: DOCS, select: SELECT, scopes, query, sort: query.sort!, after, fetch: query.limit + 1, now, single });
 }
 
 /** Without a sort: rank a capped candidate set, then page by (rank, id) descending. Built, not run. */
 export function relevanceSql(db: Db, auth: AuthMeta, query: SearchQuery, match: TextMatch, now: Date, after?: CursorValue[]): Knex.QueryBuilder {
   const candidates = db(DOCS).select([...SELECT, "tsv"]).whereIn("status", statusesOf(query));
-  scope(auth, match)(candidates);
+  rulesToSql(candidates, abilityFromMeta(auth), "read", "Task", DOC_RULE_COLUMNS);
+  matching(candidates, match);
   applyFilters(candidates, query, now);
   candidates.limit(RELEVANCE_CANDIDATES);
   const rank = rankSql(match.mode, match.tsquery, match.q);
