@@ -1,16 +1,14 @@
-import { Api } from "../support/api";
-import { RunningStack, startStack } from "../support/stack";
+import { Api, TestUser } from "../support/api";
+import { RunningStack, startWithUsers } from "../support/stack";
 
 let stack: RunningStack;
 let api: Api;
-type User = Awaited<ReturnType<Api["newUser"]>>;
+type User = TestUser;
 let alice: User;
 let bob: User;
 
 beforeAll(async () => {
-  stack = await startStack();
-  api = new Api(stack.baseUrl);
-  [alice, bob] = await Promise.all([api.newUser(), api.newUser()]);
+  ({ stack, api, users: [alice, bob] } = await startWithUsers(2));
 }, 60_000);
 afterAll(() => stack?.stop(), 30_000);
 

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "pg";
+import { Api } from "./api";
 
 export type Mode = "embedded" | "distributed";
 
@@ -126,4 +127,12 @@ async function waitReady(baseUrl: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`stack at ${baseUrl} never became ready`);
+}
+
+/** A stack in the mode under test, a client for it, and `count` fresh users. */
+export async function startWithUsers(count: number, extraEnv: Record<string, string> = {}) {
+  const stack = await startStack(undefined, extraEnv);
+  const api = new Api(stack.baseUrl);
+  const users = await Promise.all(Array.from({ length: count }, () => api.newUser()));
+  return { stack, api, users };
 }
