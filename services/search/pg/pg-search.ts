@@ -1,6 +1,6 @@
 import type { Knex } from "knex";
 import { abilityFromMeta, rulesToSql, rulesToSqlBranches } from "../../../libs/authz";
-import type { AuthMeta, TaskDto, TaskPage } from "../../../libs/contracts";
+import { AuthMeta, TaskDto, TaskPage, taskSchema } from "../../../libs/contracts";
 import type { Db } from "../../../libs/db";
 import {
   applyFilters,
@@ -83,10 +83,15 @@ export class PgSearch {
   }
 }
 
+const TASK_KEYS = Object.keys(taskSchema.shape) as (keyof TaskDto)[];
+
+/** jsonb keeps keys in its own order; answer them in the order lists use. */
+const inSchemaOrder = (doc: TaskDto): TaskDto => Object.fromEntries(TASK_KEYS.map((k) => [k, doc[k]])) as TaskDto;
+
 function page(rows: DocRow[], limit: number, cursorOf: (last: DocRow) => string): TaskPage {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
-  return { items: items.map((r) => r.doc), nextCursor: rows.length > limit && last ? cursorOf(last) : null };
+  return { items: items.map((r) => inSchemaOrder(r.doc)), nextCursor: rows.length > limit && last ? cursorOf(last) : null };
 }
 
 /** Liveness and the text match: what every query on the copy carries besides visibility. */
