@@ -52,11 +52,17 @@ export class MeiliSearchEngine implements SearchEngine {
   ) {}
 
   async prepare(): Promise<void> {
+    this.index = await this.connect();
+  }
+
+  /** Creates the index (a no-op when it exists) and applies the settings; tests substitute it. */
+  protected async connect(): Promise<Index<MeiliDoc>> {
     const { Meilisearch: Client } = loadClient();
     this.client = new Client({ host: this.options.url, apiKey: this.options.masterKey });
     await this.client.createIndex(this.options.indexUid, { primaryKey: "id" }).waitTask({ timeout: TASK_TIMEOUT_MS });
-    this.index = this.client.index<MeiliDoc>(this.options.indexUid);
-    await this.index.updateSettings(MEILI_SETTINGS).waitTask({ timeout: TASK_TIMEOUT_MS });
+    const index = this.client.index<MeiliDoc>(this.options.indexUid);
+    await index.updateSettings(MEILI_SETTINGS).waitTask({ timeout: TASK_TIMEOUT_MS });
+    return index;
   }
 
   async apply(changes: IndexChange[], options: ApplyOptions = {}): Promise<void> {
@@ -105,7 +111,7 @@ export class MeiliSearchEngine implements SearchEngine {
 
   async health(): Promise<void> {
     this.ready();
-    await this.client!.health();
+    await this.client?.health();
   }
 
   private ready(): Index<MeiliDoc> {
