@@ -15,8 +15,9 @@ interface Pending {
 /**
  * Turns many concurrent single changes (one per channel message, up to the consumer's
  * in-flight limit) into few batched writes. `submit` resolves once its batch is written,
- * so a message is acknowledged only after its change is stored; a failed batch rejects
- * every change in it and the channel redelivers them. Batches run one at a time.
+ * so a message is acknowledged only after its change is stored. A failed batch is retried
+ * change by change; what still fails is rejected and the channel redelivers it. Batches run
+ * one at a time.
  */
 export class ChangeBatcher {
   private queue: Pending[] = [];
@@ -69,7 +70,17 @@ export class ChangeBatcher {
       await this.write(batch.map((p) => p.change));
       for (const p of batch) p.done();
     } catch (err) {
-      for (const p of batch) p.done(err);
+      if (batch.length === 1) return batch[0]!.done(err);
+      // One bad change must not take its neighbours down with it (they would be redelivered
+      // together until the channel drops them all): retry each alone.
+      for (const p of batch) {
+        try {
+          await this.write([p.change]);
+          p.done();
+        } catch (single) {
+          p.done(single);
+        }
+      }
     }
   }
 }

@@ -134,6 +134,15 @@ function contract(name: string, open: () => Promise<Harness>) {
       await expect(search({ q: "ostrich", sort: "dueAt", cursor: "x" + page.nextCursor! })).rejects.toMatchObject({ type: "VALIDATION" });
     });
 
+    test("old tombstones are purged, recent ones kept", async () => {
+      const t = task({ title: "Purged quokka" });
+      await h.engine.apply([{ kind: "delete", id: t.id, ownerId: t.ownerId, version: 2 }]);
+      expect(await h.engine.purgeTombstones(new Date(Date.now() - 60_000))).toBe(0);
+      await h.engine.apply([{ kind: "upsert", task: { ...t, version: 1 } }]);
+      expect(await ids({ q: "quokka" })).toEqual([]);
+      expect(await h.engine.purgeTombstones(new Date(Date.now() + 60_000))).toBeGreaterThanOrEqual(1);
+    });
+
     test("a rebuild refreshes what it sees and sweeps the rest", async () => {
       const kept = task({ title: "Refreshed walrus" });
       const gone = task({ title: "Forgotten walrus" });

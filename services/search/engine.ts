@@ -31,6 +31,8 @@ export interface SearchEngine {
   apply(changes: IndexChange[], options?: ApplyOptions): Promise<void>;
   /** After a rebuild that started at `startedAt`: removes what it did not refresh. Returns how many. */
   sweep(startedAt: Date): Promise<number>;
+  /** Drops tombstones written before `before`: no event that old is still on its way. Returns how many. */
+  purgeTombstones(before: Date): Promise<number>;
   search(auth: AuthMeta, query: SearchQuery): Promise<TaskPage>;
   health(): Promise<void>;
 }

@@ -25,8 +25,15 @@ export const SEARCH_GROUP = "search";
  * channels. Every change is applied monotonically by version, so redeliveries and late
  * events are harmless; a message is acknowledged once its batch is written.
  */
+/**
+ * How long a tombstone outlives its delete: far longer than any event can be on its way
+ * (JetStream redelivers within minutes; the outbox relay publishes within its lease).
+ */
+export const TOMBSTONE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
 export function searchService({ db, config, clock, engine = createSearchEngine(config, db, clock) }: SearchServiceDeps): ServiceSchema {
   const batcher = new ChangeBatcher((changes) => engine.apply(changes));
+  let purgeTimer: NodeJS.Timeout | undefined;
   const consume = async (event: TaskEvent) => {
     const change = changeOf(event);
     if (change) await batcher.submit(change);
@@ -46,8 +53,14 @@ export function searchService({ db, config, clock, engine = createSearchEngine(c
     async started() {
       await engine.prepare();
       this.logger.info(`search engine: ${engine.name}`);
+      purgeTimer = setInterval(() => {
+        engine
+          .purgeTombstones(new Date(clock.now().getTime() - TOMBSTONE_TTL_MS))
+          .catch((err) => this.logger.warn("tombstone purge failed", err));
+      }, 60 * 60 * 1000).unref();
     },
     async stopped() {
+      clearInterval(purgeTimer);
       await batcher.drain();
     },
   };

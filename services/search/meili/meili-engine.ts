@@ -85,11 +85,16 @@ export class MeiliSearchEngine implements SearchEngine {
     if (task.status !== "succeeded") throw new UnavailableError(`meilisearch rejected a batch: ${task.error?.message ?? task.status}`);
   }
 
-  async sweep(startedAt: Date): Promise<number> {
-    const index = this.ready();
-    const task = await index
-      .deleteDocuments({ filter: `deleted = false AND indexedAt < ${startedAt.getTime()}` })
-      .waitTask({ timeout: TASK_TIMEOUT_MS });
+  sweep(startedAt: Date): Promise<number> {
+    return this.deleteWhere(`deleted = false AND indexedAt < ${startedAt.getTime()}`);
+  }
+
+  purgeTombstones(before: Date): Promise<number> {
+    return this.deleteWhere(`deleted = true AND indexedAt < ${before.getTime()}`);
+  }
+
+  private async deleteWhere(filter: string): Promise<number> {
+    const task = await this.ready().deleteDocuments({ filter }).waitTask({ timeout: TASK_TIMEOUT_MS });
     return Number((task.details as { deletedDocuments?: number } | undefined)?.deletedDocuments ?? 0);
   }
 

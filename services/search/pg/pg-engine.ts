@@ -4,7 +4,7 @@ import { migrateSchema } from "../../../libs/db/migrate";
 import type { CursorCodec } from "../../../libs/task-query";
 import type { ApplyOptions, IndexChange, SearchEngine, SearchQuery } from "../engine";
 import { migrations, SEARCH_SCHEMA } from "../migrations";
-import { applyChanges, sweepStale } from "./pg-writer";
+import { applyChanges, purgeTombstones, sweepStale } from "./pg-writer";
 import { PgSearch } from "./pg-search";
 
 /** Postgres full text on the search schema: the embedded default, and the fallback without MEILI_URL. */
@@ -30,6 +30,10 @@ export class PgSearchEngine implements SearchEngine {
 
   sweep(startedAt: Date): Promise<number> {
     return sweepStale(this.db, startedAt);
+  }
+
+  purgeTombstones(before: Date): Promise<number> {
+    return purgeTombstones(this.db, before);
   }
 
   search(auth: AuthMeta, query: SearchQuery): Promise<TaskPage> {

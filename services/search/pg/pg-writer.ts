@@ -61,3 +61,7 @@ export async function sweepStale(db: Db, startedAt: Date): Promise<number> {
     .andWhere("indexed_at", "<", startedAt)
     .update({ deleted: true, doc: null, tsv: null, indexed_at: new Date() });
 }
+
+export async function purgeTombstones(db: Db, before: Date): Promise<number> {
+  return db(DOCS).whereRaw("deleted").andWhere("indexed_at", "<", before).delete();
+}
