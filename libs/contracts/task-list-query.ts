@@ -78,7 +78,11 @@ export const listTasksQuery = z
       .max(200)
       .refine((v) => /[\p{L}\p{N}]/u.test(v), "must contain a letter or a digit")
       .optional()
-      .meta({ description: "full text over title, description and tags; prefix matching and typo tolerant" }),
+      .meta({
+        description:
+          "full text over title, description and tags: every word by prefix (\"land\" finds \"Landing\"); " +
+          "when nothing matches that way, titles like the query (typos: \"grocries\" finds \"groceries\")",
+      }),
     sort: commaList<SortTerm>(sortValue)
       .refine((terms) => new Set(terms.map((t) => t.key)).size === terms.length, "names a key twice")
       .optional()
@@ -88,8 +92,13 @@ export const listTasksQuery = z
           "tasks without dueAt come last in both directions; ties are broken by id in the direction of the last key. " +
           "Default: createdAt, or relevance when q is given.",
       }),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().min(1).max(1000).optional().meta({ description: "nextCursor of the previous page, with the same parameters" }),
+    limit: z.coerce.number().int().min(1).max(200).default(50).meta({ description: "page size, 1..200" }),
+    cursor: z
+      .string()
+      .min(1)
+      .max(1000)
+      .optional()
+      .meta({ description: "nextCursor of the previous page; valid for 24 h with the same filters, q and sort (422 otherwise)" }),
   })
   .refine((v) => !v.dueFrom || !v.dueTo || Date.parse(v.dueFrom) < Date.parse(v.dueTo), {
     message: "dueFrom must be before dueTo",
