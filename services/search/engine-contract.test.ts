@@ -56,6 +56,12 @@ function contract(name: string, open: () => Promise<Harness>) {
       expect(await ids({ q: "grocries" })).toEqual([groceries.id]);
     });
 
+    test("a very long token stays out of the vocabulary and does not keep its task out", async () => {
+      const blob = task({ title: "Attachment kiwi", description: "x".repeat(2_000) });
+      await h.engine.apply([{ kind: "upsert", task: blob }]);
+      expect(await ids({ q: "kiwi" })).toEqual([blob.id]);
+    });
+
     test("searches description and tags", async () => {
       expect(await ids({ q: "report" })).toEqual([report.id]);
       expect(await ids({ q: "work" })).toEqual([landing.id]);

@@ -2,7 +2,7 @@ import { PRIORITIES } from "../../../libs/contracts";
 import type { Db } from "../../../libs/db";
 import { ApplyOptions, IndexChange, newestPerTask } from "../engine";
 import { DOCS, WORDS } from "../migrations";
-import { TS_CONFIG, TSV_SQL } from "./text-query";
+import { MAX_WORD_LENGTH, TS_CONFIG, TSV_SQL } from "./text-query";
 
 const DOC_COLUMNS = [
   "version", "deleted", "indexed_at", "owner_id", "project_id", "status", "priority",
@@ -38,10 +38,13 @@ export async function applyChanges(db: Db, changes: IndexChange[], options: Appl
       tsv: db.raw(TSV_SQL, [t.title, t.tags.join(" "), t.description]),
     }));
     await db(DOCS).insert(rows).onConflict("id").merge([...DOC_COLUMNS]).whereRaw(newer);
-    // The vocabulary prefixes expand to; sorted, so concurrent writers take key locks in one order.
+    // The vocabulary prefixes expand to; sorted, so concurrent writers take key locks in one
+    // order. Long tokens (pasted links, blobs) stay out: they would bloat it for no prefix use.
     const text = upserts.map((t) => `${t.title} ${t.tags.join(" ")} ${t.description}`).join(" ");
     await db.raw(
-      `insert into ${WORDS} (word) select distinct w from unnest(tsvector_to_array(to_tsvector('${TS_CONFIG}', ?))) w order by w on conflict do nothing`,
+      `insert into ${WORDS} (word)
+       select distinct w from unnest(tsvector_to_array(to_tsvector('${TS_CONFIG}', ?))) w where length(w) <= ${MAX_WORD_LENGTH}
+       order by w on conflict do nothing`,
       [text],
     );
   }

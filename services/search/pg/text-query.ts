@@ -12,6 +12,9 @@ export const TS_CONFIG = "simple";
 /** Title weighs most, then tags, then description. Computed by the writer from the very values it stores. */
 export const TSV_SQL = `setweight(to_tsvector('${TS_CONFIG}', ?), 'A') || setweight(to_tsvector('${TS_CONFIG}', ?), 'B') || setweight(to_tsvector('${TS_CONFIG}', ?), 'C')`;
 
+/** Words longer than this stay out of the vocabulary (a btree key has a size limit). */
+export const MAX_WORD_LENGTH = 100;
+
 /** How many indexed words one query word may stand for; a one-letter prefix of a large vocabulary is cut here. */
 export const MAX_EXPANSIONS = 50;
 
