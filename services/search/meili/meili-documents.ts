@@ -58,6 +58,9 @@ export const MEILI_SETTINGS = {
   filterableAttributes: ["ownerId", "projectId", "status", "priority", "tags", "dueAt", "deleted", "id", "version", "indexedAt"],
   sortableAttributes: ["dueAt", "priority", "createdAt", "updatedAt", "title", "id"],
   displayedAttributes: ["id", "version", "task"],
+  // "sort" first: with a `sort` the API promises that order, not relevance buckets sorted
+  // within; without one the rule does nothing and relevance decides.
+  rankingRules: ["sort", "words", "typo", "proximity", "attribute", "exactness"],
   typoTolerance: { enabled: true, minWordSizeForTypos: { oneTypo: 4, twoTypos: 8 } },
   // Offset paging reaches this deep.
   pagination: { maxTotalHits: 100_000 },

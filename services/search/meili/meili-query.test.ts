@@ -1,7 +1,7 @@
 import { packAbility } from "../../../libs/authz";
 import { listTasksQuery } from "../../../libs/contracts";
 import type { SearchQuery } from "../engine";
-import { toMeiliDoc } from "./meili-documents";
+import { MEILI_SETTINGS, toMeiliDoc } from "./meili-documents";
 import { meiliFilter, meiliSort } from "./meili-query";
 
 const auth = packAbility({ id: "6a1f0c9e-0000-4000-8000-000000000001", roles: ["member"] });
@@ -42,4 +42,9 @@ test("an undated task has no dueAt (sorted last either way); a delete is a tombs
   expect(toMeiliDoc({ kind: "delete", id: "t1", ownerId: auth.userId, version: 3 }, 6)).toEqual({
     id: "t1", version: 3, deleted: true, indexedAt: 6, ownerId: auth.userId,
   });
+});
+
+test("with a sort, the sort decides the order before relevance does", () => {
+  expect(MEILI_SETTINGS.rankingRules[0]).toBe("sort");
+  expect(MEILI_SETTINGS.sortableAttributes).toEqual(expect.arrayContaining(["dueAt", "priority", "createdAt", "updatedAt", "title", "id"]));
 });
