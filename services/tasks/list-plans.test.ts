@@ -3,6 +3,7 @@ import { ListTasksQuery, listTasksQuery } from "../../libs/contracts";
 import type { Db } from "../../libs/db";
 import { sortValues } from "../../libs/task-query";
 import { postgresDb } from "../../test/support/db";
+import { analyze, describeScans, PlanNode, rowsRead, scansOf } from "../../test/support/plans";
 import { migrations, TASKS_SCHEMA } from "./migrations";
 import { listTasksSql } from "./task-list";
 import type { TaskRow } from "./task-row";
@@ -41,24 +42,10 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => close?.());
 
-interface PlanNode {
-  "Node Type": string;
-  "Relation Name"?: string;
-  "Index Name"?: string;
-  "Actual Rows": number;
-  "Actual Loops": number;
-  "Rows Removed by Filter"?: number;
-  Plans?: PlanNode[];
-}
-
-const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
-
 async function plan(params: Record<string, string>, deep: boolean): Promise<PlanNode[]> {
   const query = listTasksQuery.parse({ limit: "50", ...params }) as ListTasksQuery;
   const after = deep ? sortValues(middle, query.sort ?? [{ key: "createdAt", desc: false }]) : undefined;
-  const { sql, bindings } = listTasksSql(db, auth, query, NOW, after).toSQL();
-  const { rows } = await db.raw(`explain (analyze, format json) ${sql}`, bindings as never);
-  return nodes(rows[0]["QUERY PLAN"][0].Plan);
+  return analyze(db, listTasksSql(db, auth, query, NOW, after));
 }
 
 const SHAPES: Record<string, string>[] = [
@@ -79,14 +66,12 @@ const SHAPES: Record<string, string>[] = [
 
 describe("list plans for a 30,000-task user", () => {
   test.each(SHAPES.flatMap((shape) => [[shape, false] as const, [shape, true] as const]))("%j deep=%s reads a page per segment through indexes", async (params, deep) => {
-    const plan_ = await plan(params, deep);
-    // Bitmap index scans name no relation: count what they read too.
-    const scans = plan_.filter((n) => n["Relation Name"] === "tasks" || n["Index Name"]?.startsWith("tasks_"));
+    const scans = scansOf(await plan(params, deep), "tasks", "tasks_");
     expect(scans.length).toBeGreaterThan(0);
     for (const scan of scans) expect(scan["Node Type"]).not.toBe("Seq Scan");
-    const read = scans.reduce((sum, n) => sum + (n["Actual Rows"] + (n["Rows Removed by Filter"] ?? 0)) * n["Actual Loops"], 0);
+    const read = rowsRead(scans);
+    if (process.env.SHOW_PLANS) console.log(JSON.stringify(params), deep, read, describeScans(scans));
     // A page of 50 (+1) from each of at most six segments, and what a filter skips on the way.
-    if (process.env.SHOW_PLANS) console.log(JSON.stringify(params), deep, read, scans.map((s) => `${s["Node Type"]}:${s["Index Name"]}`).join(" "));
     expect(read).toBeLessThanOrEqual(1_500);
   });
 });

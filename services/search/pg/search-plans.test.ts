@@ -2,6 +2,7 @@ import { packAbility } from "../../../libs/authz";
 import { listTasksQuery } from "../../../libs/contracts";
 import type { Db } from "../../../libs/db";
 import { postgresDb } from "../../../test/support/db";
+import { analyze, describeScans, PlanNode, rowsRead, scansOf } from "../../../test/support/plans";
 import type { SearchQuery } from "../engine";
 import { DOCS, migrations, SEARCH_SCHEMA, WORDS } from "../migrations";
 import { relevanceSql, sortedSql, TextMatch } from "./pg-search";
@@ -45,25 +46,12 @@ beforeAll(async () => {
 }, 90_000);
 afterAll(() => close?.());
 
-interface PlanNode {
-  "Node Type": string;
-  "Relation Name"?: string;
-  "Index Name"?: string;
-  "Actual Rows": number;
-  "Actual Loops": number;
-  "Rows Removed by Filter"?: number;
-  Plans?: PlanNode[];
-}
-const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
-
 async function plan(params: Record<string, string>): Promise<{ nodes: PlanNode[]; match: TextMatch }> {
   const query = listTasksQuery.parse(params) as SearchQuery;
   const tsquery = expandedTsquery(await expandPrefixes(db, queryWords(query.q)));
   const match: TextMatch = tsquery ? { mode: "words", tsquery, q: query.q } : { mode: "typo", q: query.q };
   const built = query.sort ? sortedSql(db, auth, query, match, NOW) : relevanceSql(db, auth, query, match, NOW);
-  const { sql, bindings } = built.toSQL();
-  const { rows } = await db.raw(`explain (analyze, format json) ${sql}`, bindings as never);
-  return { nodes: nodes(rows[0]["QUERY PLAN"][0].Plan), match };
+  return { nodes: await analyze(db, built), match };
 }
 
 test.each([
@@ -77,10 +65,10 @@ test.each([
 ] as const)("%j (%s) reads through owner-led indexes, a bounded number of rows", async (params, mode) => {
   const { nodes: plan_, match } = await plan({ ...params });
   expect(match.mode).toBe(mode);
-  const scans = plan_.filter((n) => n["Relation Name"] === "docs");
-  if (process.env.SHOW_PLANS) console.log(JSON.stringify(params), scans.map((n) => `${n["Node Type"]} ${n["Index Name"] ?? ""} rows=${n["Actual Rows"]} removed=${n["Rows Removed by Filter"] ?? 0} loops=${n["Actual Loops"]}`).join(" / "));
+  const scans = scansOf(plan_, "docs");
+  if (process.env.SHOW_PLANS) console.log(JSON.stringify(params), describeScans(scans));
   for (const scan of scans) expect(scan["Node Type"]).not.toBe("Seq Scan");
-  const heap = scans.reduce((sum, n) => sum + (n["Actual Rows"] + (n["Rows Removed by Filter"] ?? 0)) * n["Actual Loops"], 0);
+  const heap = rowsRead(scans);
   // The user has 20,000 documents, about 1,000 per title word. Relevance reads at most its
   // 200 candidates (more when filters drop some), a sorted page about a page ÷ the word's
   // share per status segment, a typo the user's similar titles: never all 20,000.
