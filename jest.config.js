@@ -1,7 +1,17 @@
 /** Four tiers: unit/service tests beside the code, the end-to-end suite run against both modes, and the web client in a browser. */
-const transform = { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] };
-// dist/ holds the build (test/deploy builds it): never a module or a test to jest.
-const base = { testEnvironment: "node", transform, moduleFileExtensions: ["ts", "js", "json"], modulePathIgnorePatterns: ["<rootDir>/dist/"] };
+const transform = {
+  "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }],
+  // The Meilisearch client ships as an ES module only; Node requires it natively, jest's runtime needs it compiled.
+  "/node_modules/meilisearch/.+\\.js$": ["ts-jest", { tsconfig: { allowJs: true, module: "commonjs", target: "ES2023" }, isolatedModules: true }],
+};
+const base = {
+  testEnvironment: "node",
+  transform,
+  transformIgnorePatterns: ["/node_modules/(?!meilisearch/)"],
+  moduleFileExtensions: ["ts", "js", "json"],
+  // dist/ holds the build (test/deploy builds it): never a module or a test to jest.
+  modulePathIgnorePatterns: ["<rootDir>/dist/"],
+};
 
 module.exports = {
   // A global option: jest ignores it inside a project's settings.

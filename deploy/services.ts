@@ -36,8 +36,9 @@ function processSpec(name: ServiceName, dbPoolSize: number, own: { settings?: st
  */
 export const DEPLOYMENT: readonly ProcessSpec[] = [
   processSpec("gateway", 5, { settings: ["TRUST_PROXY", "ADMIN_EMAIL"], secrets: ["JWT_SECRET", "ADMIN_PASSWORD"] }),
-  processSpec("tasks", 10),
-  processSpec("search", 5, { settings: ["MEILI_URL"], secrets: ["MEILI_MASTER_KEY"] }),
+  // Both sign and check list cursors with the same key.
+  processSpec("tasks", 10, { secrets: ["CURSOR_SECRET"] }),
+  processSpec("search", 5, { settings: ["MEILI_URL"], secrets: ["MEILI_MASTER_KEY", "CURSOR_SECRET"] }),
   processSpec("scheduler", 5),
   processSpec("notify", 5, {
     settings: ["WHATSAPP_API_URL", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_TEMPLATE", "WHATSAPP_RATE_PER_SECOND"],

@@ -67,7 +67,7 @@ export function createStack(config: Config, clock: Clock = systemClock): Stack {
         gatewayService({ db, config, clock, lifecycle, streams, version: pkg.version, onListening: (url) => (stack.url = url) }),
       ),
     tasks: () => tasksServices({ db, config, clock }).forEach((schema) => broker.createService(schema)),
-    search: () => broker.createService(searchService({ db })),
+    search: () => broker.createService(searchService({ db, config, clock })),
     scheduler: () => broker.createService(schedulerService({ db, config, clock })),
     notify: () => broker.createService(notifyService({ db, config, clock, streams, lifecycle })),
   };

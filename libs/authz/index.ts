@@ -68,4 +68,5 @@ export function asProject(id: string): ProjectSubject {
   return subject("Project", { id });
 }
 
-export { rulesToSql, type ColumnMap } from "./sql";
+export { rulesToSql, rulesToSqlBranches, type ColumnMap } from "./sql";
+export { rulesToFilter, filterLiteral, type AttributeMap } from "./filter-expression";

@@ -63,3 +63,22 @@ export function rulesToSql(
   if (ast === null) throw new ForbiddenError(`not allowed to ${action} ${subjectType}`);
   return qb.where((scope) => applyNode(scope, ast as Node, columns));
 }
+
+/**
+ * The caller's rules as one applier per alternative (the branches of a top-level OR), for
+ * queries that read each alternative through its own index, e.g. "my tasks" by owner and
+ * "my projects' tasks" by project, rather than one scan filtering both. Branches may
+ * overlap; the caller merges them without duplicates. No rule at all: ForbiddenError.
+ */
+export function rulesToSqlBranches(
+  ability: AppAbility,
+  action: Action,
+  subjectType: Exclude<SubjectType, "all">,
+  columns: ColumnMap,
+): ((qb: Knex.QueryBuilder) => void)[] {
+  const ast = rulesToAST(ability, action, subjectType);
+  if (ast === null) throw new ForbiddenError(`not allowed to ${action} ${subjectType}`);
+  const node = ast as Node;
+  const branches = node.operator === "or" && Array.isArray(node.value) && node.value.length > 0 ? (node.value as Node[]) : [node];
+  return branches.map((branch) => (qb) => void qb.where((scope) => applyNode(scope, branch, columns)));
+}

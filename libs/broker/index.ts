@@ -41,7 +41,9 @@ export function createBroker(config: Config, nodeID?: string): ServiceBroker {
                 deadLettering: { enabled: false },
               },
             }
-          : "Fake") as object,
+          : // In-process delivery. No bulkhead: with one, a burst from the outbox relay beyond its
+            // queue (100) would be dropped; consumers batch what arrives together instead.
+            { type: "Fake", options: { maxInFlight: null } }) as object,
       } as Parameters<typeof ChannelsMiddleware>[0]) as unknown as Middleware,
     ],
   };

@@ -19,7 +19,7 @@ test("embedded defaults: all services, a generated secret kept in DATA_DIR", () 
 
 test("distributed mode refuses to start without JWT_SECRET where tokens are signed", () => {
   expect(() => loadConfig({ ...distributed, SERVICES: "gateway" })).toThrow(/JWT_SECRET is required in distributed mode/);
-  expect(loadConfig({ ...distributed, SERVICES: "tasks" }).mode).toBe("distributed");
+  expect(loadConfig({ ...distributed, SERVICES: "scheduler" }).mode).toBe("distributed");
   expect(loadConfig({ ...distributed, JWT_SECRET: "s".repeat(32) }).jwtSecret).toBe("s".repeat(32));
 });
 
@@ -41,4 +41,26 @@ test("inconsistent combinations are refused", () => {
   expect(() => loadConfig({ NATS_URL: "nats://localhost:4222" })).toThrow(/DATABASE_URL is not/);
   expect(() => loadConfig({ SERVICES: "tasks", DATA_DIR: dataDir() })).toThrow(/needs NATS_URL/);
   expect(() => loadConfig({ ADMIN_EMAIL: "root@example.com", DATA_DIR: dataDir() })).toThrow(/go together/);
+});
+
+const secret = "s".repeat(32);
+
+describe("the cursor secret", () => {
+  test("is required where tasks or search run in distributed mode", () => {
+    expect(() => loadConfig({ ...distributed, SERVICES: "tasks" })).toThrow(/CURSOR_SECRET/);
+    expect(() => loadConfig({ ...distributed, SERVICES: "search" })).toThrow(ConfigError);
+    expect(loadConfig({ ...distributed, SERVICES: "scheduler" }).cursorSecret).toBe("");
+  });
+
+  test("comes from CURSOR_SECRET, else is derived from JWT_SECRET (never equal to it)", () => {
+    expect(loadConfig({ ...distributed, SERVICES: "tasks", CURSOR_SECRET: secret }).cursorSecret).toBe(secret);
+    const derived = loadConfig({ ...distributed, SERVICES: "tasks", JWT_SECRET: secret }).cursorSecret;
+    expect(derived).toHaveLength(43);
+    expect(derived).not.toBe(secret);
+    expect(loadConfig({ ...distributed, SERVICES: "search", JWT_SECRET: secret }).cursorSecret).toBe(derived);
+  });
+
+  test("must be long enough", () => {
+    expect(() => loadConfig({ ...distributed, SERVICES: "tasks", CURSOR_SECRET: "short" })).toThrow(/CURSOR_SECRET: must be at least 32/);
+  });
 });

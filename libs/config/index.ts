@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
@@ -47,6 +47,7 @@ const envSchema = z.object({
       return [...new Set(names)] as ServiceName[];
     }),
   JWT_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, "must be at least 32 characters"),
+  CURSOR_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, "must be at least 32 characters"),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(900),
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   ADMIN_EMAIL: optionalString.pipe(z.email().optional()),
@@ -91,6 +92,8 @@ export interface Config {
   meili?: { url: string; masterKey?: string };
   services: ServiceName[];
   jwtSecret: string;
+  /** Signs list cursors; the tasks and search services must share it. */
+  cursorSecret: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlDays: number;
   admin?: { email: string; password: string };
@@ -163,6 +166,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (distributed) problems.push("JWT_SECRET is required in distributed mode (at least 32 characters)");
     else jwtSecret = embeddedSecret(e.DATA_DIR);
   }
+  const signsCursors = e.SERVICES.includes("tasks") || e.SERVICES.includes("search");
+  const cursorSecret = e.CURSOR_SECRET ?? (jwtSecret ? deriveCursorSecret(jwtSecret) : undefined);
+  if (!cursorSecret && signsCursors) {
+    problems.push("CURSOR_SECRET (or JWT_SECRET, from which it is derived) is required in distributed mode by tasks and search");
+  }
   if (problems.length) throw new ConfigError(problems);
 
   return {
@@ -178,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     meili: e.MEILI_URL ? { url: e.MEILI_URL, masterKey: e.MEILI_MASTER_KEY } : undefined,
     services: e.SERVICES,
     jwtSecret: jwtSecret ?? "",
+    cursorSecret: cursorSecret ?? "",
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
     admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
@@ -207,6 +216,11 @@ function whatsappConfig(e: z.output<typeof envSchema>): WhatsAppConfig {
     template: template ? { name: template[1], language: template[2] } : undefined,
     ratePerSecond: e.WHATSAPP_RATE_PER_SECOND,
   };
+}
+
+/** A key of its own for cursors, so a leaked cursor key never signs tokens. */
+function deriveCursorSecret(jwtSecret: string): string {
+  return createHmac("sha256", jwtSecret).update("todogenie:list-cursor").digest("base64url");
 }
 
 /** Embedded mode keeps one generated secret in DATA_DIR so tokens survive restarts. */

@@ -6,3 +6,4 @@ export * from "./reminders";
 export * from "./time";
 export * from "./notifications";
 export * from "./projects";
+export * from "./task-list-query";

@@ -89,26 +89,6 @@ export type TaskDto = z.infer<typeof taskSchema>;
 export const completionSchema = z.object({ occurrenceAt: instant.nullable(), completedAt: instant }).meta({ id: "Completion" });
 export type CompletionDto = z.infer<typeof completionSchema>;
 
-export const listTasksQuery = z.strictObject({
-  status: z
-    .string()
-    .transform((v, ctx) => {
-      const values = v.split(",").map((s) => s.trim());
-      for (const s of values) {
-        if (!(TASK_STATUSES as readonly string[]).includes(s)) {
-          ctx.addIssue({ code: "custom", message: `unknown status "${s}" (one of ${TASK_STATUSES.join(", ")})` });
-        }
-      }
-      return [...new Set(values)] as TaskStatus[];
-    })
-    .optional()
-    .meta({ description: "comma list of statuses (OR)" }),
-  sort: z.enum(["createdAt", "-createdAt"]).default("createdAt"),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().min(1).max(500).optional(),
-});
-export type ListTasksQuery = z.output<typeof listTasksQuery>;
-
 export interface TaskPage {
   items: TaskDto[];
   nextCursor: string | null;

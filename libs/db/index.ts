@@ -8,6 +8,8 @@ import pg from "pg";
 // The contrib entry is typed as ESM only; its CommonJS build is what Node loads here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { pg_trgm } = require("@electric-sql/pglite/contrib/pg_trgm") as { pg_trgm: Extension };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { btree_gin } = require("@electric-sql/pglite/contrib/btree_gin") as { btree_gin: Extension };
 
 export type Db = Knex;
 export type Trx = Knex.Transaction;
@@ -39,7 +41,7 @@ export function openDatabase(options: DatabaseOptions): Db {
     dataPath = path.join(options.dataDir, "pgdata");
     mkdirSync(dataPath, { recursive: true });
   }
-  const pglite = new PGlite(dataPath, { extensions: { pg_trgm } });
+  const pglite = new PGlite(dataPath, { extensions: { pg_trgm, btree_gin } });
   return knexFactory({ client: ClientPgLite, dialect: "postgres", connection: () => ({ pglite }) } as Knex.Config);
 }
 

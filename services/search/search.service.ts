@@ -1,17 +1,67 @@
-import type { ServiceSchema } from "moleculer";
-import { healthAction } from "../../libs/broker";
+import type { Context, ServiceSchema } from "moleculer";
+import { authOf } from "../../libs/broker";
+import type { Clock } from "../../libs/clock";
+import type { Config } from "../../libs/config";
+import { TASK_CHANNELS, TaskEvent } from "../../libs/contracts";
 import type { Db } from "../../libs/db";
+import { ChangeBatcher } from "./batcher";
+import type { SearchEngine, SearchQuery } from "./engine";
+import { createSearchEngine } from "./engine-factory";
+import { changeOf } from "./task-events";
 
 export interface SearchServiceDeps {
   db: Db;
+  config: Config;
+  clock: Clock;
+  /** Tests hand in an engine; by default MEILI_URL chooses one. */
+  engine?: SearchEngine;
 }
 
-/** Registers and reports health; its capability arrives with its own issue. */
-export function searchService({ db }: SearchServiceDeps): ServiceSchema {
+/** The consumer group: one durable consumer per channel, shared by every search replica. */
+export const SEARCH_GROUP = "search";
+
+/**
+ * Full-text search over the service's own copy of the tasks, kept current from the task
+ * channels. Every change is applied monotonically by version, so redeliveries and late
+ * events are harmless; a message is acknowledged once its batch is written.
+ */
+/**
+ * How long a tombstone outlives its delete: far longer than any event can be on its way
+ * (JetStream redelivers within minutes; the outbox relay publishes within its lease).
+ */
+export const TOMBSTONE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+export function searchService({ db, config, clock, engine = createSearchEngine(config, db, clock) }: SearchServiceDeps): ServiceSchema {
+  const batcher = new ChangeBatcher((changes) => engine.apply(changes));
+  let purgeTimer: NodeJS.Timeout | undefined;
+  const consume = async (event: TaskEvent) => {
+    const change = changeOf(event);
+    if (change) await batcher.submit(change);
+  };
+  const channel = () => ({ group: SEARCH_GROUP, handler: consume });
+
   return {
     name: "search",
+    channels: Object.fromEntries(Object.values(TASK_CHANNELS).map((name) => [name, channel()])),
     actions: {
-      health: healthAction(db),
+      tasks: (ctx: Context<SearchQuery>) => engine.search(authOf(ctx), ctx.params),
+      health: async () => {
+        await engine.health();
+        return { ok: true, engine: engine.name };
+      },
+    },
+    async started() {
+      await engine.prepare();
+      this.logger.info(`search engine: ${engine.name}`);
+      purgeTimer = setInterval(() => {
+        engine
+          .purgeTombstones(new Date(clock.now().getTime() - TOMBSTONE_TTL_MS))
+          .catch((err) => this.logger.warn("tombstone purge failed", err));
+      }, 60 * 60 * 1000).unref();
+    },
+    async stopped() {
+      clearInterval(purgeTimer);
+      await batcher.drain();
     },
   };
 }

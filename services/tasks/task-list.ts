@@ -1,29 +1,63 @@
-import { abilityFromMeta, rulesToSql } from "../../libs/authz";
-import type { AuthMeta, ListTasksQuery, TaskPage } from "../../libs/contracts";
+import type { Knex } from "knex";
+import { abilityFromMeta, rulesToSqlBranches } from "../../libs/authz";
+import type { Clock } from "../../libs/clock";
+import { AuthMeta, DEFAULT_SORT, ListTasksQuery, TaskDto, TaskPage } from "../../libs/contracts";
 import type { Db } from "../../libs/db";
-import { decodeCursor, encodeCursor } from "./cursor";
+import { buildListSql, CursorCodec, CursorValue, queryFingerprint, sortValues, withTieBreak } from "../../libs/task-query";
 import { TASKS_SCHEMA } from "./migrations";
 import { TASK_RULE_COLUMNS, TaskRow, toTaskDto } from "./task-row";
 
 const TASKS = `${TASKS_SCHEMA}.tasks`;
 
-/** Lists the tasks the caller may read, keyset-paged so page 10,000 costs what page 1 does. */
-export async function listTasks(db: Db, auth: AuthMeta, query: ListTasksQuery): Promise<TaskPage> {
-  const descending = query.sort.startsWith("-");
-  const q = db(TASKS).select("*");
-  rulesToSql(q, abilityFromMeta(auth), "read", "Task", TASK_RULE_COLUMNS);
-  if (query.status?.length) q.whereIn("status", query.status);
-  if (query.cursor) {
-    const after = decodeCursor(query.cursor, query.sort);
-    q.whereRaw(`(created_at, id) ${descending ? "<" : ">"} (?, ?)`, [new Date(after.createdAt), after.id]);
+/** The list query for one page, built and not run: the caller's rules become SQL inside every segment. */
+export function listTasksSql(db: Db, auth: AuthMeta, query: ListTasksQuery, now: Date, after?: CursorValue[]): Knex.QueryBuilder {
+  const ability = abilityFromMeta(auth);
+  return buildListSql(db, {
+    table: TASKS,
+    select: ["*"],
+    scopes: rulesToSqlBranches(ability, "read", "Task", TASK_RULE_COLUMNS),
+    query,
+    sort: query.sort ?? DEFAULT_SORT,
+    after,
+    fetch: query.limit + 1,
+    now,
+  });
+}
+
+/** Lists without `q`: filtered and sorted in SQL, keyset-paged so page 10,000 costs what page 1 does. */
+export class TaskLister {
+  constructor(
+    private readonly db: Db,
+    private readonly cursors: CursorCodec,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(auth: AuthMeta, query: ListTasksQuery): Promise<TaskPage> {
+    const sort = query.sort ?? DEFAULT_SORT;
+    const fingerprint = queryFingerprint("tasks", query, sort);
+    const after = query.cursor ? this.cursors.decode(query.cursor, fingerprint, auth.userId, withTieBreak(sort).length) : undefined;
+    const rows: TaskRow[] = await listTasksSql(this.db, auth, query, this.clock.now(), after);
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(toTaskDto),
+      nextCursor: rows.length > query.limit && last ? this.cursors.encode(fingerprint, auth.userId, sortValues(last, sort)) : null,
+    };
   }
-  const direction = descending ? "desc" : "asc";
-  const rows: TaskRow[] = await q.orderBy([{ column: "created_at", order: direction }, { column: "id", order: direction }]).limit(query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map(toTaskDto),
-    nextCursor:
-      rows.length > query.limit && last ? encodeCursor({ sort: query.sort, createdAt: last.created_at.toISOString(), id: last.id }) : null,
-  };
+
+  /** Every task, by id, for rebuilding the search index; internal (never routed by the gateway). */
+  async exportPage(afterId: string | undefined, limit: number): Promise<TaskDto[]> {
+    const q = this.db<TaskRow>(TASKS).select("*").orderBy("id").limit(limit);
+    if (afterId) q.where("id", ">", afterId);
+    return (await q).map(toTaskDto);
+  }
+
+  /** The planner's estimate: a progress bar needs a total, not an exact count of a million rows. */
+  async estimatedCount(): Promise<number> {
+    const { rows } = await this.db.raw("select greatest(reltuples, 0)::bigint as n from pg_class where oid = ?::regclass", [TASKS]);
+    const estimate = Number(rows[0]?.n ?? 0);
+    if (estimate > 0) return estimate;
+    const [{ count }] = await this.db(TASKS).count({ count: "*" });
+    return Number(count);
+  }
 }

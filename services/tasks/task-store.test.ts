@@ -3,7 +3,8 @@ import { ManualClock } from "../../libs/clock";
 import { createTaskInput, listTasksQuery, updateTaskInput } from "../../libs/contracts";
 import { postgresDb } from "../../test/support/db";
 import { migrations, TASKS_SCHEMA } from "./migrations";
-import { listTasks } from "./task-list";
+import { CursorCodec } from "../../libs/task-query";
+import { TaskLister } from "./task-list";
 import { TaskWriter } from "./task-access";
 import { TaskRecurrence } from "./task-recurrence";
 import { TaskStore } from "./task-store";
@@ -47,7 +48,7 @@ test("others never see, change, complete or delete a task: 404, and nothing is w
     await expect(store.update(auth, task.id, updateTaskInput.parse({ title: "x" }))).rejects.toMatchObject({ type: "NOT_FOUND" });
     await expect(recurrence.complete(auth, task.id)).rejects.toMatchObject({ type: "NOT_FOUND" });
     await expect(store.remove(auth, task.id)).rejects.toMatchObject({ type: "NOT_FOUND" });
-    const page = await listTasks(pg.db, auth, listTasksQuery.parse({}));
+    const page = await lister().list(auth, listTasksQuery.parse({}));
     expect(page.items.map((t) => t.id)).not.toContain(task.id);
   }
   expect(await outbox()).toEqual([]);
@@ -102,12 +103,14 @@ test("list pages by keyset without gaps while tasks are inserted between pages",
     clock.advance(1_000);
     ids.push((await create({ title: `T${i}` }, carol)).task.id);
   }
-  const first = await listTasks(pg.db, carol, listTasksQuery.parse({ limit: "2" }));
+  const first = await lister().list(carol, listTasksQuery.parse({ limit: "2" }));
   clock.advance(1_000);
   ids.push((await create({ title: "late" }, carol)).task.id);
-  const rest = await listTasks(pg.db, carol, listTasksQuery.parse({ limit: "10", cursor: first.nextCursor }));
+  const rest = await lister().list(carol, listTasksQuery.parse({ limit: "10", cursor: first.nextCursor }));
   expect([...first.items, ...rest.items].map((t) => t.id)).toEqual(ids);
   expect(rest.nextCursor).toBeNull();
-  await expect(listTasks(pg.db, carol, listTasksQuery.parse({ cursor: first.nextCursor, sort: "-createdAt" }))).rejects.toMatchObject({ type: "VALIDATION" });
-  await expect(listTasks(pg.db, carol, listTasksQuery.parse({ cursor: "Zm9v" }))).rejects.toMatchObject({ type: "VALIDATION" });
+  await expect(lister().list(carol, listTasksQuery.parse({ cursor: first.nextCursor, sort: "-createdAt" }))).rejects.toMatchObject({ type: "VALIDATION" });
+  await expect(lister().list(carol, listTasksQuery.parse({ cursor: "Zm9v" }))).rejects.toMatchObject({ type: "VALIDATION" });
 });
+
+const lister = () => new TaskLister(pg.db, new CursorCodec("cursor-secret-for-tests-0123456789abcdef", clock), clock);

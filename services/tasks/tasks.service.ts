@@ -11,9 +11,10 @@ import { migrations, TASKS_SCHEMA } from "./migrations";
 import { ProjectStore } from "./project-store";
 import { projectsService } from "./projects.service";
 import { TaskWriter } from "./task-access";
-import { listTasks } from "./task-list";
+import { TaskLister } from "./task-list";
 import { TaskRecurrence } from "./task-recurrence";
 import { TaskReminders } from "./task-reminders";
+import { CursorCodec } from "../../libs/task-query";
 import { TaskStore } from "./task-store";
 
 export interface TasksServiceDeps {
@@ -33,6 +34,7 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
   const recurrence = new TaskRecurrence(writer);
   const reminders = new TaskReminders(writer);
   const projects = new ProjectStore(writer);
+  const lister = new TaskLister(db, new CursorCodec(config.cursorSecret, clock), clock);
 
   const tasks: ServiceSchema = {
     name: "tasks",
@@ -56,7 +58,15 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
         await reminders.remove(authOf(ctx), ctx.params.id, ctx.params.reminderId);
         return { deleted: true };
       },
-      list: (ctx: Context<ListTasksQuery>) => listTasks(db, authOf(ctx), ctx.params),
+      /** Internal: pages every task by id for `npm run reindex`; the gateway never routes to it. */
+      export: {
+        visibility: "public",
+        handler: async (ctx: Context<{ afterId?: string; limit: number; withTotal?: boolean }>) => ({
+          items: await lister.exportPage(ctx.params.afterId, Math.min(Math.max(ctx.params.limit, 1), 5_000)),
+          total: ctx.params.withTotal ? await lister.estimatedCount() : undefined,
+        }),
+      },
+      list: (ctx: Context<ListTasksQuery>) => lister.list(authOf(ctx), ctx.params),
       health: healthAction(db),
     },
     async started() {

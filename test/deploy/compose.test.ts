@@ -78,7 +78,7 @@ describe("each service's container", () => {
     });
 
     test("its environment, with .env.example's values and the secrets filled in, is a valid configuration", () => {
-      const dotenv = { ...exampleValues, POSTGRES_PASSWORD: "pw", JWT_SECRET: "j".repeat(48), MEILI_MASTER_KEY: "m".repeat(16) };
+      const dotenv = { ...exampleValues, POSTGRES_PASSWORD: "pw", JWT_SECRET: "j".repeat(48), CURSOR_SECRET: "c".repeat(48), MEILI_MASTER_KEY: "m".repeat(16) };
       const env = Object.fromEntries(Object.entries<string>(service.environment).map(([k, v]) => [k, interpolate(v, dotenv)]));
       expect(loadConfig(env)).toMatchObject({ mode: "distributed", services: [name] });
     });

@@ -1,16 +1,14 @@
 import { connect, NatsConnection, StringCodec } from "nats";
-import { Api } from "../support/api";
-import { NATS_URL, RunningStack, startStack } from "../support/stack";
+import { Api, TestUser } from "../support/api";
+import { NATS_URL, RunningStack, startWithUsers } from "../support/stack";
 
 let stack: RunningStack;
 let api: Api;
-let alice: Awaited<ReturnType<Api["newUser"]>>;
-let bob: Awaited<ReturnType<Api["newUser"]>>;
+let alice: TestUser;
+let bob: TestUser;
 
 beforeAll(async () => {
-  stack = await startStack();
-  api = new Api(stack.baseUrl);
-  [alice, bob] = await Promise.all([api.newUser(), api.newUser()]);
+  ({ stack, api, users: [alice, bob] } = await startWithUsers(2));
 }, 60_000);
 afterAll(() => stack?.stop(), 30_000);
 

@@ -44,3 +44,5 @@ export class Api {
     return { email, password, ...res.body } as { email: string; password: string; user: any; accessToken: string; refreshToken: string };
   }
 }
+
+export type TestUser = Awaited<ReturnType<Api["newUser"]>>;

@@ -5,10 +5,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "pg";
 import { DEPLOYMENT, environmentOf, ProcessSpec } from "../../deploy/services";
+import { Api } from "./api";
 
 export type Mode = "embedded" | "distributed";
 
 export const ROOT = path.resolve(__dirname, "../..");
+export const TEST_CURSOR_SECRET = "e2e-cursor-secret-long-enough-for-hmac-0123456789";
 export const TEST_JWT_SECRET = "e2e-secret-that-is-long-enough-for-hs256-0123456789";
 export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 export const NATS_URL = process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222";
@@ -115,7 +117,7 @@ export async function startStack(mode: Mode = (process.env.E2E_MODE as Mode) ?? 
     };
   }
   const db = await createDatabase();
-  const values = { JWT_SECRET: TEST_JWT_SECRET, ...extraEnv, DATABASE_URL: db.url, NATS_URL, NAMESPACE: `e2e${randomBytes(4).toString("hex")}` };
+  const values = { JWT_SECRET: TEST_JWT_SECRET, CURSOR_SECRET: TEST_CURSOR_SECRET, ...extraEnv, DATABASE_URL: db.url, NATS_URL, NAMESPACE: `e2e${randomBytes(4).toString("hex")}` };
   const started: StartedProcess[] = [];
   try {
     let baseUrl: string | undefined;
@@ -150,4 +152,12 @@ async function waitReady(baseUrl: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`stack at ${baseUrl} never became ready`);
+}
+
+/** A stack in the mode under test, a client for it, and `count` fresh users. */
+export async function startWithUsers(count: number, extraEnv: Record<string, string> = {}) {
+  const stack = await startStack(undefined, extraEnv);
+  const api = new Api(stack.baseUrl);
+  const users = await Promise.all(Array.from({ length: count }, () => api.newUser()));
+  return { stack, api, users };
 }

@@ -1,3 +1,4 @@
+import { createSecretKey } from "node:crypto";
 import type { RequestHandler } from "express";
 import passport from "passport";
 import { ExtractJwt, Strategy as JwtStrategy } from "passport-jwt";
@@ -36,7 +37,9 @@ export function createAuthenticator(users: UserStore, secret: string, membership
   const strategy = new JwtStrategy(
     {
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: secret,
+      // A KeyObject once, not per request: given a string, jsonwebtoken first tries to parse it
+      // as a PEM public key and only then makes a secret key of it, on every verify.
+      secretOrKey: createSecretKey(Buffer.from(secret)) as unknown as string,
       algorithms: [JWT_ALGORITHM],
       issuer: JWT_ISSUER,
       audience: JWT_AUDIENCE,

@@ -70,13 +70,18 @@ export function taskRoutes(ctx: GatewayContext): RouteDef[] {
     }),
     route({
       method: "get", path: "/tasks", tag, auth: true,
-      summary: "List the caller's tasks",
+      summary: "List, filter, sort and search the caller's tasks",
       query: listTasksQuery,
       responses: {
         200: { description: "A page of tasks", schema: z.object({ items: z.array(taskSchema), nextCursor: z.string().nullable() }) },
         ...problemResponses(401, 422),
       },
-      handle: async ({ auth, query }) => ({ status: 200, body: await callAs<TaskPage>(ctx, auth, "tasks.list", query) }),
+      // Lists are SQL on the tasks service; text goes to the search service, which answers
+      // from its own copy of the documents (current within the event relay's lag).
+      handle: async ({ auth, query }) => ({
+        status: 200,
+        body: await callAs<TaskPage>(ctx, auth, query.q ? "search.tasks" : "tasks.list", query),
+      }),
     }),
     route({
       method: "get", path: "/tasks/:id", tag, auth: true,

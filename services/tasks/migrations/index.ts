@@ -1,4 +1,5 @@
 import type { Migration } from "../../../libs/db/migrate";
+import { listIndexes } from "../../../libs/task-query";
 import { createIdempotencyTable } from "../../../libs/idempotency";
 import { createOutboxTable } from "../../../libs/outbox";
 
@@ -38,6 +39,14 @@ export const migrations: Migration[] = [
       });
       await createOutboxTable(db, TASKS_SCHEMA);
       await createIdempotencyTable(db, TASKS_SCHEMA);
+    },
+  },
+  {
+    // One ordered index per sort key, each behind (owner_id, status): lists read one short
+    // range per status (see libs/task-query/list-sql.ts). tags: GIN for the tag filter.
+    name: "0002_list_indexes",
+    async up(db) {
+      for (const sql of listIndexes(`${TASKS_SCHEMA}.tasks`, "tasks")) await db.raw(sql);
     },
   },
   {

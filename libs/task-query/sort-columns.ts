@@ -1,0 +1,65 @@
+import type { SortKey, SortTerm } from "../contracts";
+
+/**
+ * Tasks without a due date sort last in both directions. Ascending, the index orders this
+ * expression (null as +infinity) directly; descending, a list splits into the dated part
+ * (`< infinity`, scanned backwards) and the undated part (`= infinity`, an equality, so the
+ * index still orders the keys after it). The text must match the index definition exactly.
+ */
+export const DUE_SORT_EXPR = "coalesce(due_at, 'infinity'::timestamptz)";
+
+export type CursorValue = string | number | null;
+
+export interface SortColumn {
+  /** What segments order by and compare against: the indexed expression. */
+  expr: string;
+  /** The cast cursor values bind with. */
+  cast: string;
+  /** The ORDER BY term of the merged page. */
+  outer(desc: boolean): string;
+  /** The value a row carries for this key, as it travels in a cursor. */
+  value(row: SortableRow): CursorValue;
+}
+
+/** The columns every list table (tasks.tasks, search.docs) has under these names. */
+export interface SortableRow {
+  id: string;
+  due_at: Date | string | null;
+  priority: number;
+  created_at: Date | string;
+  updated_at: Date | string;
+  title: string;
+}
+
+const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
+const plain = (column: string, cast: string, value: (row: SortableRow) => CursorValue): SortColumn => ({
+  expr: column,
+  cast,
+  outer: (desc) => `${column} ${desc ? "desc" : "asc"}`,
+  value,
+});
+
+export const SORT_COLUMNS: Record<SortKey | "id", SortColumn> = {
+  dueAt: {
+    expr: DUE_SORT_EXPR,
+    cast: "timestamptz",
+    outer: (desc) => `due_at ${desc ? "desc" : "asc"} nulls last`,
+    value: (row) => iso(row.due_at),
+  },
+  priority: plain("priority", "smallint", (row) => row.priority),
+  createdAt: plain("created_at", "timestamptz", (row) => iso(row.created_at)),
+  updatedAt: plain("updated_at", "timestamptz", (row) => iso(row.updated_at)),
+  title: plain("title", "text", (row) => row.title),
+  id: plain("id", "uuid", (row) => row.id),
+};
+
+/** The full order: the requested keys, then id in the direction of the last key, so reversing every key reverses the list exactly. */
+export function withTieBreak(sort: SortTerm[]): { key: SortKey | "id"; desc: boolean }[] {
+  const last = sort[sort.length - 1];
+  return [...sort, { key: "id", desc: last?.desc ?? false }];
+}
+
+/** The cursor values of a row: one per key of the full order. */
+export function sortValues(row: SortableRow, sort: SortTerm[]): CursorValue[] {
+  return withTieBreak(sort).map((t) => SORT_COLUMNS[t.key].value(row));
+}

@@ -1,0 +1,48 @@
+import type { AuthMeta, ListTasksQuery, TaskDto, TaskPage } from "../../libs/contracts";
+
+/** One change to the index. Versions order the changes of one task; an older one never overwrites a newer. */
+export type IndexChange =
+  | { kind: "upsert"; task: TaskDto }
+  | { kind: "delete"; id: string; ownerId: string; version: number };
+
+export const changeVersion = (c: IndexChange): number => (c.kind === "upsert" ? c.task.version : c.version);
+export const changeId = (c: IndexChange): string => (c.kind === "upsert" ? c.task.id : c.id);
+
+export interface ApplyOptions {
+  /**
+   * A rebuild: also rewrite documents at the same version and mark them fresh, so `sweep`
+   * can drop the ones the rebuild did not see.
+   */
+  refresh?: boolean;
+}
+
+/** A list query with its text. */
+export type SearchQuery = ListTasksQuery & { q: string };
+
+/**
+ * Where searchable copies of tasks live. Both engines take the caller's rules into every
+ * query (never a filter after paging) and apply changes monotonically by version.
+ */
+export interface SearchEngine {
+  readonly name: "postgres" | "meilisearch";
+  /** Creates or migrates the index and its settings. */
+  prepare(): Promise<void>;
+  /** Applies a batch; returns when it is visible to searches. */
+  apply(changes: IndexChange[], options?: ApplyOptions): Promise<void>;
+  /** After a rebuild that started at `startedAt`: removes what it did not refresh. Returns how many. */
+  sweep(startedAt: Date): Promise<number>;
+  /** Drops tombstones written before `before`: no event that old is still on its way. Returns how many. */
+  purgeTombstones(before: Date): Promise<number>;
+  search(auth: AuthMeta, query: SearchQuery): Promise<TaskPage>;
+  health(): Promise<void>;
+}
+
+/** Keeps the newest change per task: a batch must not write one document twice. */
+export function newestPerTask(changes: IndexChange[]): IndexChange[] {
+  const newest = new Map<string, IndexChange>();
+  for (const c of changes) {
+    const seen = newest.get(changeId(c));
+    if (!seen || changeVersion(seen) < changeVersion(c)) newest.set(changeId(c), c);
+  }
+  return [...newest.values()];
+}

@@ -1,0 +1,54 @@
+import type { Migration } from "../../../libs/db/migrate";
+import { listIndexes } from "../../../libs/task-query";
+
+export const SEARCH_SCHEMA = "search";
+export const DOCS = `${SEARCH_SCHEMA}.docs`;
+export const WORDS = `${SEARCH_SCHEMA}.words`;
+
+export const migrations: Migration[] = [
+  {
+    name: "0001_docs",
+    async up(db) {
+      // Trusted extensions, so the database owner may create them (PGlite loads them in libs/db):
+      // trigrams for typos, and btree_gin to put owner_id in front of the text indexes.
+      await db.raw("create extension if not exists pg_trgm");
+      await db.raw("create extension if not exists btree_gin");
+      // The search service's own copy of each task (it never reads tasks.tasks): a column per
+      // filter and sort key, the TaskDto it answers with, and the text vector, written by the
+      // upsert itself (a generated column would need an IMMUTABLE wrapper around array_to_string).
+      // A deleted task stays as a tombstone (deleted, its version) so a late older event cannot
+      // bring it back; tombstones carry no document and are outside every index but the key.
+      await db.schema.withSchema(SEARCH_SCHEMA).createTable("docs", (t) => {
+        t.uuid("id").primary();
+        t.integer("version").notNullable();
+        t.boolean("deleted").notNullable().defaultTo(false);
+        // When a write last touched the row: a rebuild sweeps what it did not touch.
+        t.timestamp("indexed_at", { useTz: true }).notNullable();
+        // Visibility: the owner now, project members later (rules map fields to these columns).
+        t.uuid("owner_id").notNullable();
+        t.uuid("project_id");
+        t.text("status");
+        t.smallint("priority");
+        t.timestamp("due_at", { useTz: true });
+        t.timestamp("created_at", { useTz: true });
+        t.timestamp("updated_at", { useTz: true });
+        t.text("title");
+        t.specificType("tags", "text[]");
+        t.jsonb("doc");
+        t.specificType("tsv", "tsvector");
+      });
+      const live = "where not deleted";
+      for (const sql of listIndexes(DOCS, "docs", live)) await db.raw(sql);
+      // Owner first: a heavy user's matches are found inside the index, not among everyone's.
+      await db.raw(`create index docs_owner_tsv_idx on ${DOCS} using gin (owner_id, tsv) ${live}`);
+      await db.raw(`create index docs_owner_title_trgm_idx on ${DOCS} using gin (owner_id, title gin_trgm_ops) ${live}`);
+      // Every word ever indexed. A prefix ("land") becomes the words it starts ("landing", ...):
+      // exact lexemes intersect with the owner inside the GIN index, where a `land:*` partial
+      // match would first collect every user's matches (20 ms for the 100k-task user, not 1).
+      await db.schema.withSchema(SEARCH_SCHEMA).createTable("words", (t) => {
+        t.specificType("word", 'text collate "C"').primary();
+      });
+      await db.raw(`create index docs_indexed_at_idx on ${DOCS} (indexed_at) ${live}`);
+    },
+  },
+];
