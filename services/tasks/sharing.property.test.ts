@@ -3,6 +3,11 @@ import { packAbility, ProjectRole } from "../../libs/authz";
 import { systemClock } from "../../libs/clock";
 import { AuthMeta, createTaskInput, listTasksQuery, updateTaskInput } from "../../libs/contracts";
 import { postgresDb } from "../../test/support/db";
+import type { TaskEvent } from "../../libs/contracts";
+import type { SearchQuery } from "../search/engine";
+import { SEARCH_SCHEMA } from "../search/migrations";
+import { PgSearchEngine } from "../search/pg/pg-engine";
+import { changeOf } from "../search/task-events";
 import { migrations, TASKS_SCHEMA } from "./migrations";
 import { ProjectStore } from "./project-store";
 import { TaskWriter } from "./task-access";
@@ -32,9 +37,19 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 );
 
 let pg: Awaited<ReturnType<typeof postgresDb>>;
+let search: PgSearchEngine;
 beforeAll(async () => {
   pg = await postgresDb(5, { schema: TASKS_SCHEMA, migrations });
+  search = new PgSearchEngine(pg.db, new CursorCodec("cursor-secret-for-tests-0123456789abcdef", systemClock), systemClock);
+  await search.prepare();
 });
+
+/** What the search service's consumer does with the published events, in order. */
+async function indexOutbox(): Promise<void> {
+  const rows = await pg.db(`${TASKS_SCHEMA}.outbox`).orderBy("id").select("payload");
+  const changes = rows.map((r) => changeOf(r.payload as TaskEvent)).filter((c) => c !== undefined);
+  if (changes.length) await search.apply(changes);
+}
 afterAll(() => pg.close());
 
 /**
@@ -43,10 +58,11 @@ afterAll(() => pg.close());
  * is the contract in plain words: a private task is its owner's; a project task is every
  * member's. Steps the rules refuse must change nothing.
  */
-test("every user's list is exactly what the sharing rules allow", async () => {
+test("every user's list and search are exactly what the sharing rules allow", async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 25 }), async (steps) => {
       await pg.db.raw(`truncate ${TASKS_SCHEMA}.tasks, ${TASKS_SCHEMA}.projects, ${TASKS_SCHEMA}.project_members, ${TASKS_SCHEMA}.outbox cascade`);
+      await pg.db.raw(`truncate ${SEARCH_SCHEMA}.docs`);
       const writer = new TaskWriter(pg.db, systemClock, () => undefined);
       const tasks = new TaskStore(writer);
       const projects = new ProjectStore(writer);
@@ -78,7 +94,7 @@ test("every user's list is exactly what the sharing rules allow", async () => {
           if (r !== undefined && r !== "owner") members[s.project]!.set(s.user, s.role);
         } else if (s.kind === "create") {
           const allowed = canWrite(s.user, s.project, s.user);
-          const input = createTaskInput.parse({ title: "t", projectId: s.project === null ? null : projectIds[s.project] });
+          const input = createTaskInput.parse({ title: "Weekly chore", projectId: s.project === null ? null : projectIds[s.project] });
           let id = "";
           await attempt(async () => (id = (await tasks.create(await as(s.user), input)).task.id), allowed);
           if (allowed) model.push({ id, owner: s.user, project: s.project });
@@ -91,10 +107,14 @@ test("every user's list is exactly what the sharing rules allow", async () => {
         }
       }
 
+      await indexOutbox();
       for (let u = 0; u < USERS.length; u++) {
         const expected = model.filter((t) => (t.project === null ? t.owner === u : members[t.project]!.has(u))).map((t) => t.id).sort();
         const listed = (await lister().list(await as(u), listTasksQuery.parse({ limit: "200" }))).items.map((t) => t.id).sort();
-        expect([u, listed]).toEqual([u, expected]);
+        expect([u, "list", listed]).toEqual([u, "list", expected]);
+        const query = listTasksQuery.parse({ q: "chore", limit: "200" }) as SearchQuery;
+        const found = (await search.search(await as(u), query)).items.map((t) => t.id).sort();
+        expect([u, "search", found]).toEqual([u, "search", expected]);
       }
     }),
     { numRuns: 40 },

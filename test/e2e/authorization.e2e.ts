@@ -110,10 +110,23 @@ test.each(table.map((row) => [row.route, row] as const))("%s", async (_route, ro
   expect(got).toEqual(row.expect);
 });
 
-test("lists show exactly what each role may see", async () => {
-  const listed = async (role: Role) => (await api.get("/tasks?limit=200", { token: tokens[role] })).body.items.map((t: { id: string }) => t.id);
-  for (const role of ["owner", "editor", "viewer"] as const) expect(await listed(role)).toContain(taskId);
-  for (const role of ["outsider", "admin"] as const) expect(await listed(role)).not.toContain(taskId);
+test("lists and searches show exactly what each role may see", async () => {
+  const ids = async (role: Role, query: string) => (await api.get(`/tasks?${query}`, { token: tokens[role] })).body.items.map((t: { id: string }) => t.id);
+  const searchable = async (role: Role) => {
+    // Indexing follows the task events: give it a moment.
+    for (let i = 0; i < 50 && !(await ids("owner", "q=chore")).includes(taskId); i++) await new Promise((r) => setTimeout(r, 100));
+    return ids(role, "q=chore");
+  };
+  for (const role of ["owner", "editor", "viewer"] as const) {
+    expect(await ids(role, "limit=200")).toContain(taskId);
+    expect(await ids(role, `projectId=${projectId}`)).toContain(taskId);
+    expect(await searchable(role)).toContain(taskId);
+  }
+  for (const role of ["outsider", "admin"] as const) {
+    expect(await ids(role, "limit=200")).not.toContain(taskId);
+    expect(await ids(role, `projectId=${projectId}`)).toEqual([]);
+    expect(await searchable(role)).not.toContain(taskId);
+  }
 });
 
 test("a reminder on a shared task reaches its assignee, not the other members", async () => {
@@ -143,6 +156,12 @@ test("a removed member stops seeing the project at once: by id, in the next page
   for (let i = 0; i < 4; i++) shared.push((await api.post("/tasks", { title: `Team task ${i}`, projectId: project }, { token: tokens.owner })).body.id);
   const first = await api.get("/tasks?limit=2", { token: leaver.accessToken });
   expect(first.body.items).toHaveLength(2);
+  let found: unknown[] = [];
+  for (let i = 0; i < 50 && found.length < 4; i++) {
+    found = (await api.get("/tasks?q=team", { token: leaver.accessToken })).body.items;
+    if (found.length < 4) await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(found).toHaveLength(4);
   const stream = new StreamClient(`${stack.baseUrl}/api/v1/notifications/stream`, { token: leaver.accessToken });
   try {
     await stream.opened;
@@ -152,6 +171,7 @@ test("a removed member stops seeing the project at once: by id, in the next page
 
     const next = await api.get(`/tasks?limit=2&cursor=${first.body.nextCursor}`, { token: leaver.accessToken });
     expect(next.body.items).toEqual([]);
+    expect((await api.get("/tasks?q=team", { token: leaver.accessToken })).body.items).toEqual([]);
     expect((await api.get(`/tasks/${shared[0]}`, { token: leaver.accessToken })).status).toBe(404);
     expect((await api.get(`/projects/${project}`, { token: leaver.accessToken })).status).toBe(404);
     // The reminder went to the task's owner instead.
