@@ -12,14 +12,25 @@ import { DUE_SORT_EXPR } from "./sort-columns";
  * `where` makes them partial (search keeps tombstones out of its indexes).
  */
 export function listIndexes(table: string, prefix: string, where = ""): string[] {
-  const on = (name: string, columns: string) => `create index if not exists ${prefix}_${name}_idx on ${table} (${columns}) ${where}`;
+  return [...sortIndexes(table, prefix, "owner", where), `create index if not exists ${prefix}_tags_idx on ${table} using gin (tags) ${where}`];
+}
+
+/**
+ * The same ordered indexes led by project_id instead of owner_id: a member's project tasks are
+ * another visibility segment (`project_id in (...)`), read one range per project and status.
+ */
+export function projectListIndexes(table: string, prefix: string, where = ""): string[] {
+  return sortIndexes(table, prefix, "project", `${where ? `${where} and` : "where"} project_id is not null`);
+}
+
+function sortIndexes(table: string, prefix: string, lead: "owner" | "project", where: string): string[] {
+  const on = (name: string, columns: string) => `create index if not exists ${prefix}_${lead}_${name}_idx on ${table} (${lead}_id, ${columns}) ${where}`;
   return [
-    on("owner_status_created", "owner_id, status, created_at, id"),
-    on("owner_status_due", `owner_id, status, (${DUE_SORT_EXPR}), id`),
-    on("owner_status_urgent_due", `owner_id, status, priority desc, (${DUE_SORT_EXPR}), id`),
-    on("owner_status_priority", "owner_id, status, priority, id"),
-    on("owner_status_updated", "owner_id, status, updated_at, id"),
-    on("owner_status_title", "owner_id, status, title, id"),
-    `create index if not exists ${prefix}_tags_idx on ${table} using gin (tags) ${where}`,
+    on("status_created", "status, created_at, id"),
+    on("status_due", `status, (${DUE_SORT_EXPR}), id`),
+    on("status_urgent_due", `status, priority desc, (${DUE_SORT_EXPR}), id`),
+    on("status_priority", "status, priority, id"),
+    on("status_updated", "status, updated_at, id"),
+    on("status_title", "status, title, id"),
   ];
 }

@@ -1,5 +1,5 @@
 import type { Migration } from "../../../libs/db/migrate";
-import { listIndexes } from "../../../libs/task-query";
+import { listIndexes, projectListIndexes } from "../../../libs/task-query";
 
 export const SEARCH_SCHEMA = "search";
 export const DOCS = `${SEARCH_SCHEMA}.docs`;
@@ -49,6 +49,14 @@ export const migrations: Migration[] = [
         t.specificType("word", 'text collate "C"').primary();
       });
       await db.raw(`create index docs_indexed_at_idx on ${DOCS} (indexed_at) ${live}`);
+    },
+  },
+  {
+    // Members read a project's tasks as their own visibility segment, by project_id.
+    name: "0002_project_indexes",
+    async up(db) {
+      for (const sql of projectListIndexes(DOCS, "docs", "where not deleted")) await db.raw(sql);
+      await db.raw(`create index if not exists docs_project_tsv_idx on ${DOCS} using gin (project_id, tsv) where not deleted and project_id is not null`);
     },
   },
 ];

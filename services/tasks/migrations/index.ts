@@ -1,5 +1,5 @@
 import type { Migration } from "../../../libs/db/migrate";
-import { listIndexes } from "../../../libs/task-query";
+import { listIndexes, projectListIndexes } from "../../../libs/task-query";
 import { createIdempotencyTable } from "../../../libs/idempotency";
 import { createOutboxTable } from "../../../libs/outbox";
 
@@ -83,6 +83,13 @@ export const migrations: Migration[] = [
         t.index(["project_id", "created_at", "id"], "tasks_project_created_idx");
         t.index(["assignee_id"], "tasks_assignee_idx");
       });
+    },
+  },
+  {
+    // Project tasks are read as their own visibility segment: the list indexes again, led by project_id.
+    name: "0005_project_list_indexes",
+    async up(db) {
+      for (const sql of projectListIndexes(`${TASKS_SCHEMA}.tasks`, "tasks")) await db.raw(sql);
     },
   },
 ];
