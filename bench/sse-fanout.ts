@@ -12,9 +12,10 @@ import { readFileSync } from "node:fs";
 import http from "node:http";
 import jwt from "jsonwebtoken";
 import { createBroker, durablePublisher } from "../libs/broker";
+import { openDatabase } from "../libs/db";
 import { loadConfig } from "../libs/config";
 import type { ReminderDueEvent } from "../libs/contracts";
-import { createDatabase, NATS_URL, startProcess, stopProcess, TEST_JWT_SECRET } from "../test/support/stack";
+import { createDatabase, NATS_URL, startProcess, stopProcess, TEST_JWT_SECRET, TEST_ONLY_ENV } from "../test/support/stack";
 
 const STREAMS = Number(process.argv[2] ?? 10_000);
 const PORT = 3902;
@@ -24,14 +25,21 @@ const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/
 async function main() {
   const database = await createDatabase();
   const namespace = `bench${randomBytes(3).toString("hex")}`;
-  const env = { DATABASE_URL: database.url, NATS_URL, NAMESPACE: namespace, JWT_SECRET: TEST_JWT_SECRET, SERVICES: "notify", NOTIFY_PORT: String(PORT), HOST: "127.0.0.1", LOG_LEVEL: "warn" };
+  const env = { ...TEST_ONLY_ENV, DATABASE_URL: database.url, NATS_URL, NAMESPACE: namespace, JWT_SECRET: TEST_JWT_SECRET, SERVICES: "notify", NOTIFY_PORT: String(PORT), HOST: "127.0.0.1", LOG_LEVEL: "warn" };
+  // Notify checks the recipient may see the task, so the tasks service runs too, with a real task.
+  const tasks = startProcess({ ...env, SERVICES: "tasks", CURSOR_SECRET: TEST_JWT_SECRET }, "tasks");
+  await tasks.ready;
   const notify = startProcess(env, "notify");
   await notify.ready;
+  const db = openDatabase({ databaseUrl: database.url, poolSize: 1 });
   const broker = createBroker(loadConfig({ ...env, SERVICES: "tasks" }));
   await broker.start();
   const sockets: http.ClientRequest[] = [];
   try {
     const userId = randomUUID();
+    const taskId = randomUUID();
+    const now0 = new Date();
+    await db("tasks.tasks").insert({ id: taskId, owner_id: userId, title: "bench", status: "todo", priority: 0, created_at: now0, updated_at: now0 });
     const token = jwt.sign({ roles: ["member"] }, TEST_JWT_SECRET, { subject: userId, issuer: "todogenie", audience: "todogenie-api", expiresIn: 3600 });
     await new Promise((r) => setTimeout(r, 2000));
     const baseline = rssKb(notify.child.pid!);
@@ -65,7 +73,7 @@ async function main() {
 
     const now = new Date();
     const event: ReminderDueEvent = {
-      key: `${randomUUID()}@${now.toISOString()}`, taskId: randomUUID(), reminderId: randomUUID(), ownerId: userId, recipientId: userId,
+      key: `${randomUUID()}@${now.toISOString()}`, taskId, reminderId: randomUUID(), ownerId: userId, recipientId: userId,
       title: "bench", dueAt: null, occurrenceAt: null, fireAt: now.toISOString(), firedAt: now.toISOString(), late: false, snoozed: false,
       channels: ["sse"], timezone: "UTC",
     };
@@ -78,6 +86,8 @@ async function main() {
     sockets.forEach((s) => s.destroy());
     await broker.stop();
     await stopProcess(notify.child);
+    await stopProcess(tasks.child);
+    await db.destroy();
     await database.drop();
   }
 }

@@ -2,6 +2,7 @@ import { createServer, Server } from "node:http";
 import type { ServiceBroker } from "moleculer";
 import { Db, ping } from "../db";
 import { closeHttpServer, Lifecycle } from "../lifecycle";
+import { METRICS_CONTENT_TYPE, metricsText } from "../metrics";
 
 /** One readiness check: resolves when healthy, throws (or rejects) saying why not. */
 export type Probe = () => unknown;
@@ -62,7 +63,7 @@ export interface HealthServer {
 
 /**
  * The tiny HTTP server every process runs for its probes: `GET /health/live` answers 200 while
- * the process is up, `GET /health/ready` 200 or 503 with the checks.
+ * the process is up, `GET /health/ready` 200 or 503 with the checks; `GET /metrics` for Prometheus.
  */
 export async function startHealthServer(options: { host: string; port: number; ready: () => Promise<Readiness> }): Promise<HealthServer> {
   const server: Server = createServer((req, res) => {
@@ -73,6 +74,13 @@ export async function startHealthServer(options: { host: string; port: number; r
     const path = (req.url ?? "/").split("?")[0];
     if (req.method !== "GET" && req.method !== "HEAD") return reply(405, { status: 405, title: "Method Not Allowed" });
     if (path === "/health/live") return reply(200, { status: "live" });
+    if (path === "/metrics") {
+      metricsText().then((text) => {
+        res.writeHead(200, { "content-type": METRICS_CONTENT_TYPE, "cache-control": "no-store" });
+        res.end(text);
+      });
+      return;
+    }
     if (path !== "/health/ready") return reply(404, { status: 404, title: "Not Found" });
     options.ready().then(
       ({ ok, checks }) => reply(ok ? 200 : 503, { status: ok ? "ready" : "unready", checks }),

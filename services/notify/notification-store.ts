@@ -3,6 +3,7 @@ import type { Clock } from "../../libs/clock";
 import type { Channel, DeliveryStatus, ListNotificationsQuery, NotificationDto, ReminderDueEvent } from "../../libs/contracts";
 import type { Db } from "../../libs/db";
 import { NotFoundError, ValidationError } from "../../libs/errors";
+import { deliveries } from "../../libs/metrics";
 import { NOTIFY_SCHEMA } from "./migrations";
 
 const NOTIFICATIONS = `${NOTIFY_SCHEMA}.notifications`;
@@ -85,6 +86,7 @@ export class NotificationStore {
         .ignore()
         .returning("*");
       if (!row) return false;
+      event.channels.forEach((channel) => deliveries.inc({ channel, status: "pending" }));
       await trx(DELIVERIES).insert(
         event.channels.map((channel) => ({
           notification_id: row.id,
@@ -159,10 +161,11 @@ export class NotificationStore {
   /** Streams reached: pending SSE deliveries become sent (replays included). */
   async markStreamed(ids: string[]): Promise<void> {
     if (!ids.length) return;
-    await this.db(DELIVERIES)
+    const updated = await this.db(DELIVERIES)
       .whereIn("notification_id", ids)
       .andWhere({ channel: "sse", status: "pending" })
       .update({ status: "sent", attempts: this.db.raw("attempts + 1"), updated_at: this.clock.now() });
+    if (updated) deliveries.inc({ channel: "sse", status: "sent" }, updated);
   }
 
   private async hydrate(rows: NotificationRow[]): Promise<NotificationDto[]> {

@@ -2,6 +2,7 @@ import type { Clock } from "../../libs/clock";
 import type { WhatsAppConfig } from "../../libs/config";
 import type { Db } from "../../libs/db";
 import type { Turn } from "../../libs/loop";
+import { deliveries } from "../../libs/metrics";
 import { NOTIFY_SCHEMA } from "./migrations";
 import type { WhatsAppSender } from "./whatsapp/cloud-api-client";
 import { deliverWhatsApp, DeliveryStatus, WhatsAppRecipient } from "./whatsapp/delivery";
@@ -81,6 +82,7 @@ export class WhatsAppDeliveries {
       if (!row) return false;
       const merged = mergeStatus(row.status, status);
       if (merged !== row.status) {
+        deliveries.inc({ channel: "whatsapp", status: merged });
         await trx(DELIVERIES)
           .where({ provider_message_id: providerMessageId })
           .update({ status: merged, updated_at: this.clock.now(), ...(merged === "failed" && error ? { last_error: error } : {}) });
@@ -101,6 +103,7 @@ export class WhatsAppDeliveries {
       delivery: { status: row.status, attempts: row.attempts, lastError: row.last_error, providerMessageId: row.provider_message_id },
     });
     if (result.outcome === "unchanged") return;
+    deliveries.inc({ channel: "whatsapp", status: result.status });
     await this.db(DELIVERIES)
       .where({ notification_id: row.notification_id, channel: "whatsapp" })
       .update({

@@ -3,6 +3,7 @@ import type { Clock } from "../../libs/clock";
 import { REMINDER_DUE_CHANNEL, ReminderDueEvent, TaskEvent } from "../../libs/contracts";
 import type { Db, Trx } from "../../libs/db";
 import { NotFoundError } from "../../libs/errors";
+import { reminderLag } from "../../libs/metrics";
 import { enqueue } from "../../libs/outbox";
 import { SCHEDULER_SCHEMA } from "./migrations";
 import { jobKey, planReminders } from "./reminder-plan";
@@ -105,6 +106,7 @@ export class ReminderScheduler {
         )
         .returning("*");
       await enqueue(trx, SCHEDULER_SCHEMA, REMINDER_DUE_CHANNEL, fired.map((job) => ({ ...toDueEvent(job, now) })), this.clock);
+      for (const job of fired) reminderLag.observe(Math.max(0, now.getTime() - new Date(job.fire_at).getTime()) / 1000);
       return fired.length;
     });
   }

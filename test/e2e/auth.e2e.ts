@@ -38,6 +38,17 @@ describe("health and contract", () => {
     expect(res.body.components.schemas.Task.properties.priority.enum).toEqual(["none", "low", "medium", "high", "urgent"]);
   });
 
+  test("serves Prometheus metrics with request latencies by route", async () => {
+    await api.get("/health/live");
+    await api.get("/tasks/00000000-0000-4000-8000-000000000000");
+    const res = await fetch(`${stack.baseUrl}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
+    const text = await res.text();
+    expect(text).toMatch(/todogenie_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/tasks\/:id",status="401"\} \d+/);
+    expect(text).toContain("todogenie_process_cpu_seconds_total");
+  });
+
   test("an unknown route is a problem+json 404", async () => {
     expectProblem(await api.get("/nope"), 404);
   });

@@ -1,6 +1,7 @@
 import express, { Express, NextFunction, Request, Response } from "express";
 import type { LoggerInstance } from "moleculer";
 import { NotFoundError } from "../../../libs/errors";
+import { httpRequestDuration, METRICS_CONTENT_TYPE, metricsText } from "../../../libs/metrics";
 import type { Authenticator } from "./authenticate";
 import { buildOpenApi } from "./openapi";
 import { problemHandler } from "./problem-handler";
@@ -31,8 +32,18 @@ function optionalAuth(authenticator: Authenticator) {
   return (req: Request, res: Response, next: NextFunction) => (req.headers.authorization ? authenticator.middleware(req, res, next) : next());
 }
 
-function mount(router: express.Router, r: RouteDef, limits: ReturnType<typeof authRateLimits>, authenticator: Authenticator): void {
+/** Times every request under its route pattern (not its URL: ids would explode the label set). */
+function timed(route: string) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const end = httpRequestDuration.startTimer({ method: req.method, route });
+    res.once("finish", () => end({ status: String(res.statusCode) }));
+    next();
+  };
+}
+
+function mount(router: express.Router, r: RouteDef, limits: ReturnType<typeof authRateLimits>, authenticator: Authenticator, base = ""): void {
   const handlers = [
+    ...(r.raw ? [] : [timed(base + r.path)]),
     ...(r.rateLimit ? limits[r.rateLimit] : []),
     ...(r.auth === true ? [authenticator.middleware] : []),
     ...(r.auth === "optional" ? [optionalAuth(authenticator)] : []),
@@ -77,6 +88,9 @@ export function createApp(options: AppOptions): Express {
   const limits = authRateLimits(options.rateLimits.perMinute, options.rateLimits.loginPerMinute);
 
   const root = express.Router();
+  root.get("/metrics", async (_req, res) => {
+    res.type(METRICS_CONTENT_TYPE).set("cache-control", "no-store").send(await metricsText());
+  });
   for (const r of options.rootRoutes) mount(root, r, limits, options.authenticator);
   app.use(root);
 
@@ -85,7 +99,7 @@ export function createApp(options: AppOptions): Express {
   api.get("/openapi.json", (_req, res) => {
     res.json(openapi);
   });
-  for (const r of options.routes) mount(api, r, limits, options.authenticator);
+  for (const r of options.routes) mount(api, r, limits, options.authenticator, API_BASE);
   app.use(API_BASE, api);
   if (options.webDir) app.use(webClient(options.webDir));
 

@@ -1,0 +1,36 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
+
+/**
+ * The process's Prometheus metrics, in one registry: `GET /metrics` on the gateway's port and
+ * on every process's health port. In embedded mode one scrape shows every service.
+ */
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: "todogenie_" });
+
+export const httpRequestDuration = new Histogram({
+  name: "todogenie_http_request_duration_seconds",
+  help: "Public API request latency, by method, route and status",
+  labelNames: ["method", "route", "status"] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  registers: [registry],
+});
+
+export const reminderLag = new Histogram({
+  name: "todogenie_reminder_lag_seconds",
+  help: "How late a reminder fired after its time",
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 15, 60, 300, 3600],
+  registers: [registry],
+});
+
+export const deliveries = new Counter({
+  name: "todogenie_deliveries_total",
+  help: "Notification deliveries, by channel and the status they reached",
+  labelNames: ["channel", "status"] as const,
+  registers: [registry],
+});
+
+export const METRICS_CONTENT_TYPE = registry.contentType;
+
+export function metricsText(): Promise<string> {
+  return registry.metrics();
+}
