@@ -51,15 +51,16 @@ export class ProjectStore {
     return Boolean(await this.db(MEMBERS).where({ project_id: task.project_id, user_id: userId }).first());
   }
 
-  async create(auth: AuthMeta, input: ProjectInput): Promise<ProjectDto> {
+  async create(auth: AuthMeta, input: ProjectInput, idempotencyKey?: string): Promise<ProjectDto> {
     if (!abilityFromMeta(auth).can("create", "Project")) throw new ForbiddenError("not allowed to create projects");
-    const now = this.writer.clock.now();
-    const row: ProjectRow = { id: randomUUID(), name: input.name, owner_id: auth.userId, created_at: now, updated_at: now };
-    await this.db.transaction(async (trx) => {
+    const insert = async (trx: Trx) => {
+      const now = this.writer.clock.now();
+      const row: ProjectRow = { id: randomUUID(), name: input.name, owner_id: auth.userId, created_at: now, updated_at: now };
       await trx(PROJECTS).insert(row);
       await trx(MEMBERS).insert({ project_id: row.id, user_id: auth.userId, role: "owner", created_at: now });
-    });
-    return toDto(row, "owner");
+      return toDto(row, "owner");
+    };
+    return (await this.writer.creating(auth, "projects", idempotencyKey, input, insert)).response;
   }
 
   async list(auth: AuthMeta, limit: number, after?: string): Promise<{ items: ProjectDto[]; nextCursor: string | null }> {
@@ -99,14 +100,17 @@ export class ProjectStore {
     return rows.map((r) => ({ userId: r.user_id, role: r.role }));
   }
 
-  async addMember(auth: AuthMeta, id: string, userId: string, role: ProjectRole): Promise<void> {
-    await this.access(this.db, auth, id, "share");
-    const inserted = await this.db(MEMBERS)
-      .insert({ project_id: id, user_id: userId, role, created_at: this.writer.clock.now() })
-      .onConflict(["project_id", "user_id"])
-      .ignore()
-      .returning("user_id");
-    if (!inserted.length) throw new ConflictError("already a member of this project");
+  async addMember(auth: AuthMeta, id: string, userId: string, role: ProjectRole, idempotencyKey?: string): Promise<void> {
+    await this.writer.creating(auth, "members", idempotencyKey, { id, userId, role }, async (trx) => {
+      await this.access(trx, auth, id, "share");
+      const inserted = await trx(MEMBERS)
+        .insert({ project_id: id, user_id: userId, role, created_at: this.writer.clock.now() })
+        .onConflict(["project_id", "user_id"])
+        .ignore()
+        .returning("user_id");
+      if (!inserted.length) throw new ConflictError("already a member of this project");
+      return { added: true };
+    });
   }
 
   async changeRole(auth: AuthMeta, id: string, userId: string, role: ProjectRole): Promise<void> {

@@ -12,7 +12,8 @@ export function projectsService(projects: ProjectStore): ServiceSchema {
   return {
     name: "projects",
     actions: {
-      create: (ctx: Context<ProjectInput>) => projects.create(authOf(ctx), ctx.params),
+      create: (ctx: Context<{ input: ProjectInput; idempotencyKey?: string }>) =>
+        projects.create(authOf(ctx), ctx.params.input, ctx.params.idempotencyKey),
       list: (ctx: Context<{ limit: number; cursor?: string }>) => projects.list(authOf(ctx), ctx.params.limit, ctx.params.cursor),
       get: (ctx: Context<ById>) => projects.get(authOf(ctx), ctx.params.id),
       rename: (ctx: Context<ById & ProjectInput>) => projects.rename(authOf(ctx), ctx.params.id, { name: ctx.params.name }),
@@ -21,8 +22,8 @@ export function projectsService(projects: ProjectStore): ServiceSchema {
         return { deleted: true };
       },
       members: async (ctx: Context<ById>) => ({ items: await projects.members(authOf(ctx), ctx.params.id) }),
-      addMember: async (ctx: Context<Member & { role: ProjectRole }>) => {
-        await projects.addMember(authOf(ctx), ctx.params.id, ctx.params.userId, ctx.params.role);
+      addMember: async (ctx: Context<Member & { role: ProjectRole; idempotencyKey?: string }>) => {
+        await projects.addMember(authOf(ctx), ctx.params.id, ctx.params.userId, ctx.params.role, ctx.params.idempotencyKey);
         return { added: true };
       },
       changeRole: async (ctx: Context<Member & { role: ProjectRole }>) => {

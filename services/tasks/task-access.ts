@@ -5,6 +5,7 @@ import type { Clock } from "../../libs/clock";
 import { AuthMeta, TASK_CHANNELS, TaskChannel, TaskEvent } from "../../libs/contracts";
 import type { Db, Trx } from "../../libs/db";
 import { ForbiddenError, NotFoundError, PreconditionFailedError } from "../../libs/errors";
+import { runIdempotent } from "../../libs/idempotency";
 import { enqueue } from "../../libs/outbox";
 import { TASKS_SCHEMA } from "./migrations";
 import { TASK_RULE_COLUMNS, TaskRow, toTaskDto } from "./task-row";
@@ -59,6 +60,8 @@ export async function emitTaskEvent(trx: Trx, clock: Clock, type: TaskChannel, r
   await enqueue(trx, TASKS_SCHEMA, type, { ...event }, clock);
 }
 
+type Compute = (row: TaskRow, now: Date, trx: Trx) => Promise<Partial<TaskRow> | null> | Partial<TaskRow> | null;
+
 export interface ChangeOptions {
   action: Action;
   expectedVersion?: number;
@@ -80,26 +83,54 @@ export class TaskWriter {
     auth: AuthMeta,
     id: string,
     options: ChangeOptions,
-    compute: (row: TaskRow, now: Date, trx: Trx) => Promise<Partial<TaskRow> | null> | Partial<TaskRow> | null,
+    compute: Compute,
     answer: (updated: TaskRow, before: TaskRow) => T = (updated) => updated as T,
   ): Promise<T> {
-    let changed = false;
-    const result = await this.db.transaction(async (trx) => {
-      const row = await lockForChange(trx, auth, options.action, id, options.expectedVersion);
-      const now = this.clock.now();
-      const changes = await compute(row, now, trx);
-      // null: nothing to change (a retried request); answer from the row as it is.
-      if (changes === null) return answer(row, row);
-      const [updated] = await trx<TaskRow>(TASKS)
-        .where({ id })
-        .update({ ...serialise(changes), updated_at: now, version: row.version + 1 })
-        .returning("*");
-      await emitTaskEvent(trx, this.clock, options.channel ?? TASK_CHANNELS.updated, updated!);
-      changed = true;
-      return answer(updated!, row);
-    });
+    const { result, changed } = await this.db.transaction((trx) => this.changeIn(trx, auth, id, options, compute, answer));
     if (changed) this.onEventsCommitted();
     return result;
+  }
+
+  /** `change` inside the caller's transaction; the caller wakes the relay after its commit. */
+  async changeIn<T>(
+    trx: Trx,
+    auth: AuthMeta,
+    id: string,
+    options: ChangeOptions,
+    compute: Compute,
+    answer: (updated: TaskRow, before: TaskRow) => T,
+  ): Promise<{ result: T; changed: boolean }> {
+    const row = await lockForChange(trx, auth, options.action, id, options.expectedVersion);
+    const now = this.clock.now();
+    const changes = await compute(row, now, trx);
+    // null: nothing to change (a retried request); answer from the row as it is.
+    if (changes === null) return { result: answer(row, row), changed: false };
+    const [updated] = await trx<TaskRow>(TASKS)
+      .where({ id })
+      .update({ ...serialise(changes), updated_at: now, version: row.version + 1 })
+      .returning("*");
+    await emitTaskEvent(trx, this.clock, options.channel ?? TASK_CHANNELS.updated, updated!);
+    return { result: answer(updated!, row), changed: true };
+  }
+
+  /**
+   * A write that creates something, in one transaction: with an Idempotency-Key the same
+   * caller's repeat within 24 h gets the first response and creates nothing. Keys are kept
+   * per kind of creation (`scope`), so one key names one request.
+   */
+  async creating<T>(
+    auth: AuthMeta,
+    scope: string,
+    key: string | undefined,
+    request: unknown,
+    work: (trx: Trx) => Promise<T>,
+  ): Promise<{ response: T; replayed: boolean }> {
+    const outcome = await this.db.transaction(async (trx) => {
+      if (!key) return { response: await work(trx), replayed: false };
+      return runIdempotent(trx, TASKS_SCHEMA, { userId: auth.userId, key: `${scope}:${key}`, request }, this.clock, () => work(trx));
+    });
+    if (!outcome.replayed) this.onEventsCommitted();
+    return outcome;
   }
 
   committed(): void {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { AuthMeta, ReminderDto, ReminderInput } from "../../libs/contracts";
 import { FieldError, NotFoundError, ValidationError } from "../../libs/errors";
 import { parseOffset } from "../../libs/recurrence";
+import type { Trx } from "../../libs/db";
 import type { TaskWriter } from "./task-access";
 
 export const MAX_REMINDERS = 20;
@@ -34,21 +35,26 @@ export function normaliseReminders(inputs: ReminderInput[], current: ReminderDto
 export class TaskReminders {
   constructor(private readonly writer: TaskWriter) {}
 
-  add(auth: AuthMeta, taskId: string, input: ReminderInput): Promise<ReminderDto> {
+  async add(auth: AuthMeta, taskId: string, input: ReminderInput, idempotencyKey?: string): Promise<ReminderDto> {
     let added!: ReminderDto;
-    return this.writer.change(
-      auth,
-      taskId,
-      { action: "update" },
-      (row) => {
-        if (row.reminders.length >= MAX_REMINDERS) {
-          throw new ValidationError("Too many reminders", [{ path: "body", message: `at most ${MAX_REMINDERS} reminders per task` }]);
-        }
-        [added] = normaliseReminders([{ ...input, id: undefined }], row.reminders, row.due_at, "body");
-        return { reminders: [...row.reminders, added] };
-      },
-      () => added,
-    );
+    const addIn = async (trx: Trx) => {
+      const { result } = await this.writer.changeIn(
+        trx,
+        auth,
+        taskId,
+        { action: "update" },
+        (row) => {
+          if (row.reminders.length >= MAX_REMINDERS) {
+            throw new ValidationError("Too many reminders", [{ path: "body", message: `at most ${MAX_REMINDERS} reminders per task` }]);
+          }
+          [added] = normaliseReminders([{ ...input, id: undefined }], row.reminders, row.due_at, "body");
+          return { reminders: [...row.reminders, added] };
+        },
+        () => added,
+      );
+      return result;
+    };
+    return (await this.writer.creating(auth, "reminders", idempotencyKey, { taskId, input }, addIn)).response;
   }
 
   async remove(auth: AuthMeta, taskId: string, reminderId: string): Promise<void> {

@@ -3,7 +3,6 @@ import { abilityFromMeta, AppAbility, asTask } from "../../libs/authz";
 import { AuthMeta, CreateTaskInput, TASK_CHANNELS, TaskDto, UpdateTaskInput } from "../../libs/contracts";
 import type { Trx } from "../../libs/db";
 import { ForbiddenError, NotFoundError, ValidationError } from "../../libs/errors";
-import { runIdempotent } from "../../libs/idempotency";
 import { parseRecurrence, Recurrence } from "../../libs/recurrence";
 import { TASKS_SCHEMA } from "./migrations";
 import { emitTaskEvent, lockForChange, readTask, serialise, TASKS, TaskWriter } from "./task-access";
@@ -52,7 +51,7 @@ export class TaskStore {
     if (input.recurrence && !input.dueAt) throw needsDue();
     const recurrence = input.recurrence ? parseRecurrence(input.recurrence, ownerZone, new Date(input.dueAt!)) : null;
     const reminders = normaliseReminders(input.reminders, [], input.dueAt, "body.reminders");
-    const { db, clock } = this.writer;
+    const { clock } = this.writer;
 
     const insert = async (trx: Trx): Promise<TaskDto> => {
       await checkAssignee(trx, input.projectId, auth.userId, input.assigneeId, "body.assigneeId");
@@ -86,11 +85,7 @@ export class TaskStore {
       await emitTaskEvent(trx, clock, TASK_CHANNELS.created, row!);
       return toTaskDto(row!);
     };
-    const result = await db.transaction(async (trx) => {
-      if (!idempotencyKey) return { response: await insert(trx), replayed: false };
-      return runIdempotent(trx, TASKS_SCHEMA, { userId: auth.userId, key: idempotencyKey, request: input }, clock, () => insert(trx));
-    });
-    if (!result.replayed) this.writer.committed();
+    const result = await this.writer.creating(auth, "tasks", idempotencyKey, input, insert);
     return { task: result.response, replayed: result.replayed };
   }
 

@@ -53,7 +53,8 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
       occurrences: async (ctx: Context<ById & { limit: number }>) => ({
         items: await recurrence.occurrences(authOf(ctx), ctx.params.id, ctx.params.limit),
       }),
-      addReminder: (ctx: Context<ById & { input: ReminderInput }>) => reminders.add(authOf(ctx), ctx.params.id, ctx.params.input),
+      addReminder: (ctx: Context<ById & { input: ReminderInput; idempotencyKey?: string }>) =>
+        reminders.add(authOf(ctx), ctx.params.id, ctx.params.input, ctx.params.idempotencyKey),
       removeReminder: async (ctx: Context<ById & { reminderId: string }>) => {
         await reminders.remove(authOf(ctx), ctx.params.id, ctx.params.reminderId);
         return { deleted: true };

@@ -183,3 +183,25 @@ test("a removed member stops seeing the project at once: by id, in the next page
     stream.close();
   }
 });
+
+test("every creating POST honours Idempotency-Key: projects, members and reminders", async () => {
+  const as = (key: string) => ({ token: tokens.owner, headers: { "idempotency-key": key } });
+  const key = `k-${Date.now()}`;
+  const [p1, p2] = [await api.post("/projects", { name: "Once" }, as(key)), await api.post("/projects", { name: "Once" }, as(key))];
+  expect([p1.status, p2.status]).toEqual([201, 201]);
+  expect(p2.body.id).toBe(p1.body.id);
+  expect((await api.post("/projects", { name: "Other" }, as(key))).status).toBe(422);
+
+  const newcomer = await api.newUser();
+  const member = { email: newcomer.email, role: "viewer" };
+  const [m1, m2] = [await api.post(`/projects/${p1.body.id}/members`, member, as(key)), await api.post(`/projects/${p1.body.id}/members`, member, as(key))];
+  expect([m1.status, m2.status]).toEqual([201, 201]);
+  // Without the key a repeat is what it is: a duplicate.
+  expect((await api.post(`/projects/${p1.body.id}/members`, member, { token: tokens.owner })).status).toBe(409);
+
+  const task = (await api.post("/tasks", { title: "Keyed", dueAt: "2027-01-01T09:00:00Z" }, { token: tokens.owner })).body;
+  const [r1, r2] = [await api.post(`/tasks/${task.id}/reminders`, { offset: "-PT1H" }, as(key)), await api.post(`/tasks/${task.id}/reminders`, { offset: "-PT1H" }, as(key))];
+  expect([r1.status, r2.status]).toEqual([201, 201]);
+  expect(r2.body.id).toBe(r1.body.id);
+  expect((await api.get(`/tasks/${task.id}`, { token: tokens.owner })).body.reminders).toHaveLength(1);
+});

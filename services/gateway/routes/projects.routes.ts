@@ -2,6 +2,7 @@ import { z } from "zod";
 import { addMemberInput, changeMemberInput, memberSchema, projectInput, ProjectDto, projectSchema } from "../../../libs/contracts";
 import { abilityFromMeta, asProject } from "../../../libs/authz";
 import { ForbiddenError, NotFoundError } from "../../../libs/errors";
+import { IDEMPOTENCY_HEADER, idempotencyKeyOf } from "../http/idempotency";
 import { idParams, pageQuery, route, RouteDef } from "../http/route";
 import { callAs, GatewayContext } from "./context";
 import { problemResponses } from "./problems";
@@ -22,9 +23,10 @@ export function projectRoutes(ctx: GatewayContext): RouteDef[] {
       method: "post", path: "/projects", tag, auth: true,
       summary: "Create a project; the caller owns it",
       body: projectInput,
+      headers: [IDEMPOTENCY_HEADER],
       responses: { 201: { description: "Created", schema: projectSchema }, ...problemResponses(401, 422) },
-      handle: async ({ auth, body }) => {
-        const project = await callAs<ProjectDto>(ctx, auth, "projects.create", body);
+      handle: async ({ auth, body, header }) => {
+        const project = await callAs<ProjectDto>(ctx, auth, "projects.create", { input: body, idempotencyKey: idempotencyKeyOf(header) });
         membershipsChanged(auth.userId);
         return { status: 201, body: project, headers: { Location: `/api/v1/projects/${project.id}` } };
       },
@@ -82,14 +84,15 @@ export function projectRoutes(ctx: GatewayContext): RouteDef[] {
       summary: "Share the project with a user by email (owner only)",
       params: idParams,
       body: addMemberInput,
+      headers: [IDEMPOTENCY_HEADER],
       responses: { 201: { description: "Added", schema: memberSchema }, ...problemResponses(401, 403, 404, 409, 422) },
-      handle: async ({ auth, params, body }) => {
+      handle: async ({ auth, params, body, header }) => {
         // Membership is checked first, so a non-member learns nothing about which emails exist.
         await callAs(ctx, auth, "projects.get", params);
         if (!abilityFromMeta(auth).can("share", asProject(params.id))) throw new ForbiddenError("only the owner shares the project");
         const user = await ctx.users.findByEmail(body.email);
         if (!user || user.disabled) throw new NotFoundError("no user with this email");
-        await callAs(ctx, auth, "projects.addMember", { id: params.id, userId: user.id, role: body.role });
+        await callAs(ctx, auth, "projects.addMember", { id: params.id, userId: user.id, role: body.role, idempotencyKey: idempotencyKeyOf(header) });
         membershipsChanged(user.id);
         return { status: 201, body: { userId: user.id, email: user.email, name: user.name, role: body.role } };
       },

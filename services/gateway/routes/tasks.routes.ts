@@ -13,7 +13,8 @@ import {
   taskSchema,
   updateTaskInput,
 } from "../../../libs/contracts";
-import { PreconditionFailedError, ValidationError } from "../../../libs/errors";
+import { PreconditionFailedError } from "../../../libs/errors";
+import { IDEMPOTENCY_HEADER, idempotencyKeyOf } from "../http/idempotency";
 import { idParams, route, RouteDef } from "../http/route";
 import { callAs, GatewayContext } from "./context";
 import { problemResponses } from "./problems";
@@ -29,16 +30,6 @@ export function parseIfMatch(header: string | undefined): number | undefined {
   return Number(match[1]);
 }
 
-const idempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");
-
-function parseIdempotencyKey(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  const parsed = idempotencyKey.safeParse(header);
-  if (!parsed.success) {
-    throw new ValidationError("Invalid Idempotency-Key", [{ path: "headers.idempotency-key", message: parsed.error.issues[0]!.message }]);
-  }
-  return parsed.data;
-}
 
 const completeInput = z
   .strictObject({
@@ -58,12 +49,12 @@ export function taskRoutes(ctx: GatewayContext): RouteDef[] {
       method: "post", path: "/tasks", tag, auth: true,
       summary: "Create a task",
       body: createTaskInput,
-      headers: [{ name: "Idempotency-Key", description: "The same key within 24 h returns the first response and creates nothing" }],
+      headers: [IDEMPOTENCY_HEADER],
       responses: { 201: { description: "Created", schema: taskSchema }, ...problemResponses(401, 422) },
       handle: async ({ auth, body, header }) => {
         const { task } = await callAs<{ task: TaskDto }>(ctx, auth, "tasks.create", {
           input: body,
-          idempotencyKey: parseIdempotencyKey(header("idempotency-key")),
+          idempotencyKey: idempotencyKeyOf(header),
         });
         return { status: 201, body: task, headers: { ...etag(task), Location: `/api/v1/tasks/${task.id}` } };
       },
@@ -160,10 +151,11 @@ export function taskRoutes(ctx: GatewayContext): RouteDef[] {
       summary: "Add a reminder to a task",
       params: idParams,
       body: reminderInput,
+      headers: [IDEMPOTENCY_HEADER],
       responses: { 201: { description: "The reminder", schema: reminderSchema }, ...problemResponses(401, 403, 404, 422) },
-      handle: async ({ auth, params, body }) => ({
+      handle: async ({ auth, params, body, header }) => ({
         status: 201,
-        body: await callAs<ReminderDto>(ctx, auth, "tasks.addReminder", { id: params.id, input: body }),
+        body: await callAs<ReminderDto>(ctx, auth, "tasks.addReminder", { id: params.id, input: body, idempotencyKey: idempotencyKeyOf(header) }),
       }),
     }),
     route({
