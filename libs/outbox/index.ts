@@ -21,14 +21,13 @@ type Payload = Record<string, unknown> & { key?: string };
 /** Writes events in the caller's transaction: they are published only if the change commits. */
 export async function enqueue(trx: Trx, schema: string, channel: string, payloads: Payload | Payload[], clock: Clock): Promise<void> {
   const list = Array.isArray(payloads) ? payloads : [payloads];
-  if (list.length === 0) return;
   const createdAt = clock.now();
-  await trx(`${schema}.outbox`).insert(
-    list.map((payload) => {
-      const key = payload.key ?? randomUUID();
-      return { key, channel, payload: JSON.stringify({ ...payload, key }), created_at: createdAt };
-    }),
-  );
+  const rows = list.map((payload) => {
+    const key = payload.key ?? randomUUID();
+    return { key, channel, payload: JSON.stringify({ ...payload, key }), created_at: createdAt };
+  });
+  // Bounded statements: Postgres takes at most 65,535 parameters in one.
+  for (let i = 0; i < rows.length; i += 1_000) await trx(`${schema}.outbox`).insert(rows.slice(i, i + 1_000));
 }
 
 export type Publish = (channel: string, payload: unknown, key: string) => Promise<void>;

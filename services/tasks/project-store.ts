@@ -87,7 +87,7 @@ export class ProjectStore {
     await this.db.transaction(async (trx) => {
       await this.access(trx, auth, id, "delete");
       const tasks = await trx<TaskRow>(TASKS).where({ project_id: id }).forUpdate();
-      for (const task of tasks) await emitTaskEvent(trx, this.writer.clock, TASK_CHANNELS.deleted, task);
+      await emitTaskEvent(trx, this.writer.clock, TASK_CHANNELS.deleted, tasks);
       await trx(TASKS).where({ project_id: id }).delete();
       await trx(PROJECTS).where({ id }).delete();
     });
@@ -139,7 +139,7 @@ export class ProjectStore {
         .where({ project_id: id, assignee_id: userId })
         .update({ assignee_id: null, updated_at: now, version: trx.raw("version + 1") })
         .returning("*");
-      for (const task of unassigned) await emitTaskEvent(trx, this.writer.clock, TASK_CHANNELS.updated, task);
+      await emitTaskEvent(trx, this.writer.clock, TASK_CHANNELS.updated, unassigned);
     });
     this.writer.committed();
   }

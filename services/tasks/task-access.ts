@@ -43,21 +43,24 @@ export async function lockForChange(trx: Trx, auth: AuthMeta, action: Action, id
   return row;
 }
 
-/** Writes the change's event to the outbox in the change's own transaction. */
-export async function emitTaskEvent(trx: Trx, clock: Clock, type: TaskChannel, row: TaskRow): Promise<void> {
+/** Writes the changes' events to the outbox in the changes' own transaction, in one insert. */
+export async function emitTaskEvent(trx: Trx, clock: Clock, type: TaskChannel, rows: TaskRow | TaskRow[]): Promise<void> {
   const deleted = type === TASK_CHANNELS.deleted;
-  const event: TaskEvent = {
-    key: randomUUID(),
-    type,
-    taskId: row.id,
-    ownerId: row.owner_id,
-    // A deletion outranks every earlier version, so a late update cannot resurrect the task.
-    version: deleted ? row.version + 1 : row.version,
-    occurredAt: clock.now().toISOString(),
-    timezone: row.timezone,
-    task: deleted ? null : toTaskDto(row),
-  };
-  await enqueue(trx, TASKS_SCHEMA, type, { ...event }, clock);
+  const occurredAt = clock.now().toISOString();
+  const events = (Array.isArray(rows) ? rows : [rows]).map(
+    (row): TaskEvent => ({
+      key: randomUUID(),
+      type,
+      taskId: row.id,
+      ownerId: row.owner_id,
+      // A deletion outranks every earlier version, so a late update cannot resurrect the task.
+      version: deleted ? row.version + 1 : row.version,
+      occurredAt,
+      timezone: row.timezone,
+      task: deleted ? null : toTaskDto(row),
+    }),
+  );
+  await enqueue(trx, TASKS_SCHEMA, type, events.map((e) => ({ ...e })), clock);
 }
 
 type Compute = (row: TaskRow, now: Date, trx: Trx) => Promise<Partial<TaskRow> | null> | Partial<TaskRow> | null;
