@@ -92,7 +92,7 @@ export function authOf(ctx: { meta: unknown }): AuthMeta {
 export function healthAction(db: Db) {
   return async () => {
     await ping(db);
-    return { ok: true };
+    return { ok: true as const };
   };
 }
 

@@ -1,5 +1,7 @@
-import type { Channel } from "./reminders";
-import type { TaskDto } from "./tasks";
+import { z } from "zod";
+import { CHANNELS } from "./reminders";
+import { taskSchema } from "./tasks";
+import { instant } from "./time";
 
 /** Durable channels (JetStream in distributed mode). */
 export const TASK_CHANNELS = {
@@ -16,39 +18,41 @@ export const REMINDER_DUE_CHANNEL = "reminder.due";
  * A task change as published from the outbox. `key` is unique per change, so consumers
  * deduplicate redeliveries; `version` orders changes of one task.
  */
-export interface TaskEvent {
-  key: string;
-  type: TaskChannel;
-  taskId: string;
-  ownerId: string;
-  version: number;
-  occurredAt: string;
+export const taskEventSchema = z.object({
+  key: z.string().min(1),
+  type: z.enum(Object.values(TASK_CHANNELS) as [TaskChannel, ...TaskChannel[]]),
+  taskId: z.uuid(),
+  ownerId: z.uuid(),
+  version: z.int().min(1),
+  occurredAt: instant,
   /** The IANA zone the task's times are read in: its recurrence's, else its owner's. */
-  timezone: string;
+  timezone: z.string(),
   /** The task after the change; null once deleted. */
-  task: TaskDto | null;
-}
+  task: taskSchema.nullable(),
+});
+export type TaskEvent = z.infer<typeof taskEventSchema>;
 
 /**
  * One reminder occurrence that came due. `key` (reminder id + fire instant) is the same
  * however often it is published, so notify creates one notification per key.
  */
-export interface ReminderDueEvent {
-  key: string;
-  taskId: string;
-  reminderId: string;
-  ownerId: string;
+export const reminderDueEventSchema = z.object({
+  key: z.string().min(1),
+  taskId: z.uuid(),
+  reminderId: z.uuid(),
+  ownerId: z.uuid(),
   /** Who is notified: the assignee, else the owner. */
-  recipientId: string;
-  title: string;
-  dueAt: string | null;
+  recipientId: z.uuid(),
+  title: z.string(),
+  dueAt: instant.nullable(),
   /** The due instant of the occurrence the reminder belongs to. */
-  occurrenceAt: string | null;
-  fireAt: string;
-  firedAt: string;
+  occurrenceAt: instant.nullable(),
+  fireAt: instant,
+  firedAt: instant,
   /** Fired more than a minute after its time (the scheduler was down or behind). */
-  late: boolean;
-  snoozed: boolean;
-  channels: Channel[];
-  timezone: string;
-}
+  late: z.boolean(),
+  snoozed: z.boolean(),
+  channels: z.array(z.enum(CHANNELS)),
+  timezone: z.string(),
+});
+export type ReminderDueEvent = z.infer<typeof reminderDueEventSchema>;

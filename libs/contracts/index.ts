@@ -7,3 +7,4 @@ export * from "./time";
 export * from "./notifications";
 export * from "./projects";
 export * from "./task-list-query";
+export * from "./bus";

@@ -105,4 +105,26 @@ export const listTasksQuery = z
     path: ["dueTo"],
   });
 
-export type ListTasksQuery = z.output<typeof listTasksQuery>;
+/** What a list handler works with; the HTTP query parses into it. */
+export type ListTasksQuery = z.output<typeof listTasksParams>;
+
+/**
+ * The list query as it crosses the bus: what `listTasksQuery` made of the HTTP query, checked
+ * again by the receiving service (a peer is not trusted to have parsed it).
+ */
+export const listTasksParams = z.strictObject({
+  status: z.array(z.enum(TASK_STATUSES)).max(MAX_LIST_ITEMS).optional(),
+  priority: z.array(z.enum(PRIORITIES)).max(MAX_LIST_ITEMS).optional(),
+  tag: z.array(z.string().min(1).max(50)).max(MAX_LIST_ITEMS).optional(),
+  projectId: z.array(z.uuid()).max(MAX_LIST_ITEMS).optional(),
+  dueFrom: instant.optional(),
+  dueTo: instant.optional(),
+  overdue: z.boolean().optional(),
+  q: z.string().min(1).max(200).optional(),
+  sort: z
+    .array(z.strictObject({ key: z.enum(SORT_KEYS), desc: z.boolean() }))
+    .max(SORT_KEYS.length)
+    .optional(),
+  limit: z.int().min(1).max(200),
+  cursor: z.string().min(1).max(1000).optional(),
+});

@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
 import type { Knex } from "knex";
 import type { Clock } from "../clock";
+import type { ChannelName, PayloadOf } from "../contracts/bus";
 import type { Db, Trx } from "../db";
 import { WakeableLoop } from "../loop";
 
@@ -16,16 +16,14 @@ export async function createOutboxTable(db: Knex, schema: string): Promise<void>
   });
 }
 
-type Payload = Record<string, unknown> & { key?: string };
-
-/** Writes events in the caller's transaction: they are published only if the change commits. */
-export async function enqueue(trx: Trx, schema: string, channel: string, payloads: Payload | Payload[], clock: Clock): Promise<void> {
+/**
+ * Writes events in the caller's transaction: they are published only if the change commits.
+ * The payload's type is the channel's in the bus registry; its `key` is the event's identity.
+ */
+export async function enqueue<C extends ChannelName>(trx: Trx, schema: string, channel: C, payloads: PayloadOf<C> | PayloadOf<C>[], clock: Clock): Promise<void> {
   const list = Array.isArray(payloads) ? payloads : [payloads];
   const createdAt = clock.now();
-  const rows = list.map((payload) => {
-    const key = payload.key ?? randomUUID();
-    return { key, channel, payload: JSON.stringify({ ...payload, key }), created_at: createdAt };
-  });
+  const rows = list.map((payload) => ({ key: payload.key, channel, payload: JSON.stringify(payload), created_at: createdAt }));
   // Bounded statements: Postgres takes at most 65,535 parameters in one.
   for (let i = 0; i < rows.length; i += 1_000) await trx(`${schema}.outbox`).insert(rows.slice(i, i + 1_000));
 }

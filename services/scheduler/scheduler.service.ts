@@ -1,8 +1,9 @@
-import type { Context, ServiceSchema } from "moleculer";
+import type { ServiceSchema } from "moleculer";
 import { healthAction, startRelay } from "../../libs/broker";
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
-import { TASK_CHANNELS, TaskEvent } from "../../libs/contracts";
+import type { TaskEvent } from "../../libs/contracts";
+import { serviceActions, taskChannelHandlers } from "../../libs/broker/bus";
 import type { Db } from "../../libs/db";
 import { migrateSchema } from "../../libs/db/migrate";
 import type { OutboxRelay } from "../../libs/outbox";
@@ -26,22 +27,18 @@ export function schedulerService({ db, config, clock }: SchedulerServiceDeps): S
     const earliest = await scheduler.applyTaskEvent(event);
     if (earliest) loop?.poke();
   };
-  const channels = Object.fromEntries(
-    Object.values(TASK_CHANNELS).map((name) => [name, { group: "scheduler", handler: onTaskEvent }]),
-  );
 
   return {
     name: "scheduler",
-    channels,
-    actions: {
-      /** Re-arms a fired reminder occurrence (named by its event key) `minutes` from now. */
-      snooze: async (ctx: Context<{ key: string; minutes: number }>) => {
-        const armed = await scheduler.snooze(ctx.params.key, ctx.params.minutes);
+    channels: taskChannelHandlers("scheduler", onTaskEvent),
+    actions: serviceActions("scheduler", {
+      snooze: async (p) => {
+        const armed = await scheduler.snooze(p.key, p.minutes);
         loop?.poke();
         return { key: armed.key, fireAt: armed.fireAt.toISOString() };
       },
       health: healthAction(db),
-    },
+    }),
     async started() {
       await migrateSchema(db, SCHEDULER_SCHEMA, migrations);
       relay = startRelay(this, db, SCHEDULER_SCHEMA, config, clock);

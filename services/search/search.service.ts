@@ -1,11 +1,12 @@
-import type { Context, ServiceSchema } from "moleculer";
+import type { ServiceSchema } from "moleculer";
 import { authOf } from "../../libs/broker";
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
-import { TASK_CHANNELS, TaskEvent } from "../../libs/contracts";
+import type { TaskEvent } from "../../libs/contracts";
+import { serviceActions, taskChannelHandlers } from "../../libs/broker/bus";
 import type { Db } from "../../libs/db";
 import { ChangeBatcher } from "./batcher";
-import type { SearchEngine, SearchQuery } from "./engine";
+import type { SearchEngine } from "./engine";
 import { createSearchEngine } from "./engine-factory";
 import { changeOf } from "./task-events";
 
@@ -38,18 +39,17 @@ export function searchService({ db, config, clock, engine = createSearchEngine(c
     const change = changeOf(event);
     if (change) await batcher.submit(change);
   };
-  const channel = () => ({ group: SEARCH_GROUP, handler: consume });
 
   return {
     name: "search",
-    channels: Object.fromEntries(Object.values(TASK_CHANNELS).map((name) => [name, channel()])),
-    actions: {
-      tasks: (ctx: Context<SearchQuery>) => engine.search(authOf(ctx), ctx.params),
+    channels: taskChannelHandlers(SEARCH_GROUP, consume),
+    actions: serviceActions("search", {
+      tasks: (p, ctx) => engine.search(authOf(ctx), p),
       health: async () => {
         await engine.health();
         return { ok: true, engine: engine.name };
       },
-    },
+    }),
     async started() {
       await engine.prepare();
       this.logger.info(`search engine: ${engine.name}`);

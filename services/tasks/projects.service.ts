@@ -1,43 +1,37 @@
-import type { Context, ServiceSchema } from "moleculer";
+import type { ServiceSchema } from "moleculer";
 import { authOf } from "../../libs/broker";
-import type { ProjectRole } from "../../libs/authz";
-import type { ProjectInput } from "../../libs/contracts";
+import { serviceActions } from "../../libs/broker/bus";
+import { DONE } from "../../libs/contracts";
 import type { ProjectStore } from "./project-store";
-
-type ById = { id: string };
-type Member = ById & { userId: string };
 
 /** Projects live in the tasks schema and run in the tasks process; this is their API on the broker. */
 export function projectsService(projects: ProjectStore): ServiceSchema {
   return {
     name: "projects",
-    actions: {
-      create: (ctx: Context<{ input: ProjectInput; idempotencyKey?: string }>) =>
-        projects.create(authOf(ctx), ctx.params.input, ctx.params.idempotencyKey),
-      list: (ctx: Context<{ limit: number; cursor?: string }>) => projects.list(authOf(ctx), ctx.params.limit, ctx.params.cursor),
-      get: (ctx: Context<ById>) => projects.get(authOf(ctx), ctx.params.id),
-      rename: (ctx: Context<ById & ProjectInput>) => projects.rename(authOf(ctx), ctx.params.id, { name: ctx.params.name }),
-      remove: async (ctx: Context<ById>) => {
-        await projects.remove(authOf(ctx), ctx.params.id);
-        return { deleted: true };
+    actions: serviceActions("projects", {
+      create: (p, ctx) => projects.create(authOf(ctx), p.input, p.idempotencyKey),
+      list: (p, ctx) => projects.list(authOf(ctx), p.limit, p.cursor),
+      get: (p, ctx) => projects.get(authOf(ctx), p.id),
+      rename: (p, ctx) => projects.rename(authOf(ctx), p.id, { name: p.name }),
+      remove: async (p, ctx) => {
+        await projects.remove(authOf(ctx), p.id);
+        return DONE;
       },
-      members: async (ctx: Context<ById>) => ({ items: await projects.members(authOf(ctx), ctx.params.id) }),
-      addMember: async (ctx: Context<Member & { role: ProjectRole; idempotencyKey?: string }>) => {
-        await projects.addMember(authOf(ctx), ctx.params.id, ctx.params.userId, ctx.params.role, ctx.params.idempotencyKey);
-        return { added: true };
+      members: async (p, ctx) => ({ items: await projects.members(authOf(ctx), p.id) }),
+      addMember: async (p, ctx) => {
+        await projects.addMember(authOf(ctx), p.id, p.userId, p.role, p.idempotencyKey);
+        return DONE;
       },
-      changeRole: async (ctx: Context<Member & { role: ProjectRole }>) => {
-        await projects.changeRole(authOf(ctx), ctx.params.id, ctx.params.userId, ctx.params.role);
-        return { changed: true };
+      changeRole: async (p, ctx) => {
+        await projects.changeRole(authOf(ctx), p.id, p.userId, p.role);
+        return DONE;
       },
-      removeMember: async (ctx: Context<Member>) => {
-        await projects.removeMember(authOf(ctx), ctx.params.id, ctx.params.userId);
-        return { removed: true };
+      removeMember: async (p, ctx) => {
+        await projects.removeMember(authOf(ctx), p.id, p.userId);
+        return DONE;
       },
-      /** The caller's memberships, from which the gateway builds their abilities. */
-      memberships: (ctx: Context<{ userId: string }>) => projects.memberships(ctx.params.userId),
-      /** The recipient check of notifications: may this user see this task now? */
-      canRead: (ctx: Context<{ taskId: string; userId: string }>) => projects.canRead(ctx.params.taskId, ctx.params.userId),
-    },
+      memberships: (p) => projects.memberships(p.userId),
+      canRead: (p) => projects.canRead(p.taskId, p.userId),
+    }),
   };
 }

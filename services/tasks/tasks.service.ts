@@ -1,8 +1,9 @@
-import type { Context, ServiceSchema } from "moleculer";
+import type { ServiceSchema } from "moleculer";
 import { authOf, healthAction, startRelay } from "../../libs/broker";
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
-import type { CreateTaskInput, ListTasksQuery, ReminderInput, UpdateTaskInput } from "../../libs/contracts";
+import { DONE } from "../../libs/contracts";
+import { serviceActions } from "../../libs/broker/bus";
 import type { Db } from "../../libs/db";
 import { migrateSchema } from "../../libs/db/migrate";
 import { purgeExpiredKeys } from "../../libs/idempotency";
@@ -23,8 +24,6 @@ export interface TasksServiceDeps {
   clock: Clock;
 }
 
-type ById = { id: string };
-
 /** The tasks process runs two services over one schema and one outbox: tasks, and projects. */
 export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceSchema[] {
   let relay: OutboxRelay | undefined;
@@ -38,38 +37,29 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
 
   const tasks: ServiceSchema = {
     name: "tasks",
-    actions: {
-      create: (ctx: Context<{ input: CreateTaskInput; idempotencyKey?: string }>) =>
-        store.create(authOf(ctx), ctx.params.input, ctx.params.idempotencyKey),
-      get: (ctx: Context<ById>) => store.get(authOf(ctx), ctx.params.id),
-      update: (ctx: Context<ById & { patch: UpdateTaskInput; expectedVersion?: number }>) =>
-        store.update(authOf(ctx), ctx.params.id, ctx.params.patch, ctx.params.expectedVersion),
-      remove: async (ctx: Context<ById & { expectedVersion?: number }>) => {
-        await store.remove(authOf(ctx), ctx.params.id, ctx.params.expectedVersion);
-        return { deleted: true };
+    actions: serviceActions("tasks", {
+      create: async (p, ctx) => (await store.create(authOf(ctx), p.input, p.idempotencyKey)).task,
+      get: (p, ctx) => store.get(authOf(ctx), p.id),
+      update: (p, ctx) => store.update(authOf(ctx), p.id, p.patch, p.expectedVersion),
+      remove: async (p, ctx) => {
+        await store.remove(authOf(ctx), p.id, p.expectedVersion);
+        return DONE;
       },
-      complete: (ctx: Context<ById & { occurrenceAt?: string }>) => recurrence.complete(authOf(ctx), ctx.params.id, ctx.params.occurrenceAt),
-      completions: async (ctx: Context<ById>) => ({ items: await recurrence.completions(authOf(ctx), ctx.params.id) }),
-      occurrences: async (ctx: Context<ById & { limit: number }>) => ({
-        items: await recurrence.occurrences(authOf(ctx), ctx.params.id, ctx.params.limit),
+      complete: (p, ctx) => recurrence.complete(authOf(ctx), p.id, p.occurrenceAt),
+      completions: async (p, ctx) => ({ items: await recurrence.completions(authOf(ctx), p.id) }),
+      occurrences: async (p, ctx) => ({ items: await recurrence.occurrences(authOf(ctx), p.id, p.limit) }),
+      addReminder: (p, ctx) => reminders.add(authOf(ctx), p.id, p.input, p.idempotencyKey),
+      removeReminder: async (p, ctx) => {
+        await reminders.remove(authOf(ctx), p.id, p.reminderId);
+        return DONE;
+      },
+      export: async (p) => ({
+        items: await lister.exportPage(p.afterId, p.limit),
+        total: p.withTotal ? await lister.estimatedCount() : undefined,
       }),
-      addReminder: (ctx: Context<ById & { input: ReminderInput; idempotencyKey?: string }>) =>
-        reminders.add(authOf(ctx), ctx.params.id, ctx.params.input, ctx.params.idempotencyKey),
-      removeReminder: async (ctx: Context<ById & { reminderId: string }>) => {
-        await reminders.remove(authOf(ctx), ctx.params.id, ctx.params.reminderId);
-        return { deleted: true };
-      },
-      /** Internal: pages every task by id for `npm run reindex`; the gateway never routes to it. */
-      export: {
-        visibility: "public",
-        handler: async (ctx: Context<{ afterId?: string; limit: number; withTotal?: boolean }>) => ({
-          items: await lister.exportPage(ctx.params.afterId, Math.min(Math.max(ctx.params.limit, 1), 5_000)),
-          total: ctx.params.withTotal ? await lister.estimatedCount() : undefined,
-        }),
-      },
-      list: (ctx: Context<ListTasksQuery>) => lister.list(authOf(ctx), ctx.params),
+      list: (p, ctx) => lister.list(authOf(ctx), p),
       health: healthAction(db),
-    },
+    }),
     async started() {
       await migrateSchema(db, TASKS_SCHEMA, migrations);
       relay = startRelay(this, db, TASKS_SCHEMA, config, clock);

@@ -1,6 +1,7 @@
 import type { ServiceBroker } from "moleculer";
 import type { Clock } from "../../../libs/clock";
-import type { AuthMeta } from "../../../libs/contracts";
+import type { ActionName, AuthMeta, ParamsOf, ResultOf } from "../../../libs/contracts";
+import { callAs as callAsUser } from "../../../libs/broker/bus";
 import type { Db } from "../../../libs/db";
 import type { Lifecycle } from "../../../libs/lifecycle";
 import type { TokenService } from "../auth/token-service";
@@ -19,6 +20,6 @@ export interface GatewayContext {
 }
 
 /** Calls another service as the caller: only their id, roles and packed rules travel. */
-export function callAs<T>(ctx: GatewayContext, auth: AuthMeta, action: string, params: object): Promise<T> {
-  return ctx.broker.call(action, params, { meta: { auth } }) as Promise<T>;
+export function callAs<A extends ActionName>(ctx: GatewayContext, auth: AuthMeta, action: A, params: ParamsOf<A>): Promise<ResultOf<A>> {
+  return callAsUser(ctx.broker, auth, action, params);
 }

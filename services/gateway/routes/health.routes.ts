@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { call } from "../../../libs/broker/bus";
 import { processProbes, runProbes } from "../../../libs/health";
 import { route, RouteDef } from "../http/route";
 import type { GatewayContext } from "./context";
@@ -24,7 +25,7 @@ export function healthRoutes(ctx: GatewayContext): RouteDef[] {
       handle: async () => {
         const { ok, checks } = await runProbes({
           ...processProbes(ctx),
-          ...Object.fromEntries(DEPENDENCIES.map((svc) => [svc, () => ctx.broker.call(`${svc}.health`, {}, { timeout: 2_000 })])),
+          ...Object.fromEntries(DEPENDENCIES.map((svc) => [svc, () => call(ctx.broker, `${svc}.health`, {}, { timeout: 2_000 })])),
         });
         return { status: ok ? 200 : 503, body: { status: ok ? "ready" : "unready", checks } };
       },

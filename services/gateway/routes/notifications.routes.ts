@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { call } from "../../../libs/broker/bus";
 import { listNotificationsQuery, notificationSchema, snoozeInput } from "../../../libs/contracts";
 import { UnavailableError } from "../../../libs/errors";
 import { STREAM_PATH } from "../../notify/sse/stream-handler";
@@ -31,7 +32,7 @@ export function notificationRoutes(ctx: GatewayContext, streams: StreamEndpoint)
           await streams.local(req, res);
           return { status: 200 };
         }
-        const endpoint = await ctx.broker.call<{ url?: string }, object>("notify.streamEndpoint", {}).catch(() => ({ url: undefined }));
+        const endpoint = await call(ctx.broker, "notify.streamEndpoint", {}).catch(() => ({ url: undefined }));
         if (!endpoint.url) throw new UnavailableError("no notification stream server is reachable");
         await proxyStream(req, res, endpoint.url, STREAM_PATH + (req.url?.includes("?") ? req.url.slice(req.url.indexOf("?")) : ""));
         return { status: 200 };

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { addMemberInput, changeMemberInput, memberSchema, projectInput, ProjectDto, projectSchema } from "../../../libs/contracts";
+import { broadcast } from "../../../libs/broker/bus";
+import { addMemberInput, changeMemberInput, memberSchema, projectInput, projectSchema } from "../../../libs/contracts";
 import { abilityFromMeta, asProject } from "../../../libs/authz";
 import { ForbiddenError, NotFoundError } from "../../../libs/errors";
 import { IDEMPOTENCY_HEADER, idempotencyKeyOf } from "../http/idempotency";
@@ -15,7 +16,7 @@ export function projectRoutes(ctx: GatewayContext): RouteDef[] {
   /** Membership changed: this gateway re-reads the users' abilities now, the others within a second. */
   const membershipsChanged = (...userIds: string[]) => {
     userIds.forEach((id) => ctx.forgetUser(id));
-    ctx.broker.broadcast("gateway.membershipsChanged", { userIds }, "gateway");
+    void broadcast(ctx.broker, "gateway.membershipsChanged", { userIds }, "gateway");
   };
 
   return [
@@ -26,7 +27,7 @@ export function projectRoutes(ctx: GatewayContext): RouteDef[] {
       headers: [IDEMPOTENCY_HEADER],
       responses: { 201: { description: "Created", schema: projectSchema }, ...problemResponses(401, 422) },
       handle: async ({ auth, body, header }) => {
-        const project = await callAs<ProjectDto>(ctx, auth, "projects.create", { input: body, idempotencyKey: idempotencyKeyOf(header) });
+        const project = await callAs(ctx, auth, "projects.create", { input: body, idempotencyKey: idempotencyKeyOf(header) });
         membershipsChanged(auth.userId);
         return { status: 201, body: project, headers: { Location: `/api/v1/projects/${project.id}` } };
       },
@@ -59,7 +60,7 @@ export function projectRoutes(ctx: GatewayContext): RouteDef[] {
       params: idParams,
       responses: { 204: { description: "Deleted" }, ...problemResponses(401, 403, 404, 422) },
       handle: async ({ auth, params }) => {
-        const members = await callAs<{ items: { userId: string }[] }>(ctx, auth, "projects.members", params);
+        const members = await callAs(ctx, auth, "projects.members", params);
         await callAs(ctx, auth, "projects.remove", params);
         membershipsChanged(...members.items.map((m) => m.userId));
         return { status: 204 };
@@ -71,7 +72,7 @@ export function projectRoutes(ctx: GatewayContext): RouteDef[] {
       params: idParams,
       responses: { 200: { description: "Members", schema: z.object({ items: z.array(memberSchema) }) }, ...problemResponses(401, 404, 422) },
       handle: async ({ auth, params }) => {
-        const { items } = await callAs<{ items: { userId: string; role: string }[] }>(ctx, auth, "projects.members", params);
+        const { items } = await callAs(ctx, auth, "projects.members", params);
         const people = new Map((await ctx.users.findByIds(items.map((m) => m.userId))).map((u) => [u.id, u]));
         return {
           status: 200,

@@ -1,15 +1,12 @@
 import { z } from "zod";
 import {
-  CompleteResultDto,
   completionSchema,
   createTaskInput,
   instant,
-  ReminderDto,
   reminderInput,
   reminderSchema,
   listTasksQuery,
   TaskDto,
-  TaskPage,
   taskSchema,
   updateTaskInput,
 } from "../../../libs/contracts";
@@ -52,7 +49,7 @@ export function taskRoutes(ctx: GatewayContext): RouteDef[] {
       headers: [IDEMPOTENCY_HEADER],
       responses: { 201: { description: "Created", schema: taskSchema }, ...problemResponses(401, 422) },
       handle: async ({ auth, body, header }) => {
-        const { task } = await callAs<{ task: TaskDto }>(ctx, auth, "tasks.create", {
+        const task = await callAs(ctx, auth, "tasks.create", {
           input: body,
           idempotencyKey: idempotencyKeyOf(header),
         });
@@ -71,7 +68,7 @@ export function taskRoutes(ctx: GatewayContext): RouteDef[] {
       // from its own copy of the documents (current within the event relay's lag).
       handle: async ({ auth, query }) => ({
         status: 200,
-        body: await callAs<TaskPage>(ctx, auth, query.q ? "search.tasks" : "tasks.list", query),
+        body: await callAs(ctx, auth, query.q ? "search.tasks" : "tasks.list", query),
       }),
     }),
     route({
@@ -80,7 +77,7 @@ export function taskRoutes(ctx: GatewayContext): RouteDef[] {
       params: idParams,
       responses: { 200: { description: "The task", schema: taskSchema }, ...problemResponses(401, 404, 422) },
       handle: async ({ auth, params }) => {
-        const task = await callAs<TaskDto>(ctx, auth, "tasks.get", { id: params.id });
+        const task = await callAs(ctx, auth, "tasks.get", { id: params.id });
         return { status: 200, body: task, headers: etag(task) };
       },
     }),
@@ -92,7 +89,7 @@ export function taskRoutes(ctx: GatewayContext): RouteDef[] {
       headers: [ifMatchHeader],
       responses: { 200: { description: "The task", schema: taskSchema }, ...problemResponses(401, 403, 404, 412, 422) },
       handle: async ({ auth, params, body, header }) => {
-        const task = await callAs<TaskDto>(ctx, auth, "tasks.update", {
+        const task = await callAs(ctx, auth, "tasks.update", {
           id: params.id,
           patch: body,
           expectedVersion: parseIfMatch(header("if-match")),
@@ -121,7 +118,7 @@ export function taskRoutes(ctx: GatewayContext): RouteDef[] {
         ...problemResponses(401, 403, 404, 422),
       },
       handle: async ({ auth, params, body }) => {
-        const result = await callAs<CompleteResultDto>(ctx, auth, "tasks.complete", { id: params.id, occurrenceAt: body?.occurrenceAt });
+        const result = await callAs(ctx, auth, "tasks.complete", { id: params.id, occurrenceAt: body?.occurrenceAt });
         return { status: 200, body: result, headers: etag(result.task) };
       },
     }),
@@ -155,7 +152,7 @@ export function taskRoutes(ctx: GatewayContext): RouteDef[] {
       responses: { 201: { description: "The reminder", schema: reminderSchema }, ...problemResponses(401, 403, 404, 422) },
       handle: async ({ auth, params, body, header }) => ({
         status: 201,
-        body: await callAs<ReminderDto>(ctx, auth, "tasks.addReminder", { id: params.id, input: body, idempotencyKey: idempotencyKeyOf(header) }),
+        body: await callAs(ctx, auth, "tasks.addReminder", { id: params.id, input: body, idempotencyKey: idempotencyKeyOf(header) }),
       }),
     }),
     route({

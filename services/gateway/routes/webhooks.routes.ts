@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { call } from "../../../libs/broker/bus";
 import { UnauthorizedError } from "../../../libs/errors";
 import { route, RouteDef } from "../http/route";
 import type { GatewayContext } from "./context";
@@ -16,7 +17,7 @@ export function webhookRoutes(ctx: GatewayContext): RouteDef[] {
       query: z.object({ "hub.mode": z.string().optional(), "hub.verify_token": z.string().optional(), "hub.challenge": z.string().optional() }),
       responses: { 200: { description: "The challenge", contentType: "text/plain", schema: z.string() }, 403: { description: "Forbidden" } },
       handle: async ({ query, res }) => {
-        const answer = await ctx.broker.call<{ status: number; body: string }, object>("notify.webhookHandshake", { query });
+        const answer = await call(ctx.broker, "notify.webhookHandshake", { query });
         res.status(answer.status).type("text/plain").send(answer.body);
         return { status: answer.status };
       },
@@ -30,7 +31,7 @@ export function webhookRoutes(ctx: GatewayContext): RouteDef[] {
       handle: async ({ req, header }) => {
         const raw = (req as { rawBody?: Buffer }).rawBody;
         if (!raw) throw new UnauthorizedError("webhook signature rejected (no body)");
-        await ctx.broker.call("notify.webhook", { rawBody: raw.toString("base64"), signature: header("x-hub-signature-256") });
+        await call(ctx.broker, "notify.webhook", { rawBody: raw.toString("base64"), signature: header("x-hub-signature-256") });
         return { status: 200, body: { received: true } };
       },
     }),

@@ -1,0 +1,141 @@
+/**
+ * The bus, declared once: every action (its params and its result), every durable channel
+ * and every lossy event, by name. Callers are type-checked against it (libs/broker's `call`,
+ * `callAs`, `broadcast`), and each service parses what it receives with the same schemas
+ * (`serviceActions`, `channelHandlers`), so a buggy or hostile peer gets a 422, never a
+ * handler running on a shape it did not expect.
+ *
+ * Params schemas describe the wire form: what the gateway made of a request, not the request.
+ * Results are documented and typed here; the receiving side trusts them (a result is produced
+ * by our own handler, and parsing every result would double the hot path's work).
+ */
+import { z } from "zod";
+import { PROJECT_ROLES } from "../authz";
+import { reminderDueEventSchema, taskEventSchema, TASK_CHANNELS, REMINDER_DUE_CHANNEL } from "./events";
+import { notificationSchema } from "./notifications";
+import { projectInput, projectSchema, MEMBER_ROLES } from "./projects";
+import { reminderInput, reminderSchema } from "./reminders";
+import { listTasksParams } from "./task-list-query";
+import { completionSchema, createTaskInput, taskSchema, updateTaskInput } from "./tasks";
+import { instant } from "./time";
+
+/** A declared action: what it takes and what it answers. */
+export interface ActionContract<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
+  params: P;
+  result: R;
+}
+
+const action = <P extends z.ZodType, R extends z.ZodType>(params: P, result: R): ActionContract<P, R> => ({ params, result });
+
+const none = z.strictObject({});
+const byId = z.strictObject({ id: z.uuid() });
+const idempotencyKey = z.string().min(1).max(255).optional();
+const expectedVersion = z.int().min(1).optional();
+/** What every change without a body of its own answers. */
+export const done = z.object({ ok: z.literal(true) });
+export const DONE = { ok: true } as const;
+const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+const health = z.looseObject({ ok: z.literal(true) });
+const pageParams = z.strictObject({ limit: z.int().min(1).max(200), cursor: z.string().min(1).max(500).optional() });
+const membership = z.object({ projectId: z.uuid(), role: z.enum(PROJECT_ROLES) });
+const memberParams = byId.extend({ userId: z.uuid() });
+
+export const ACTIONS = {
+  "tasks.create": action(z.strictObject({ input: createTaskInput, idempotencyKey }), taskSchema),
+  "tasks.get": action(byId, taskSchema),
+  "tasks.update": action(byId.extend({ patch: updateTaskInput, expectedVersion }), taskSchema),
+  "tasks.remove": action(byId.extend({ expectedVersion }), done),
+  "tasks.complete": action(
+    byId.extend({ occurrenceAt: instant.optional() }),
+    z.object({ task: taskSchema, completion: completionSchema }),
+  ),
+  "tasks.completions": action(byId, z.object({ items: z.array(completionSchema) })),
+  "tasks.occurrences": action(byId.extend({ limit: z.int().min(1).max(100) }), z.object({ items: z.array(instant) })),
+  "tasks.addReminder": action(byId.extend({ input: reminderInput, idempotencyKey }), reminderSchema),
+  "tasks.removeReminder": action(byId.extend({ reminderId: z.uuid() }), done),
+  "tasks.list": action(listTasksParams, page(taskSchema)),
+  /** Internal: every task by id, for `npm run reindex`; the gateway never routes to it. */
+  "tasks.export": action(
+    z.strictObject({ afterId: z.uuid().optional(), limit: z.int().min(1).max(5_000), withTotal: z.boolean().optional() }),
+    z.object({ items: z.array(taskSchema), total: z.number().optional() }),
+  ),
+  "tasks.health": action(none, health),
+
+  "projects.create": action(z.strictObject({ input: projectInput, idempotencyKey }), projectSchema),
+  "projects.list": action(pageParams, page(projectSchema)),
+  "projects.get": action(byId, projectSchema),
+  "projects.rename": action(byId.extend(projectInput.shape), projectSchema),
+  "projects.remove": action(byId, done),
+  /** Members by id and role; the gateway adds their names and emails. */
+  "projects.members": action(byId, z.object({ items: z.array(z.object({ userId: z.uuid(), role: z.enum(PROJECT_ROLES) })) })),
+  "projects.addMember": action(memberParams.extend({ role: z.enum(MEMBER_ROLES), idempotencyKey }), done),
+  "projects.changeRole": action(memberParams.extend({ role: z.enum(MEMBER_ROLES) }), done),
+  "projects.removeMember": action(memberParams, done),
+  /** A user's memberships, from which their abilities are built (libs/authz `authMetaFor`). */
+  "projects.memberships": action(z.strictObject({ userId: z.uuid() }), z.array(membership)),
+  /** The recipient check of notifications: may this user see this task now? */
+  "projects.canRead": action(z.strictObject({ taskId: z.uuid(), userId: z.uuid() }), z.boolean()),
+
+  "search.tasks": action(listTasksParams.extend({ q: z.string().min(1).max(200) }), page(taskSchema)),
+  "search.health": action(none, health),
+
+  /** Re-arms a fired reminder occurrence (named by its event key) `minutes` from now. */
+  "scheduler.snooze": action(
+    z.strictObject({ key: z.string().min(1).max(200), minutes: z.int().min(1).max(7 * 24 * 60) }),
+    z.object({ key: z.string(), fireAt: instant }),
+  ),
+  "scheduler.health": action(none, health),
+
+  "notify.createTicket": action(none, z.object({ ticket: z.string(), expiresIn: z.int() })),
+  "notify.list": action(
+    z.strictObject({ unread: z.boolean().optional(), limit: z.int().min(1).max(200), cursor: z.string().min(1).max(200).optional() }),
+    page(notificationSchema),
+  ),
+  "notify.get": action(byId, notificationSchema),
+  "notify.markRead": action(byId, done),
+  "notify.snooze": action(byId.extend({ minutes: z.int().min(1).max(7 * 24 * 60) }), z.object({ id: z.uuid(), snoozedUntil: instant })),
+  /** Meta's GET verification handshake. */
+  "notify.webhookHandshake": action(
+    z.strictObject({ query: z.record(z.string(), z.unknown()) }),
+    z.object({ status: z.union([z.literal(200), z.literal(403)]), body: z.string() }),
+  ),
+  /** A signed webhook POST; the raw body travels base64-encoded so the signature can be checked. */
+  "notify.webhook": action(
+    z.strictObject({ rawBody: z.base64().max(4 * 1024 * 1024), signature: z.string().max(200).optional() }),
+    z.object({ statuses: z.int(), commands: z.int(), ignored: z.array(z.string()) }),
+  ),
+  /** A replica's stream server; the balancer picks which replica answers, spreading streams. */
+  "notify.streamEndpoint": action(none, z.object({ url: z.string().optional() })),
+  "notify.health": action(none, health),
+} as const satisfies Record<string, ActionContract>;
+
+export type ActionName = keyof typeof ACTIONS;
+/** What a caller sends. */
+export type ParamsOf<A extends ActionName> = z.input<(typeof ACTIONS)[A]["params"]>;
+/** What the handler works with, once the params are parsed. */
+export type ParsedParamsOf<A extends ActionName> = z.output<(typeof ACTIONS)[A]["params"]>;
+export type ResultOf<A extends ActionName> = z.output<(typeof ACTIONS)[A]["result"]>;
+/** The services on the bus, by the prefix of their actions. */
+type ServiceOf<A> = A extends `${infer S}.${string}` ? S : never;
+export type BusService = ServiceOf<ActionName>;
+
+/** Durable channels (JetStream in distributed mode): at least once, consumers idempotent. */
+export const CHANNELS_ON_BUS = {
+  [TASK_CHANNELS.created]: taskEventSchema,
+  [TASK_CHANNELS.updated]: taskEventSchema,
+  [TASK_CHANNELS.deleted]: taskEventSchema,
+  [TASK_CHANNELS.completed]: taskEventSchema,
+  [REMINDER_DUE_CHANNEL]: reminderDueEventSchema,
+} as const satisfies Record<string, z.ZodType>;
+export type ChannelName = keyof typeof CHANNELS_ON_BUS;
+export type PayloadOf<C extends ChannelName> = z.output<(typeof CHANNELS_ON_BUS)[C]>;
+
+/** Plain Moleculer events: lossy, for what may be lost (cache invalidation, live fan-out). */
+export const EVENTS_ON_BUS = {
+  /** Memberships changed: every gateway drops those users' cached abilities. */
+  "gateway.membershipsChanged": z.object({ userIds: z.array(z.uuid()) }),
+  /** Every notify replica writes the notification to its own sockets. */
+  "notify.fanout": z.object({ userId: z.uuid(), notification: notificationSchema }),
+} as const satisfies Record<string, z.ZodType>;
+export type EventName = keyof typeof EVENTS_ON_BUS;
+export type EventPayloadOf<E extends EventName> = z.output<(typeof EVENTS_ON_BUS)[E]>;
