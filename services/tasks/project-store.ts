@@ -4,8 +4,8 @@ import { AuthMeta, ProjectDto, ProjectInput, TASK_CHANNELS } from "../../libs/co
 import type { Db, Trx } from "../../libs/db";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../libs/errors";
 import { TASKS_SCHEMA } from "./migrations";
-import { emitTaskEvent, TASKS, TaskWriter } from "./task-access";
-import type { TaskRow } from "./task-row";
+import { TaskRow, TASKS } from "./task-row";
+import { emitTaskEvent, TaskWriter } from "./task-writer";
 
 const PROJECTS = `${TASKS_SCHEMA}.projects`;
 const MEMBERS = `${TASKS_SCHEMA}.project_members`;

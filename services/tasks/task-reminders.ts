@@ -3,7 +3,7 @@ import type { AuthMeta, ReminderDto, ReminderInput } from "../../libs/contracts"
 import { FieldError, NotFoundError, ValidationError } from "../../libs/errors";
 import { parseOffset } from "../../libs/recurrence";
 import type { Trx } from "../../libs/db";
-import type { TaskWriter } from "./task-access";
+import type { TaskWriter } from "./task-writer";
 
 export const MAX_REMINDERS = 20;
 

@@ -5,9 +5,10 @@ import type { Trx } from "../../libs/db";
 import { ForbiddenError, NotFoundError, ValidationError } from "../../libs/errors";
 import { parseRecurrence, Recurrence } from "../../libs/recurrence";
 import { TASKS_SCHEMA } from "./migrations";
-import { emitTaskEvent, lockForChange, readTask, serialise, TASKS, TaskWriter } from "./task-access";
 import { normaliseReminders } from "./task-reminders";
-import { priorityRank, TaskRow, toTaskDto } from "./task-row";
+import { priorityRank, TaskRow, TASKS, toTaskDto } from "./task-row";
+import { lockForChange, readTask } from "./task-scope";
+import { emitTaskEvent, serialise, TaskWriter } from "./task-writer";
 
 /**
  * Whether the task may live in `projectId` (creating it there, or moving it there): editor
