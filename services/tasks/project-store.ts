@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { abilityFromMeta, Action, asProject, Membership, ProjectRole } from "../../libs/authz";
-import { AuthMeta, ProjectDto, ProjectInput, TASK_CHANNELS } from "../../libs/contracts";
+import { AuthMeta, ProjectDto, ProjectInput } from "../../libs/contracts";
 import type { Db, Trx } from "../../libs/db";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../libs/errors";
 import { TASKS_SCHEMA } from "./migrations";
-import { emitTaskEvent, TASKS, TaskWriter } from "./task-access";
-import type { TaskRow } from "./task-row";
+import { TaskRow, TASKS } from "./task-row";
+import type { TaskWriter } from "./task-writer";
 
 const PROJECTS = `${TASKS_SCHEMA}.projects`;
 const MEMBERS = `${TASKS_SCHEMA}.project_members`;
@@ -84,14 +84,11 @@ export class ProjectStore {
 
   /** Deletes the project and its tasks; each task's deletion is an event, so its reminders are cancelled. */
   async remove(auth: AuthMeta, id: string): Promise<void> {
-    await this.db.transaction(async (trx) => {
+    await this.writer.transaction(async (trx) => {
       await this.access(trx, auth, id, "delete");
-      const tasks = await trx<TaskRow>(TASKS).where({ project_id: id }).forUpdate();
-      await emitTaskEvent(trx, this.writer.clock, TASK_CHANNELS.deleted, tasks);
-      await trx(TASKS).where({ project_id: id }).delete();
+      await this.writer.write(trx, { kind: "delete", where: { project_id: id } });
       await trx(PROJECTS).where({ id }).delete();
     });
-    this.writer.committed();
   }
 
   async members(auth: AuthMeta, id: string): Promise<{ userId: string; role: ProjectRole }[]> {
@@ -127,21 +124,15 @@ export class ProjectStore {
    */
   async removeMember(auth: AuthMeta, id: string, userId: string): Promise<void> {
     const self = userId === auth.userId;
-    await this.db.transaction(async (trx) => {
+    await this.writer.transaction(async (trx) => {
       const { role } = await this.access(trx, auth, id, self ? "leave" : "share");
       if (self && role === "owner") {
         throw new ValidationError("The owner cannot leave their project", [{ path: "params.userId", message: "delete the project instead" }]);
       }
       const removed = await trx(MEMBERS).where({ project_id: id, user_id: userId }).delete();
       if (!removed) throw new NotFoundError("no such member");
-      const now = this.writer.clock.now();
-      const unassigned = await trx<TaskRow>(TASKS)
-        .where({ project_id: id, assignee_id: userId })
-        .update({ assignee_id: null, updated_at: now, version: trx.raw("version + 1") })
-        .returning("*");
-      await emitTaskEvent(trx, this.writer.clock, TASK_CHANNELS.updated, unassigned);
+      await this.writer.write(trx, { kind: "update", where: { project_id: id, assignee_id: userId }, set: { assignee_id: null } });
     });
-    this.writer.committed();
   }
 
   /**

@@ -10,7 +10,7 @@ import { PgSearchEngine } from "../search/pg/pg-engine";
 import { changeOf } from "../search/task-events";
 import { migrations, TASKS_SCHEMA } from "./migrations";
 import { ProjectStore } from "./project-store";
-import { TaskWriter } from "./task-access";
+import { TaskWriter } from "./task-writer";
 import { CursorCodec } from "../../libs/task-query";
 import { TaskLister } from "./task-list";
 import { TaskStore } from "./task-store";

@@ -3,7 +3,7 @@ import { ManualClock } from "../../libs/clock";
 import { createTaskInput, reminderInput, updateTaskInput } from "../../libs/contracts";
 import { postgresDb } from "../../test/support/db";
 import { migrations, TASKS_SCHEMA } from "./migrations";
-import { TaskWriter } from "./task-access";
+import { TaskWriter } from "./task-writer";
 import { TaskRecurrence } from "./task-recurrence";
 import { TaskReminders } from "./task-reminders";
 import { TaskStore } from "./task-store";

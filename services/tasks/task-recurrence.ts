@@ -2,8 +2,9 @@ import { randomUUID } from "node:crypto";
 import { AuthMeta, CompleteResultDto, CompletionDto, TASK_CHANNELS } from "../../libs/contracts";
 import { ValidationError } from "../../libs/errors";
 import { nextOccurrence, occurrencesFrom } from "../../libs/recurrence";
-import { COMPLETIONS, readTask, TaskWriter } from "./task-access";
-import { TaskRow, toTaskDto } from "./task-row";
+import { COMPLETIONS, TaskRow, toTaskDto } from "./task-row";
+import { readTask } from "./task-scope";
+import type { TaskWriter } from "./task-writer";
 
 const iso = (d: Date | string | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
 const toCompletion = (row: { occurrence_at: Date | null; completed_at: Date }): CompletionDto => ({

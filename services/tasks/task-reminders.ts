@@ -3,7 +3,7 @@ import type { AuthMeta, ReminderDto, ReminderInput } from "../../libs/contracts"
 import { FieldError, NotFoundError, ValidationError } from "../../libs/errors";
 import { parseOffset } from "../../libs/recurrence";
 import type { Trx } from "../../libs/db";
-import type { TaskWriter } from "./task-access";
+import type { TaskWriter } from "./task-writer";
 
 export const MAX_REMINDERS = 20;
 
@@ -38,7 +38,7 @@ export class TaskReminders {
   async add(auth: AuthMeta, taskId: string, input: ReminderInput, idempotencyKey?: string): Promise<ReminderDto> {
     let added!: ReminderDto;
     const addIn = async (trx: Trx) => {
-      const { result } = await this.writer.changeIn(
+      return this.writer.changeIn(
         trx,
         auth,
         taskId,
@@ -52,7 +52,6 @@ export class TaskReminders {
         },
         () => added,
       );
-      return result;
     };
     return (await this.writer.creating(auth, "reminders", idempotencyKey, { taskId, input }, addIn)).response;
   }

@@ -1,5 +1,9 @@
 import { PRIORITIES, Priority, ReminderDto, TaskDto, TaskStatus } from "../../libs/contracts";
 import type { Recurrence } from "../../libs/recurrence";
+import { TASKS_SCHEMA } from "./migrations";
+
+export const TASKS = `${TASKS_SCHEMA}.tasks`;
+export const COMPLETIONS = `${TASKS_SCHEMA}.completions`;
 
 export interface TaskRow {
   id: string;

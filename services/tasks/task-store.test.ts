@@ -5,7 +5,7 @@ import { postgresDb } from "../../test/support/db";
 import { migrations, TASKS_SCHEMA } from "./migrations";
 import { CursorCodec } from "../../libs/task-query";
 import { TaskLister } from "./task-list";
-import { TaskWriter } from "./task-access";
+import { TaskWriter } from "./task-writer";
 import { TaskRecurrence } from "./task-recurrence";
 import { TaskStore } from "./task-store";
 

@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { abilityFromMeta, AppAbility, asTask } from "../../libs/authz";
-import { AuthMeta, CreateTaskInput, TASK_CHANNELS, TaskDto, UpdateTaskInput } from "../../libs/contracts";
+import { AuthMeta, CreateTaskInput, TaskDto, UpdateTaskInput } from "../../libs/contracts";
 import type { Trx } from "../../libs/db";
 import { ForbiddenError, NotFoundError, ValidationError } from "../../libs/errors";
 import { parseRecurrence, Recurrence } from "../../libs/recurrence";
 import { TASKS_SCHEMA } from "./migrations";
-import { emitTaskEvent, lockForChange, readTask, serialise, TASKS, TaskWriter } from "./task-access";
 import { normaliseReminders } from "./task-reminders";
 import { priorityRank, TaskRow, toTaskDto } from "./task-row";
+import { lockForChange, readTask } from "./task-scope";
+import type { NewTask, TaskWriter } from "./task-writer";
 
 /**
  * Whether the task may live in `projectId` (creating it there, or moving it there): editor
@@ -51,38 +52,30 @@ export class TaskStore {
     if (input.recurrence && !input.dueAt) throw needsDue();
     const recurrence = input.recurrence ? parseRecurrence(input.recurrence, ownerZone, new Date(input.dueAt!)) : null;
     const reminders = normaliseReminders(input.reminders, [], input.dueAt, "body.reminders");
-    const { clock } = this.writer;
 
     const insert = async (trx: Trx): Promise<TaskDto> => {
       await checkAssignee(trx, input.projectId, auth.userId, input.assigneeId, "body.assigneeId");
-      const now = clock.now();
-      const [row] = await trx<TaskRow>(TASKS)
-        .insert(
-          serialise({
-            id: randomUUID(),
-            owner_id: auth.userId,
-            project_id: input.projectId,
-            assignee_id: input.assigneeId,
-            title: input.title,
-            description: input.description,
-            status: input.status,
-            priority: priorityRank(input.priority),
-            due_at: input.dueAt ? new Date(input.dueAt) : null,
-            start_at: input.startAt ? new Date(input.startAt) : null,
-            completed_at: input.status === "done" ? now : null,
-            tags: input.tags,
-            recurrence,
-            reminders,
-            timezone: recurrence?.timezone ?? ownerZone,
-            dtstart: recurrence && input.dueAt ? new Date(input.dueAt) : null,
-            completed_count: 0,
-            created_at: now,
-            updated_at: now,
-            version: 1,
-          }) as Partial<TaskRow>,
-        )
-        .returning("*");
-      await emitTaskEvent(trx, clock, TASK_CHANNELS.created, row!);
+      const now = this.writer.clock.now();
+      const task: NewTask = {
+        id: randomUUID(),
+        owner_id: auth.userId,
+        project_id: input.projectId,
+        assignee_id: input.assigneeId,
+        title: input.title,
+        description: input.description,
+        status: input.status,
+        priority: priorityRank(input.priority),
+        due_at: input.dueAt ? new Date(input.dueAt) : null,
+        start_at: input.startAt ? new Date(input.startAt) : null,
+        completed_at: input.status === "done" ? now : null,
+        tags: input.tags,
+        recurrence,
+        reminders,
+        timezone: recurrence?.timezone ?? ownerZone,
+        dtstart: recurrence && input.dueAt ? new Date(input.dueAt) : null,
+        completed_count: 0,
+      };
+      const [row] = await this.writer.write(trx, { kind: "create", task }, now);
       return toTaskDto(row!);
     };
     const result = await this.writer.creating(auth, "tasks", idempotencyKey, input, insert);
@@ -142,12 +135,9 @@ export class TaskStore {
   }
 
   async remove(auth: AuthMeta, id: string, expectedVersion?: number): Promise<void> {
-    const { db, clock } = this.writer;
-    await db.transaction(async (trx) => {
-      const row = await lockForChange(trx, auth, "delete", id, expectedVersion);
-      await trx(TASKS).where({ id }).delete();
-      await emitTaskEvent(trx, clock, TASK_CHANNELS.deleted, row);
+    await this.writer.transaction(async (trx) => {
+      await lockForChange(trx, auth, "delete", id, expectedVersion);
+      await this.writer.write(trx, { kind: "delete", where: { id } });
     });
-    this.writer.committed();
   }
 }

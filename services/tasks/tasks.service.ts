@@ -11,7 +11,7 @@ import type { OutboxRelay } from "../../libs/outbox";
 import { migrations, TASKS_SCHEMA } from "./migrations";
 import { ProjectStore } from "./project-store";
 import { projectsService } from "./projects.service";
-import { TaskWriter } from "./task-access";
+import { TaskWriter } from "./task-writer";
 import { TaskLister } from "./task-list";
 import { TaskRecurrence } from "./task-recurrence";
 import { TaskReminders } from "./task-reminders";
