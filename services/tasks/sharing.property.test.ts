@@ -96,7 +96,7 @@ test("every user's list and search are exactly what the sharing rules allow", as
           const allowed = canWrite(s.user, s.project, s.user);
           const input = createTaskInput.parse({ title: "Weekly chore", projectId: s.project === null ? null : projectIds[s.project] });
           let id = "";
-          await attempt(async () => (id = (await tasks.create(await as(s.user), input)).task.id), allowed);
+          await attempt(async () => (id = (await tasks.create(await as(s.user), input)).id), allowed);
           if (allowed) model.push({ id, owner: s.user, project: s.project });
         } else if (model.length) {
           const task = model[s.task % model.length]!;

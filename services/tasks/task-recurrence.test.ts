@@ -29,14 +29,14 @@ const daily = (extra: Record<string, unknown> = {}) =>
   store.create(ALICE, createTaskInput.parse({ title: "Stand-up", dueAt: "2026-03-28T08:00:00Z", recurrence: { rrule: "FREQ=DAILY", ...extra } }));
 
 test("a recurring task keeps its owner's zone and its wall-clock time across the DST change", async () => {
-  const { task } = await daily();
+  const task = await daily();
   expect(task.recurrence).toEqual({ rrule: "FREQ=DAILY", timezone: "Europe/Berlin", from: "due", exdates: [] });
   // 09:00 in Berlin: 08:00Z before 29 March, 07:00Z after.
   expect(await recurrence.occurrences(ALICE, task.id, 3)).toEqual(["2026-03-28T08:00:00.000Z", "2026-03-29T07:00:00.000Z", "2026-03-30T07:00:00.000Z"]);
 });
 
 test("completing moves to the next occurrence and keeps the history; a retry naming the occurrence records once", async () => {
-  const { task } = await daily();
+  const task = await daily();
   const first = await recurrence.complete(ALICE, task.id, "2026-03-28T08:00:00Z");
   expect(first.completion.occurrenceAt).toBe("2026-03-28T08:00:00.000Z");
   expect(first.task).toMatchObject({ status: "todo", dueAt: "2026-03-29T07:00:00.000Z", completedAt: null, version: 2 });
@@ -49,14 +49,14 @@ test("completing moves to the next occurrence and keeps the history; a retry nam
 });
 
 test("after the last occurrence (COUNT) the task is done", async () => {
-  const { task } = await daily({ rrule: "FREQ=DAILY;COUNT=2" });
+  const task = await daily({ rrule: "FREQ=DAILY;COUNT=2" });
   expect((await recurrence.complete(ALICE, task.id)).task.status).toBe("todo");
   const last = await recurrence.complete(ALICE, task.id);
   expect(last.task).toMatchObject({ status: "done", dueAt: "2026-03-29T07:00:00.000Z" });
 });
 
 test("from completion: the next due date counts from when it was done", async () => {
-  const { task } = await daily({ rrule: "FREQ=DAILY;INTERVAL=3", from: "completion" });
+  const task = await daily({ rrule: "FREQ=DAILY;INTERVAL=3", from: "completion" });
   clock.set("2026-04-02T15:00:00Z");
   const done = await recurrence.complete(ALICE, task.id);
   expect(done.task.dueAt).toBe("2026-04-05T07:00:00.000Z");
@@ -78,7 +78,7 @@ test("bad rules and reminders are refused naming what is wrong", async () => {
 });
 
 test("reminders: added, kept by id on replace, removed; other users get 404", async () => {
-  const { task } = await store.create(ALICE, createTaskInput.parse({ title: "Dentist", dueAt: "2026-04-01T08:00:00Z", reminders: [{ offset: "-P1D" }] }));
+  const task = await store.create(ALICE, createTaskInput.parse({ title: "Dentist", dueAt: "2026-04-01T08:00:00Z", reminders: [{ offset: "-P1D" }] }));
   const kept = task.reminders[0]!;
   const added = await reminders.add(ALICE, task.id, reminderInput.parse({ at: "2026-03-31T18:00:00Z", channels: ["sse", "whatsapp"] }));
   expect(added).toMatchObject({ at: "2026-03-31T18:00:00.000Z", channels: ["sse", "whatsapp"] });

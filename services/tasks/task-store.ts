@@ -32,11 +32,6 @@ async function checkAssignee(trx: Trx, projectId: string | null, ownerId: string
   throw new ValidationError("Invalid assignee", [{ path, message: projectId ? "is not a member of the task's project" : "a private task can only be assigned to its owner" }]);
 }
 
-export interface CreateResult {
-  task: TaskDto;
-  replayed: boolean;
-}
-
 const needsDue = () => new ValidationError("A recurring task needs a dueAt", [{ path: "body.dueAt", message: "is required with recurrence (it is the first occurrence)" }]);
 
 /**
@@ -46,7 +41,7 @@ const needsDue = () => new ValidationError("A recurring task needs a dueAt", [{ 
 export class TaskStore {
   constructor(private readonly writer: TaskWriter) {}
 
-  async create(auth: AuthMeta, input: CreateTaskInput, idempotencyKey?: string): Promise<CreateResult> {
+  async create(auth: AuthMeta, input: CreateTaskInput, idempotencyKey?: string): Promise<TaskDto> {
     mayPlace(abilityFromMeta(auth), auth.userId, input.projectId);
     const ownerZone = auth.timezone ?? "UTC";
     if (input.recurrence && !input.dueAt) throw needsDue();
@@ -79,7 +74,7 @@ export class TaskStore {
       return toTaskDto(row!);
     };
     const result = await this.writer.creating(auth, "tasks", idempotencyKey, input, insert);
-    return { task: result.response, replayed: result.replayed };
+    return result.response;
   }
 
   async get(auth: AuthMeta, id: string): Promise<TaskDto> {

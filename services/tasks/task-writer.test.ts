@@ -27,7 +27,7 @@ afterAll(() => pg.close());
 
 /** Memberships are packed into the caller's ability, as the gateway does per request. */
 const as = async (userId: string): Promise<AuthMeta> => packAbility({ id: userId, roles: ["member"] }, await projects.memberships(userId));
-const create = async (body: Record<string, unknown>) => (await tasks.create(await as(ALICE), createTaskInput.parse(body))).task;
+const create = async (body: Record<string, unknown>) => tasks.create(await as(ALICE), createTaskInput.parse(body));
 const takeEvents = async () => {
   const rows = await pg.db(`${TASKS_SCHEMA}.outbox`).orderBy("id").select("channel", "payload");
   await pg.db(`${TASKS_SCHEMA}.outbox`).delete();

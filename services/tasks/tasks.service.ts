@@ -38,7 +38,7 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
   const tasks: ServiceSchema = {
     name: "tasks",
     actions: serviceActions("tasks", {
-      create: async (p, ctx) => (await store.create(authOf(ctx), p.input, p.idempotencyKey)).task,
+      create: (p, ctx) => store.create(authOf(ctx), p.input, p.idempotencyKey),
       get: (p, ctx) => store.get(authOf(ctx), p.id),
       update: (p, ctx) => store.update(authOf(ctx), p.id, p.patch, p.expectedVersion),
       remove: async (p, ctx) => {
