@@ -3,10 +3,9 @@ import type { RequestHandler } from "express";
 import passport from "passport";
 import { ExtractJwt, Strategy as JwtStrategy } from "passport-jwt";
 import { Membership, packAbility } from "../../../libs/authz";
-import type { AuthMeta } from "../../../libs/contracts";
+import { JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER, type AuthMeta } from "../../../libs/contracts";
 import { UnauthorizedError } from "../../../libs/errors";
 import type { UserRow, UserStore } from "../auth/user-store";
-import { JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER } from "../auth/token-service";
 
 /** How long a looked-up caller is trusted: a disabled user, a role or a membership change takes effect within it. */
 const USER_CACHE_MS = 1_000;
