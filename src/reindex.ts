@@ -16,18 +16,19 @@ import { createStack } from "./stack";
 async function main(): Promise<void> {
   const config = loadConfig();
   const { fetchPage, db, stop } = await connect(config);
-  const engine = createSearchEngine(config, db, systemClock);
+  const clock = systemClock;
+  const engine = createSearchEngine(config, db, clock);
   await engine.prepare();
   const bar = progress();
-  const started = Date.now();
+  const started = clock.now().getTime();
   try {
-    const result = await reindex(engine, fetchPage, {
+    const result = await reindex(engine, fetchPage, clock, {
       batchSize: 1_000,
       onStart: (total) => bar.start(total, 0),
       onProgress: (done) => bar.update(done),
     });
     bar.stop();
-    const seconds = (Date.now() - started) / 1000;
+    const seconds = (clock.now().getTime() - started) / 1000;
     process.stdout.write(
       `reindexed ${result.indexed} tasks into ${engine.name} in ${seconds.toFixed(1)} s; removed ${result.removed} stale documents\n`,
     );

@@ -2,6 +2,11 @@ import type { PackRule } from "@casl/ability/extra";
 import type { RawRuleOf } from "@casl/ability";
 import type { AppAbility } from "../authz";
 
+/** What every access token is signed with and for: the gateway issues and checks them, notify's stream checks them too. */
+export const JWT_ALGORITHM = "HS256" as const;
+export const JWT_ISSUER = "todogenie";
+export const JWT_AUDIENCE = "todogenie-api";
+
 export const ROLES = ["member", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 

@@ -1,14 +1,25 @@
 import { z } from "zod";
+import { ISO_DURATION, readOffset } from "../time";
 import { instant } from "./time";
 
 export const CHANNELS = ["sse", "whatsapp"] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-/** ISO 8601 duration, optionally negative ("-PT15M" = 15 minutes before the due date). */
+/** A task holds at most this many reminders, however they are added. */
+export const MAX_REMINDERS = 20;
+
+/**
+ * ISO 8601 duration, optionally negative ("-PT15M" = 15 minutes before the due date). Read
+ * by libs/time's parser, the one the scheduler applies, so the API accepts exactly what
+ * can fire; the pattern only documents it.
+ */
 export const isoDuration = z
   .string()
-  .regex(/^-?P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/, "must be an ISO 8601 duration such as -PT15M or -P1D")
-  .meta({ example: "-PT15M" });
+  .superRefine((text, ctx) => {
+    const read = readOffset(text);
+    if ("error" in read) ctx.addIssue({ code: "custom", message: read.error });
+  })
+  .meta({ example: "-PT15M", pattern: ISO_DURATION.source });
 
 const channels = z
   .array(z.enum(CHANNELS))

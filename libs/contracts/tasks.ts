@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { recurrenceInput } from "../recurrence";
-import { reminderInput, reminderSchema } from "./reminders";
+import { MAX_REMINDERS, reminderInput, reminderSchema } from "./reminders";
 import { instant } from "./time";
 
 export const TASK_STATUSES = ["todo", "in_progress", "done"] as const;
@@ -35,7 +35,7 @@ export const createTaskInput = z
     startAt: taskFields.startAt.default(null),
     tags: taskFields.tags.default([]),
     recurrence: recurrenceInput.nullable().default(null),
-    reminders: z.array(reminderInput).max(20).default([]),
+    reminders: z.array(reminderInput).max(MAX_REMINDERS).default([]),
     projectId: z.uuid().nullable().default(null),
     assigneeId: z.uuid().nullable().default(null),
   })
@@ -52,7 +52,7 @@ export const updateTaskInput = z
     startAt: taskFields.startAt.optional(),
     tags: taskFields.tags.optional(),
     recurrence: recurrenceInput.nullable().optional(),
-    reminders: z.array(reminderInput).max(20).optional().meta({ description: "replaces the list; keep a reminder by sending its id" }),
+    reminders: z.array(reminderInput).max(MAX_REMINDERS).optional().meta({ description: "replaces the list; keep a reminder by sending its id" }),
     projectId: z.uuid().nullable().optional().meta({ description: "move the task into or out of a project" }),
     assigneeId: z.uuid().nullable().optional(),
   })

@@ -1,6 +1,5 @@
 import { ValidationError } from "../errors";
-import { applyOffset, formatOffset } from "./duration";
-import { parseOffset } from "./index";
+import { applyOffset, formatOffset, parseOffset } from "./index";
 
 const BERLIN = "Europe/Berlin";
 const NY = "America/New_York";

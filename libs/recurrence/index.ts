@@ -6,7 +6,7 @@
  * an RFC 5545 RRULE, an IANA time zone and the instants to skip (EXDATE). Occurrences
  * keep DTSTART's local time of day in that zone across daylight-saving changes; a local
  * time that a DST gap skips moves forward by the gap (02:30 → 03:30), one that an
- * overlap repeats is the earlier instant. DTSTART is always the first occurrence and
+ * overlap repeats is the earlier instant (libs/time's rule, RFC 5545's). DTSTART is always the first occurrence and
  * counts towards COUNT (RFC 5545), even when the rule would not produce it.
  *
  *   recurrenceInput                                zod schema of the API's `recurrence` object (syntax only)
@@ -23,16 +23,14 @@
  */
 import { z } from "zod";
 import { FieldError, ValidationError } from "../errors";
-import { readOffset, type Offset } from "./duration";
+import { normaliseTimeZone, readOffset, toWallClock, type Offset } from "../time";
 import { assertInstants, Recurrence, RECURRENCE_BASES, RecurrenceBase } from "./occurrences";
 import { formatRule, parseRule } from "./rrule";
 import { daysCanMeet, HORIZON_YEARS, matchesAfterStart, pastUntil } from "./series";
-import { normaliseTimeZone, toWallClock } from "./zoned";
 
-export { applyOffset, formatOffset, MAX_OFFSET_DAYS, readOffset, type Offset } from "./duration";
+export { applyOffset, formatOffset, MAX_OFFSET_DAYS, normaliseTimeZone, readOffset, type Offset } from "../time";
 export { nextOccurrence, occurrencesFrom, RECURRENCE_BASES, type Recurrence, type RecurrenceBase } from "./occurrences";
 export { HORIZON_YEARS } from "./series";
-export { normaliseTimeZone } from "./zoned";
 
 export const MAX_EXDATES = 1000;
 

@@ -4,7 +4,7 @@
  */
 import { parseRule } from "./rrule";
 import { nextFromCompletion, SeriesSpec, walkSeries } from "./series";
-import { normaliseTimeZone } from "./zoned";
+import { normaliseTimeZone } from "../time";
 
 export const RECURRENCE_BASES = ["due", "completion"] as const;
 export type RecurrenceBase = (typeof RECURRENCE_BASES)[number];

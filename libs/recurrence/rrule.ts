@@ -2,7 +2,7 @@
  * The RRULE value (RFC 5545 section 3.3.10) a task may carry: a strict parser that names
  * what is wrong, and the canonical text it is stored as. Time-free: no DTSTART, no zone.
  */
-import type { WallClock } from "./zoned";
+import type { WallClock } from "../time";
 
 export const FREQUENCIES = ["DAILY", "WEEKLY", "MONTHLY", "YEARLY"] as const;
 export type Freq = (typeof FREQUENCIES)[number];

@@ -1,7 +1,7 @@
 /**
  * The occurrences of a rule on the wall clock of a time zone, computed by rrule.js.
  *
- * rrule.js works in UTC, so it is fed "fake UTC" wall-clock dates (see zoned.ts): DTSTART's
+ * rrule.js works in UTC, so it is fed "fake UTC" wall-clock dates (see libs/time/zoned.ts): DTSTART's
  * local date and time in the zone, written as if it were UTC. It iterates where every day
  * has 24 hours, and each result is mapped back to the real instant in the zone, so 09:00
  * stays 09:00 across daylight-saving changes. rrule.js's own COUNT, UNTIL, EXDATE and TZID
@@ -9,7 +9,7 @@
  */
 import { Frequency, Options, RRule, Weekday } from "rrule";
 import type { Freq, Rule, Until } from "./rrule";
-import { DAY_MS, fromWallClock, toWallClock, WallClock } from "./zoned";
+import { DAY_MS, fromWallClock, msIntoDay, toWallClock, WallClock } from "../time";
 
 /** How far any search looks ahead: a rule with nothing in that span has ended, for a task. */
 export const HORIZON_YEARS = 100;
@@ -127,7 +127,7 @@ export function walkSeries(spec: SeriesSpec, dtstart: Date, from: Date, visit: (
 /** The first day of the period (day, week from WKST, month, year) holding `day`, `periods` periods later, at `time`'s time of day. */
 function periodStart(rule: Rule, day: WallClock, periods: number, time: WallClock): WallClock {
   const [y, m, d] = [day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate()];
-  const timeOfDay = ((time.getTime() % DAY_MS) + DAY_MS) % DAY_MS;
+  const timeOfDay = msIntoDay(time);
   const intoWeek = (weekdayOf(day) - (rule.wkst ?? 0) + 7) % 7;
   const date = {
     DAILY: () => Date.UTC(y, m, d + periods),

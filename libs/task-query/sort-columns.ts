@@ -1,4 +1,5 @@
 import type { SortKey, SortTerm } from "../contracts";
+import { isoOrNull } from "../time";
 
 /**
  * Tasks without a due date sort last in both directions. Ascending, the index orders this
@@ -31,7 +32,6 @@ export interface SortableRow {
   title: string;
 }
 
-const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 const plain = (column: string, cast: string, value: (row: SortableRow) => CursorValue): SortColumn => ({
   expr: column,
   cast,
@@ -44,11 +44,11 @@ export const SORT_COLUMNS: Record<SortKey | "id", SortColumn> = {
     expr: DUE_SORT_EXPR,
     cast: "timestamptz",
     outer: (desc) => `due_at ${desc ? "desc" : "asc"} nulls last`,
-    value: (row) => iso(row.due_at),
+    value: (row) => isoOrNull(row.due_at),
   },
   priority: plain("priority", "smallint", (row) => row.priority),
-  createdAt: plain("created_at", "timestamptz", (row) => iso(row.created_at)),
-  updatedAt: plain("updated_at", "timestamptz", (row) => iso(row.updated_at)),
+  createdAt: plain("created_at", "timestamptz", (row) => isoOrNull(row.created_at)),
+  updatedAt: plain("updated_at", "timestamptz", (row) => isoOrNull(row.updated_at)),
   title: plain("title", "text", (row) => row.title),
   id: plain("id", "uuid", (row) => row.id),
 };

@@ -45,7 +45,7 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
     refreshTtlDays: config.refreshTokenTtlDays,
   });
   let broker: ServiceBroker | undefined;
-  const authenticator = createAuthenticator(users, config.jwtSecret, (userId) =>
+  const authenticator = createAuthenticator(users, clock, config.jwtSecret, (userId) =>
     broker!.call<Membership[], object>("projects.memberships", { userId }),
   );
 

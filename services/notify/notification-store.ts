@@ -5,6 +5,7 @@ import type { Db } from "../../libs/db";
 import { NotFoundError, ValidationError } from "../../libs/errors";
 import { deliveries } from "../../libs/metrics";
 import { NOTIFY_SCHEMA } from "./migrations";
+import { isoOrNull } from "../../libs/time";
 
 const NOTIFICATIONS = `${NOTIFY_SCHEMA}.notifications`;
 const DELIVERIES = `${NOTIFY_SCHEMA}.deliveries`;
@@ -36,8 +37,6 @@ interface DeliveryRow {
   last_error: string | null;
 }
 
-const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
-
 function toDto(row: NotificationRow, deliveries: DeliveryRow[]): NotificationDto {
   return {
     id: row.id,
@@ -45,10 +44,10 @@ function toDto(row: NotificationRow, deliveries: DeliveryRow[]): NotificationDto
     taskId: row.task_id,
     reminderId: row.reminder_id,
     title: row.title,
-    dueAt: iso(row.due_at),
-    fireAt: iso(row.fire_at)!,
-    createdAt: iso(row.created_at)!,
-    readAt: iso(row.read_at),
+    dueAt: isoOrNull(row.due_at),
+    fireAt: isoOrNull(row.fire_at),
+    createdAt: isoOrNull(row.created_at),
+    readAt: isoOrNull(row.read_at),
     deliveries: deliveries
       .filter((d) => d.notification_id === row.id)
       .sort((a, b) => a.channel.localeCompare(b.channel))

@@ -1,3 +1,4 @@
+import type { Clock } from "../../libs/clock";
 import type { TaskDto } from "../../libs/contracts";
 import type { SearchEngine } from "./engine";
 
@@ -27,9 +28,10 @@ export interface ReindexResult {
  * removed, since its task no longer exists. Events keep flowing meanwhile; the version
  * check keeps whichever write is newer. The next page is fetched while one is written.
  */
-export async function reindex(engine: SearchEngine, fetchPage: FetchPage, options: ReindexOptions = {}): Promise<ReindexResult> {
+export async function reindex(engine: SearchEngine, fetchPage: FetchPage, clock: Clock, options: ReindexOptions = {}): Promise<ReindexResult> {
   const batchSize = options.batchSize ?? 1_000;
-  const startedAt = new Date();
+  // The engine stamps what it writes with the same clock, so the sweep compares like with like.
+  const startedAt = clock.now();
   let page = await fetchPage(undefined, batchSize, true);
   options.onStart?.(page.total ?? 0);
   let indexed = 0;

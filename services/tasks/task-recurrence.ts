@@ -5,11 +5,11 @@ import { nextOccurrence, occurrencesFrom } from "../../libs/recurrence";
 import { COMPLETIONS, TaskRow, toTaskDto } from "./task-row";
 import { readTask } from "./task-scope";
 import type { TaskWriter } from "./task-writer";
+import { isoOrNull } from "../../libs/time";
 
-const iso = (d: Date | string | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
 const toCompletion = (row: { occurrence_at: Date | null; completed_at: Date }): CompletionDto => ({
-  occurrenceAt: iso(row.occurrence_at),
-  completedAt: iso(row.completed_at)!,
+  occurrenceAt: isoOrNull(row.occurrence_at),
+  completedAt: isoOrNull(row.completed_at),
 });
 
 /** Completing tasks, the history of completions, and the occurrences still ahead. */
@@ -38,17 +38,17 @@ export class TaskRecurrence {
           }
           if (!current || current.getTime() !== new Date(occurrenceAt).getTime()) {
             throw new ValidationError("Not the task's current occurrence", [
-              { path: "body.occurrenceAt", message: `the current occurrence is ${iso(current) ?? "none"}` },
+              { path: "body.occurrenceAt", message: `the current occurrence is ${isoOrNull(current) ?? "none"}` },
             ]);
           }
         }
         if (row.status === "done") {
           const last = await trx(COMPLETIONS).where({ task_id: id }).orderBy([{ column: "completed_at", order: "desc" }, { column: "occurrence_at", order: "desc" }]).first();
-          completion = last ? toCompletion(last) : { occurrenceAt: iso(current), completedAt: iso(row.completed_at ?? row.updated_at)! };
+          completion = last ? toCompletion(last) : { occurrenceAt: isoOrNull(current), completedAt: isoOrNull(row.completed_at ?? row.updated_at) };
           return null;
         }
         await trx(COMPLETIONS).insert({ id: randomUUID(), task_id: id, occurrence_at: current, completed_at: now });
-        completion = { occurrenceAt: iso(current), completedAt: now.toISOString() };
+        completion = { occurrenceAt: isoOrNull(current), completedAt: now.toISOString() };
         return advance(row, current, now);
       },
       (updated) => ({ task: toTaskDto(updated), completion }),

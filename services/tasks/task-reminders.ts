@@ -1,11 +1,9 @@
 import { randomUUID } from "node:crypto";
-import type { AuthMeta, ReminderDto, ReminderInput } from "../../libs/contracts";
+import { MAX_REMINDERS, type AuthMeta, type ReminderDto, type ReminderInput } from "../../libs/contracts";
 import { FieldError, NotFoundError, ValidationError } from "../../libs/errors";
 import { parseOffset } from "../../libs/recurrence";
 import type { Trx } from "../../libs/db";
 import type { TaskWriter } from "./task-writer";
-
-export const MAX_REMINDERS = 20;
 
 /**
  * Turns requested reminders into stored ones: new ones get ids, an id the task already has

@@ -1,6 +1,7 @@
 import { PRIORITIES, Priority, ReminderDto, TaskDto, TaskStatus } from "../../libs/contracts";
 import type { Recurrence } from "../../libs/recurrence";
 import { TASKS_SCHEMA } from "./migrations";
+import { isoOrNull } from "../../libs/time";
 
 export const TASKS = `${TASKS_SCHEMA}.tasks`;
 export const COMPLETIONS = `${TASKS_SCHEMA}.completions`;
@@ -36,8 +37,6 @@ export const TASK_RULE_COLUMNS = { id: "id", ownerId: "owner_id", projectId: "pr
 
 export const priorityRank = (p: Priority): number => PRIORITIES.indexOf(p);
 
-const iso = (d: Date | null): string | null => (d ? new Date(d).toISOString() : null);
-
 export function toTaskDto(row: TaskRow): TaskDto {
   return {
     id: row.id,
@@ -45,17 +44,17 @@ export function toTaskDto(row: TaskRow): TaskDto {
     description: row.description,
     status: row.status,
     priority: PRIORITIES[row.priority] ?? "none",
-    dueAt: iso(row.due_at),
-    startAt: iso(row.start_at),
-    completedAt: iso(row.completed_at),
+    dueAt: isoOrNull(row.due_at),
+    startAt: isoOrNull(row.start_at),
+    completedAt: isoOrNull(row.completed_at),
     tags: row.tags,
     recurrence: row.recurrence,
     reminders: row.reminders,
     projectId: row.project_id,
     assigneeId: row.assignee_id,
     ownerId: row.owner_id,
-    createdAt: iso(row.created_at)!,
-    updatedAt: iso(row.updated_at)!,
+    createdAt: isoOrNull(row.created_at),
+    updatedAt: isoOrNull(row.updated_at),
     version: row.version,
   };
 }

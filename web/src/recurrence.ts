@@ -5,7 +5,7 @@
  */
 import { occurrencesFrom } from "../../libs/recurrence/occurrences";
 import { formatRule, parseRule, Rule, WEEKDAYS } from "../../libs/recurrence/rrule";
-import { toWallClock } from "../../libs/recurrence/zoned";
+import { toWallClock } from "../../libs/time";
 
 export type RepeatMode = "none" | "daily" | "weekly" | "monthly" | "custom";
 export type Weekday = (typeof WEEKDAYS)[number];

@@ -3,7 +3,7 @@
  * duration as typed) and as the API takes it (`offset` or `at`), with the instant it will
  * fire, computed the way the scheduler does.
  */
-import { applyOffset, formatOffset, readOffset } from "../../libs/recurrence/duration";
+import { applyOffset, formatOffset, readOffset } from "../../libs/time";
 import { fromLocalInput, toLocalInput } from "./time";
 import type { Channel, Reminder, ReminderInput } from "./types";
 

@@ -3,7 +3,7 @@
  * instant goes through the server's own conversion, so a time in a DST gap or overlap
  * means the same here as in the scheduler.
  */
-import { fromWallClock, toWallClock } from "../../libs/recurrence/zoned";
+import { fromWallClock, toWallClock } from "../../libs/time";
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 function format(zone: string, options: Intl.DateTimeFormatOptions, locale?: string): Intl.DateTimeFormat {

@@ -1,9 +1,9 @@
 import jwt from "jsonwebtoken";
 import { ManualClock } from "../../../libs/clock";
-import { registerInput } from "../../../libs/contracts";
+import { JWT_AUDIENCE, JWT_ISSUER, registerInput } from "../../../libs/contracts";
 import { postgresDb } from "../../../test/support/db";
 import { AUTH_SCHEMA, migrations } from "../migrations";
-import { JWT_AUDIENCE, JWT_ISSUER, TokenService } from "./token-service";
+import { TokenService } from "./token-service";
 import { UserStore } from "./user-store";
 
 const SECRET = "unit-test-secret-unit-test-secret-0123456789";

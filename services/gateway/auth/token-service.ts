@@ -1,15 +1,12 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import jwt from "jsonwebtoken";
 import type { Clock } from "../../../libs/clock";
-import type { Role } from "../../../libs/contracts";
+import { JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER, type Role } from "../../../libs/contracts";
 import type { Db } from "../../../libs/db";
 import { UnauthorizedError } from "../../../libs/errors";
 import { AUTH_SCHEMA } from "../migrations";
 
 const REFRESH_TOKENS = `${AUTH_SCHEMA}.refresh_tokens`;
-export const JWT_ALGORITHM = "HS256" as const;
-export const JWT_ISSUER = "todogenie";
-export const JWT_AUDIENCE = "todogenie-api";
 
 export interface TokenPair {
   accessToken: string;

@@ -3,10 +3,10 @@ import type { RequestHandler } from "express";
 import passport from "passport";
 import { ExtractJwt, Strategy as JwtStrategy } from "passport-jwt";
 import { Membership, packAbility } from "../../../libs/authz";
-import type { AuthMeta } from "../../../libs/contracts";
+import type { Clock } from "../../../libs/clock";
+import { JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER, type AuthMeta } from "../../../libs/contracts";
 import { UnauthorizedError } from "../../../libs/errors";
 import type { UserRow, UserStore } from "../auth/user-store";
-import { JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER } from "../auth/token-service";
 
 /** How long a looked-up caller is trusted: a disabled user, a role or a membership change takes effect within it. */
 const USER_CACHE_MS = 1_000;
@@ -20,12 +20,17 @@ export interface Authenticator {
  * passport-jwt with the algorithm, issuer and audience pinned. The token proves who the
  * caller is; their roles and whether they are still enabled come from the database.
  */
-export function createAuthenticator(users: UserStore, secret: string, membershipsOf: (userId: string) => Promise<Membership[]>): Authenticator {
+export function createAuthenticator(
+  users: UserStore,
+  clock: Clock,
+  secret: string,
+  membershipsOf: (userId: string) => Promise<Membership[]>,
+): Authenticator {
   const cache = new Map<string, { auth: AuthMeta | false; until: number }>();
   /** The caller's packed abilities: their account as it is now, and their project memberships. */
   const lookup = async (id: string): Promise<AuthMeta | false> => {
     const hit = cache.get(id);
-    const t = Date.now();
+    const t = clock.now().getTime();
     if (hit && hit.until > t) return hit.auth;
     const row: UserRow | undefined = await users.findById(id);
     const auth = row && !row.disabled ? packAbility({ id: row.id, roles: row.roles, timezone: row.timezone }, await membershipsOf(row.id)) : false;

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import jwt from "jsonwebtoken";
+import { JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER } from "../../../libs/contracts";
 import { PROBLEM_CONTENT_TYPE } from "../../../libs/errors/problem";
 import type { NotificationStore } from "../notification-store";
 import type { SseHub } from "./sse-hub";
@@ -29,7 +30,7 @@ async function identify(req: IncomingMessage, url: URL, deps: StreamDeps): Promi
   const header = req.headers.authorization;
   if (!header?.startsWith("Bearer ")) return undefined;
   try {
-    const claims = jwt.verify(header.slice(7), deps.jwtSecret, { algorithms: ["HS256"], issuer: "todogenie", audience: "todogenie-api" });
+    const claims = jwt.verify(header.slice(7), deps.jwtSecret, { algorithms: [JWT_ALGORITHM], issuer: JWT_ISSUER, audience: JWT_AUDIENCE });
     return typeof claims === "object" && typeof claims.sub === "string" ? claims.sub : undefined;
   } catch {
     return undefined;

@@ -1,5 +1,5 @@
 import type { MessageContent } from "./cloud-api-client";
-import { wallTime } from "./zoned-time";
+import { toWallClock } from "../../../libs/time";
 
 /** What a reminder message names: the task title and its due time in the user's zone. */
 export interface ReminderMessageInput {
@@ -22,9 +22,8 @@ const pad = (n: number) => String(n).padStart(2, "0");
 export function formatDueTime(dueAt: Date | string, timeZone: string): string {
   const instant = new Date(dueAt);
   if (Number.isNaN(instant.getTime())) throw new RangeError(`not an instant: ${String(dueAt)}`);
-  const w = wallTime(instant, timeZone);
-  const weekday = WEEKDAYS[new Date(Date.UTC(w.year, w.month - 1, w.day)).getUTCDay()];
-  return `${weekday} ${w.day} ${MONTHS[w.month - 1]} ${w.year}, ${pad(w.hour)}:${pad(w.minute)} (${timeZone})`;
+  const w = toWallClock(instant, timeZone);
+  return `${WEEKDAYS[w.getUTCDay()]} ${w.getUTCDate()} ${MONTHS[w.getUTCMonth()]} ${w.getUTCFullYear()}, ${pad(w.getUTCHours())}:${pad(w.getUTCMinutes())} (${timeZone})`;
 }
 
 /** Template parameters may not hold newlines, tabs or runs of spaces (Meta error 132018). */

@@ -1,4 +1,5 @@
 import type { Index, Meilisearch } from "meilisearch" with { "resolution-mode": "import" };
+import type { Clock } from "../../../libs/clock";
 import type { AuthMeta, TaskDto, TaskPage } from "../../../libs/contracts";
 import { UnavailableError } from "../../../libs/errors";
 import { CursorCodec, queryFingerprint } from "../../../libs/task-query";
@@ -48,7 +49,7 @@ export class MeiliSearchEngine implements SearchEngine {
   constructor(
     private readonly options: MeiliOptions,
     private readonly cursors: CursorCodec,
-    private readonly clock: { now(): Date },
+    private readonly clock: Clock,
   ) {}
 
   async prepare(): Promise<void> {
@@ -75,7 +76,7 @@ export class MeiliSearchEngine implements SearchEngine {
       limit: batch.length,
     });
     const versions = new Map(stored.results.map((d) => [d.id, d.version]));
-    const indexedAt = Date.now();
+    const indexedAt = this.clock.now().getTime();
     const writes = batch.filter((c) => {
       const current = versions.get(changeId(c));
       return current === undefined || current < changeVersion(c) || (options.refresh && current === changeVersion(c));

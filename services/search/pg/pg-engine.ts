@@ -1,3 +1,4 @@
+import type { Clock } from "../../../libs/clock";
 import type { AuthMeta, TaskPage } from "../../../libs/contracts";
 import { Db, ping } from "../../../libs/db";
 import { migrateSchema } from "../../../libs/db/migrate";
@@ -15,7 +16,7 @@ export class PgSearchEngine implements SearchEngine {
   constructor(
     private readonly db: Db,
     cursors: CursorCodec,
-    clock: { now(): Date },
+    private readonly clock: Clock,
   ) {
     this.searcher = new PgSearch(db, cursors, clock);
   }
@@ -25,11 +26,11 @@ export class PgSearchEngine implements SearchEngine {
   }
 
   apply(changes: IndexChange[], options?: ApplyOptions): Promise<void> {
-    return applyChanges(this.db, changes, options);
+    return applyChanges(this.db, changes, this.clock.now(), options);
   }
 
   sweep(startedAt: Date): Promise<number> {
-    return sweepStale(this.db, startedAt);
+    return sweepStale(this.db, startedAt, this.clock.now());
   }
 
   purgeTombstones(before: Date): Promise<number> {

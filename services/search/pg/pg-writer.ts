@@ -11,11 +11,11 @@ const DOC_COLUMNS = [
 
 /**
  * Writes batches of changes in two statements (upserts, tombstones). `where version <`
- * makes each write monotonic: a redelivered or late older event changes nothing.
+ * makes each write monotonic: a redelivered or late older event changes nothing. `now` is
+ * the clock's: a rebuild's sweep and the tombstone purge compare against the same clock.
  */
-export async function applyChanges(db: Db, changes: IndexChange[], options: ApplyOptions = {}): Promise<void> {
+export async function applyChanges(db: Db, changes: IndexChange[], now: Date, options: ApplyOptions = {}): Promise<void> {
   const batch = newestPerTask(changes);
-  const now = new Date();
   const newer = options.refresh ? `${DOCS}.version <= excluded.version` : `${DOCS}.version < excluded.version`;
   const upserts = batch.flatMap((c) => (c.kind === "upsert" ? [c.task] : []));
   const deletes = batch.flatMap((c) => (c.kind === "delete" ? [c] : []));
@@ -58,11 +58,11 @@ export async function applyChanges(db: Db, changes: IndexChange[], options: Appl
  * Tombstones every live document a rebuild did not refresh: its task is gone from the source.
  * The version stays, so any later real change of that task still wins.
  */
-export async function sweepStale(db: Db, startedAt: Date): Promise<number> {
+export async function sweepStale(db: Db, startedAt: Date, now: Date): Promise<number> {
   return db(DOCS)
     .whereRaw("not deleted")
     .andWhere("indexed_at", "<", startedAt)
-    .update({ deleted: true, doc: null, tsv: null, indexed_at: new Date() });
+    .update({ deleted: true, doc: null, tsv: null, indexed_at: now });
 }
 
 export async function purgeTombstones(db: Db, before: Date): Promise<number> {

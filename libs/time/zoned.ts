@@ -33,12 +33,18 @@ export function toWallClock(instant: Date, zone: string): WallClock {
 }
 
 /**
- * The instant at which the clocks in `zone` show `wall`. A time skipped by a
- * daylight-saving gap (02:30 on a spring-forward night) is read with the offset in force
- * before the gap, so it moves forward by the gap's length (RFC 5545 section 3.3.5): 03:30.
- * A time that happens twice (an autumn overlap) is the first, earlier one.
+ * The instant at which the clocks in `zone` show `wall`: the one rule for local times
+ * that do not name exactly one instant, used by recurrence, reminder offsets and quiet
+ * hours alike.
+ *
+ * - A time skipped by a daylight-saving gap (02:30 on a spring-forward night) is read with
+ *   the offset in force before the gap, so it moves forward by the gap's length: 03:30
+ *   (RFC 5545 section 3.3.5, which recurrences must follow, and what Temporal's
+ *   "compatible" disambiguation does).
+ * - A time that happens twice (an autumn overlap) is the earlier instant, or the later
+ *   one with `prefer: "later"`.
  */
-export function fromWallClock(wall: WallClock, zone: string): Date {
+export function fromWallClock(wall: WallClock, zone: string, prefer: "earlier" | "later" = "earlier"): Date {
   const local = wall.getTime();
   // Offsets in force around that date; a transition lies between them when they differ.
   const before = zoneOffsetMs(zone, local - 2 * DAY_MS);
@@ -46,5 +52,11 @@ export function fromWallClock(wall: WallClock, zone: string): Date {
   const candidates = [local - before, local - after]
     .filter((utc) => zoneOffsetMs(zone, utc) + utc === local)
     .sort((a, b) => a - b);
-  return new Date(candidates[0] ?? local - before);
+  const chosen = prefer === "later" ? candidates.at(-1) : candidates[0];
+  return new Date(chosen ?? local - before);
+}
+
+/** How far into its wall-clock day `wall` is, in ms (also before 1970, where the remainder is negative). */
+export function msIntoDay(wall: WallClock): number {
+  return ((wall.getTime() % DAY_MS) + DAY_MS) % DAY_MS;
 }

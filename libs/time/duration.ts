@@ -1,6 +1,6 @@
 /**
- * Reminder offsets: signed ISO 8601 durations relative to a due date ("-PT15M", "P1D",
- * "-P1DT2H"). Calendar units (years, months, weeks, days) move the wall clock in the
+ * Signed ISO 8601 durations, the one grammar for them (reminder offsets relative to a due
+ * date: "-PT15M", "P1D", "-P1DT2H"; the API contract validates with `readOffset` too). Calendar units (years, months, weeks, days) move the wall clock in the
  * task's zone, so "-P1D" before 09:00 is 09:00 the day before even across a DST change;
  * clock units (hours, minutes, seconds) then move the instant, so "-PT1H" is always 3,600 s.
  */
@@ -21,12 +21,13 @@ export interface Offset {
 /** An offset may reach this far from the due date, either way. */
 export const MAX_OFFSET_DAYS = 366;
 
-const DURATION = /^([+-])?P(?:(\d{1,6})Y)?(?:(\d{1,6})M)?(?:(\d{1,6})W)?(?:(\d{1,6})D)?(?:T(?:(\d{1,6})H)?(?:(\d{1,6})M)?(?:(\d{1,6})S)?)?$/;
+/** Whole units only, each at most six digits, optionally signed; `readOffset` adds what a regex cannot say. */
+export const ISO_DURATION = /^([+-])?P(?:(\d{1,6})Y)?(?:(\d{1,6})M)?(?:(\d{1,6})W)?(?:(\d{1,6})D)?(?:T(?:(\d{1,6})H)?(?:(\d{1,6})M)?(?:(\d{1,6})S)?)?$/;
 const EXAMPLES = "like -PT15M (15 minutes before), P1D (a day after) or -P1DT2H";
 
 /** Reads an offset, or says what is wrong with it. */
 export function readOffset(text: string): Offset | { error: string } {
-  const m = DURATION.exec(text);
+  const m = ISO_DURATION.exec(text);
   if (!m) {
     if (/\d[.,]\d/.test(text)) return { error: `fractions are not supported: use whole units, e.g. PT30M rather than PT0.5H` };
     return { error: `expected an ISO 8601 duration ${EXAMPLES}` };

@@ -1,4 +1,4 @@
-import { fromWallClock, normaliseTimeZone, toWallClock } from "./zoned";
+import { fromWallClock, msIntoDay, normaliseTimeZone, toWallClock } from "./zoned";
 
 const wall = (text: string) => new Date(`${text}Z`); // a local time written as fake UTC
 const iso = (d: Date) => d.toISOString();
@@ -28,6 +28,17 @@ describe("wall clock in a time zone", () => {
     expect(iso(fromWallClock(wall("2026-10-25T02:30:00"), "Europe/Berlin"))).toBe("2026-10-25T00:30:00.000Z");
     // New York, 2026-11-01: 01:30 happens at -04:00 and again at -05:00
     expect(iso(fromWallClock(wall("2026-11-01T01:30:00"), "America/New_York"))).toBe("2026-11-01T05:30:00.000Z");
+  });
+
+  test('prefer "later" picks the second of a repeated time, and changes nothing else', () => {
+    expect(iso(fromWallClock(wall("2026-10-25T02:30:00"), "Europe/Berlin", "later"))).toBe("2026-10-25T01:30:00.000Z");
+    expect(iso(fromWallClock(wall("2026-03-29T02:30:00"), "Europe/Berlin", "later"))).toBe("2026-03-29T01:30:00.000Z");
+    expect(iso(fromWallClock(wall("2026-07-15T09:00:00"), "Europe/Berlin", "later"))).toBe("2026-07-15T07:00:00.000Z");
+  });
+
+  test("msIntoDay is the time of day, before 1970 too", () => {
+    expect(msIntoDay(wall("2026-07-15T09:30:00.250"))).toBe((9 * 60 + 30) * 60_000 + 250);
+    expect(msIntoDay(wall("1969-12-31T23:00:00"))).toBe(23 * 3_600_000);
   });
 
   test("normaliseTimeZone accepts IANA names, fixes their case, and refuses the rest", () => {
