@@ -4,6 +4,7 @@ import type { Membership } from "../../libs/authz";
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
 import { registerInput } from "../../libs/contracts";
+import type { StreamEndpoint } from "../../libs/contracts/streams";
 import type { Db } from "../../libs/db";
 import { migrateSchema } from "../../libs/db/migrate";
 import { closeHttpServer, Lifecycle } from "../../libs/lifecycle";
@@ -21,7 +22,6 @@ import { notificationRoutes } from "./routes/notifications.routes";
 import { projectRoutes } from "./routes/projects.routes";
 import { taskRoutes } from "./routes/tasks.routes";
 import { webhookRoutes } from "./routes/webhooks.routes";
-import type { StreamEndpoint } from "../notify/sse/stream-server";
 
 export interface GatewayServiceDeps {
   db: Db;
