@@ -5,11 +5,19 @@ import type { Context, ServiceSchema } from "moleculer";
 import { authOf } from "../../libs/broker";
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
-import { ListNotificationsQuery, NotificationDto, REMINDER_DUE_CHANNEL, ReminderDueEvent } from "../../libs/contracts";
+import {
+  ListNotificationsQuery,
+  NotificationDto,
+  REMINDER_DUE_CHANNEL,
+  ReminderDueEvent,
+  USER_CHANNELS,
+  userUpdatedEventSchema,
+} from "../../libs/contracts";
 import type { StreamEndpoint } from "../../libs/contracts/streams";
 import { Db, ping } from "../../libs/db";
 import { migrateSchema } from "../../libs/db/migrate";
 import { closeHttpServer, Lifecycle } from "../../libs/lifecycle";
+import { ContactStore } from "./contacts";
 import { migrations, NOTIFY_SCHEMA } from "./migrations";
 import { NotificationStore } from "./notification-store";
 import { SseHub } from "./sse/sse-hub";
@@ -19,7 +27,6 @@ import { StreamTickets } from "./sse/tickets";
 import { inboundActions } from "./inbound-actions";
 import { WakeableLoop } from "../../libs/loop";
 import { CloudApiClient } from "./whatsapp/cloud-api-client";
-import type { WhatsAppRecipient } from "./whatsapp/delivery";
 import { RateLimiter } from "./whatsapp/rate-limiter";
 import { verifyHandshake } from "./whatsapp/webhook";
 import { WhatsAppDeliveries } from "./whatsapp-deliveries";
@@ -42,6 +49,7 @@ type ById = { id: string };
 
 export function notifyService({ db, config, clock, streams, lifecycle }: NotifyServiceDeps): ServiceSchema {
   const store = new NotificationStore(db, clock);
+  const contacts = new ContactStore(db);
   const tickets = new StreamTickets(db, clock);
   const hub = new SseHub();
   lifecycle.onDrain(async () => {
@@ -70,6 +78,16 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
           if (event.channels.includes("sse")) await this.broker.broadcast(FANOUT_EVENT, { userId: event.recipientId, notification }, "notify");
         },
       },
+      [USER_CHANNELS.updated]: {
+        group: "notify",
+        // A consumer created after users already exist (a new deployment of notify, a
+        // fresh JetStream consumer) reads the stream from its start: snapshots are
+        // idempotent, and the projection is complete only with every user's latest.
+        nats: { consumerOptions: { config: { deliver_policy: "all" } } },
+        async handler(payload: unknown) {
+          await contacts.apply(userUpdatedEventSchema.parse(payload));
+        },
+      },
     },
     events: {
       async [FANOUT_EVENT](ctx: Context<{ userId: string; notification: NotificationDto }>) {
@@ -94,7 +112,7 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
       webhookHandshake: (ctx: Context<{ query: Record<string, unknown> }>) => verifyHandshake(ctx.params.query, config.whatsapp.verifyToken),
       /** A signed webhook POST; the raw body travels base64-encoded so the signature can be checked. */
       webhook: (ctx: Context<{ rawBody: string; signature?: string }>) =>
-        handleWebhook(Buffer.from(ctx.params.rawBody, "base64"), ctx.params.signature, config.whatsapp, whatsapp!, inboundActions(db, ctx.broker)),
+        handleWebhook(Buffer.from(ctx.params.rawBody, "base64"), ctx.params.signature, config.whatsapp, whatsapp!, inboundActions(db, contacts, ctx.broker)),
       /** A replica's stream server; the balancer picks which replica answers, spreading streams. */
       streamEndpoint: () => ({ url: advertised }),
       health: async () => {
@@ -104,11 +122,7 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
     },
     async started() {
       await migrateSchema(db, NOTIFY_SCHEMA, migrations);
-      const contacts = async (ids: string[]) => {
-        const list = await this.broker.call<(WhatsAppRecipient & { id: string })[], object>("gateway.contacts", { ids });
-        return new Map(list.map((c) => [c.id, c]));
-      };
-      whatsapp = new WhatsAppDeliveries(db, clock, config.whatsapp, client, limiter, contacts);
+      whatsapp = new WhatsAppDeliveries(db, clock, config.whatsapp, client, limiter, (ids) => contacts.recipients(ids));
       whatsappLoop = new WakeableLoop(() => whatsapp!.runOnce(), (err) => this.logger.warn("whatsapp delivery failed, will retry", err), 5_000);
       whatsappLoop.start();
       const handler = createStreamHandler({

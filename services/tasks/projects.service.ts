@@ -34,7 +34,7 @@ export function projectsService(projects: ProjectStore): ServiceSchema {
         await projects.removeMember(authOf(ctx), ctx.params.id, ctx.params.userId);
         return { removed: true };
       },
-      /** The caller's memberships, from which the gateway builds their abilities. */
+      /** The caller's memberships, from which every entry point (HTTP, WhatsApp replies) builds their abilities. */
       memberships: (ctx: Context<{ userId: string }>) => projects.memberships(ctx.params.userId),
       /** The recipient check of notifications: may this user see this task now? */
       canRead: (ctx: Context<{ taskId: string; userId: string }>) => projects.canRead(ctx.params.taskId, ctx.params.userId),
