@@ -1,5 +1,6 @@
 import { SingleBar } from "cli-progress";
 import { createBroker } from "../libs/broker";
+import { call } from "../libs/broker/bus";
 import { systemClock } from "../libs/clock";
 import { Config, ConfigError, loadConfig } from "../libs/config";
 import { openDatabase } from "../libs/db";
@@ -46,7 +47,7 @@ async function connect(config: Config): Promise<Connection> {
     await broker.waitForServices(["tasks"], 30_000);
     const db = openDatabase({ databaseUrl: config.databaseUrl, poolSize: 2 });
     return {
-      fetchPage: (afterId, limit, withTotal) => broker.call("tasks.export", { afterId, limit, withTotal }, { timeout: 60_000 }),
+      fetchPage: (afterId, limit, withTotal) => call(broker, "tasks.export", { afterId, limit, withTotal }, { timeout: 60_000 }),
       db,
       async stop() {
         await broker.stop();
@@ -58,7 +59,7 @@ async function connect(config: Config): Promise<Connection> {
   const stack = createStack({ ...config, services: ["tasks", "search"], logLevel: "warn" });
   await stack.start();
   return {
-    fetchPage: (afterId, limit, withTotal) => stack.broker.call("tasks.export", { afterId, limit, withTotal }),
+    fetchPage: (afterId, limit, withTotal) => call(stack.broker, "tasks.export", { afterId, limit, withTotal }),
     db: stack.db,
     stop: () => stack.stop(),
   };

@@ -51,8 +51,17 @@ export function defineAbilityFor(user: Principal, memberships: Membership[] = []
   return build();
 }
 
-export function packAbility(user: Principal, memberships: Membership[] = []): AuthMeta {
+/**
+ * The caller's identity for ctx.meta, wherever a request enters (HTTP, a WhatsApp reply):
+ * memberships are required so no entry point can act with fewer rights than the web does.
+ */
+export function authMetaFor(user: Principal, memberships: Membership[]): AuthMeta {
   return { userId: user.id, roles: user.roles, timezone: user.timezone, rules: packRules(defineAbilityFor(user, memberships).rules) };
+}
+
+/** For test fixtures of a caller with no project (or the listed ones); entry points use authMetaFor. */
+export function packAbility(user: Principal, memberships: Membership[] = []): AuthMeta {
+  return authMetaFor(user, memberships);
 }
 
 /** Rebuilds the caller's ability on the receiving side of a broker call. */

@@ -67,6 +67,8 @@ type ChannelHandler<C extends ChannelName> = (payload: PayloadOf<C>) => Promise<
 export function channelHandlers<C extends ChannelName>(
   group: string,
   handlers: { [K in C]: ChannelHandler<K> },
+  /** Adapter options per channel (e.g. `nats.consumerOptions`). */
+  options: { [K in C]?: object } = {},
 ): Record<string, { group: string; handler: (this: Service, payload: unknown) => Promise<void> }> {
   return Object.fromEntries(
     (Object.entries(handlers) as [C, ChannelHandler<C>][]).map(([channel, handler]) => {
@@ -74,6 +76,7 @@ export function channelHandlers<C extends ChannelName>(
       return [
         channel,
         {
+          ...options[channel],
           group,
           // The channels middleware calls handlers with the service as `this`.
           async handler(this: Service, payload: unknown) {

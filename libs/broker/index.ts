@@ -5,7 +5,7 @@ import { Db, ping } from "../db";
 import { OutboxRelay } from "../outbox";
 import type { Config } from "../config";
 import type { AuthMeta, CallMeta } from "../contracts/auth";
-import { UnauthorizedError } from "../errors";
+import { UnauthorizedError, UnavailableError } from "../errors";
 
 export function createBroker(config: Config, nodeID?: string): ServiceBroker {
   const distributed = config.mode === "distributed";
@@ -51,6 +51,7 @@ export function createBroker(config: Config, nodeID?: string): ServiceBroker {
 }
 
 interface NatsChannelAdapter {
+  connected: boolean;
   createStream(name: string, subjects: string[], opts: object): Promise<unknown>;
   /** The channels package prefixes every channel with the broker namespace. */
   addPrefixTopic(name: string): string;
@@ -61,12 +62,17 @@ interface NatsChannelAdapter {
  * the stream is created the way the channels adapter would create it for a consumer; the
  * event key becomes the JetStream message id, so a republished event inside the duplicate
  * window is stored once.
+ *
+ * Nothing is sent before the channel adapter has connected (after every service's
+ * `started`): the in-process adapter would drop it, as no consumer is subscribed yet, and
+ * the relay would delete the row. Refused, the row stays for the relay's next turn.
  */
 export function durablePublisher(broker: ServiceBroker, config: Config) {
   const ensured = new Set<string>();
   return async (channel: string, payload: unknown, key: string): Promise<void> => {
+    const adapter = (broker as unknown as { channelAdapter: NatsChannelAdapter }).channelAdapter;
+    if (!adapter.connected) throw new UnavailableError(`channel adapter not connected yet; ${channel} waits`);
     if (config.mode === "distributed" && !ensured.has(channel)) {
-      const adapter = (broker as unknown as { channelAdapter: NatsChannelAdapter }).channelAdapter;
       const subject = adapter.addPrefixTopic(channel);
       await adapter.createStream(subject.split(".").join("_"), [subject], {});
       ensured.add(channel);

@@ -105,3 +105,30 @@ export type AdminUserDto = z.infer<typeof adminUserSchema>;
 export const authResultSchema = z
   .object({ user: userSchema, accessToken: z.string(), refreshToken: z.string(), expiresIn: z.int() })
   .meta({ id: "AuthResult" });
+
+/** Durable channels of the gateway's auth schema (JetStream in distributed mode). */
+export const USER_CHANNELS = {
+  updated: "user.updated",
+} as const;
+export type UserChannel = (typeof USER_CHANNELS)[keyof typeof USER_CHANNELS];
+
+/**
+ * A user's contact-relevant fields after a change, whole (a snapshot, not a diff), so a
+ * consumer keeps the newest by `version` and may skip or reorder any older one. `key` is
+ * `userId@version`: the same change always carries the same key.
+ */
+export const userUpdatedEventSchema = z.object({
+  key: z.string(),
+  userId: z.uuid(),
+  /** Counts the user's changes from 1; a consumer never lets a lower version overwrite a higher one. */
+  version: z.int().positive(),
+  /** The user row's updated_at: among several accounts with one phone, the latest wins, as at the edge. */
+  updatedAt: z.string(),
+  roles: z.array(z.enum(ROLES)),
+  timezone: z.string(),
+  phone: z.string().nullable(),
+  whatsappOptIn: z.boolean(),
+  notificationPrefs: userSchema.shape.notificationPrefs,
+  disabled: z.boolean(),
+});
+export type UserUpdatedEvent = z.infer<typeof userUpdatedEventSchema>;

@@ -1,12 +1,15 @@
 import type { Server } from "node:http";
-import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
-import type { Membership } from "../../libs/authz";
+import type { ServiceBroker, ServiceSchema } from "moleculer";
+import { startRelay } from "../../libs/broker";
+import { call, eventHandlers } from "../../libs/broker/bus";
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
 import { registerInput } from "../../libs/contracts";
+import type { StreamEndpoint } from "../../libs/contracts/streams";
 import type { Db } from "../../libs/db";
 import { migrateSchema } from "../../libs/db/migrate";
 import { closeHttpServer, Lifecycle } from "../../libs/lifecycle";
+import type { OutboxRelay } from "../../libs/outbox";
 import { verifyPassword } from "./auth/passwords";
 import { TokenService } from "./auth/token-service";
 import { UserStore } from "./auth/user-store";
@@ -21,7 +24,6 @@ import { notificationRoutes } from "./routes/notifications.routes";
 import { projectRoutes } from "./routes/projects.routes";
 import { taskRoutes } from "./routes/tasks.routes";
 import { webhookRoutes } from "./routes/webhooks.routes";
-import type { StreamEndpoint } from "../notify/sse/stream-server";
 
 export interface GatewayServiceDeps {
   db: Db;
@@ -38,7 +40,8 @@ export interface GatewayServiceDeps {
 
 export function gatewayService({ db, config, clock, version, streams, lifecycle, onListening }: GatewayServiceDeps): ServiceSchema {
   let server: Server | undefined;
-  const users = new UserStore(db, clock);
+  let relay: OutboxRelay | undefined;
+  const users = new UserStore(db, clock, () => relay?.kick());
   const tokens = new TokenService(db, clock, {
     secret: config.jwtSecret,
     accessTtlSeconds: config.accessTokenTtlSeconds,
@@ -46,7 +49,7 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
   });
   let broker: ServiceBroker | undefined;
   const authenticator = createAuthenticator(users, clock, config.jwtSecret, (userId) =>
-    broker!.call<Membership[], object>("projects.memberships", { userId }),
+    call(broker!, "projects.memberships", { userId }),
   );
 
   return {
@@ -54,20 +57,13 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
     created() {
       broker = this.broker;
     },
-    events: {
+    events: eventHandlers({
       /** Another gateway changed memberships: drop those users' cached abilities now. */
-      "gateway.membershipsChanged"(ctx: Context<{ userIds: string[] }>) {
-        ctx.params.userIds.forEach((id) => authenticator.forget(id));
-      },
-    },
-    actions: {
-      /** How to reach users, for notify: no per-row calls, one batch of ids. */
-      contacts: async (ctx: Context<{ ids: string[] }>) => (await users.contacts(ctx.params.ids)),
-      /** The opted-in user behind a WhatsApp number, for inbound commands. */
-      userByPhone: async (ctx: Context<{ phone: string }>) => (await users.byPhone(ctx.params.phone)) ?? null,
-    },
+      "gateway.membershipsChanged": ({ userIds }) => userIds.forEach((id) => authenticator.forget(id)),
+    }),
     async started() {
       await migrateSchema(db, AUTH_SCHEMA, migrations);
+      relay = startRelay(this, db, AUTH_SCHEMA, config, clock);
       await ensureFirstAdmin(users, config, this.logger);
       const webDir = config.webDir ?? defaultWebDir();
       if (!hasWebClient(webDir)) this.logger.warn(`no web client in ${webDir}: \`npm run build:web\` builds it (or set WEB_DIR); the API works without it`);
@@ -108,6 +104,7 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
     async stopped() {
       // Already closed when the process drained first; this covers a broker stopped on its own.
       if (server) await closeHttpServer(server, config.shutdownTimeoutMs);
+      await relay?.stop();
     },
   };
 }

@@ -1,23 +1,19 @@
 import type { ServiceBroker } from "moleculer";
-import { packAbility } from "../../libs/authz";
-import type { Role } from "../../libs/contracts";
+import { authMetaFor } from "../../libs/authz";
+import { call, callAs } from "../../libs/broker/bus";
 import type { Db } from "../../libs/db";
+import type { ContactStore } from "./contacts";
 import { NOTIFY_SCHEMA } from "./migrations";
 import type { InboundActions } from "./whatsapp-webhook";
 
-interface PhoneOwner {
-  id: string;
-  roles: Role[];
-  timezone: string;
-}
-
 /**
  * `done` and `snooze N` from WhatsApp act on the sender's latest reminder, as that user:
- * the task service applies their own rules, exactly as if they had clicked.
+ * the task service applies their own rules, exactly as if they had clicked, so the caller
+ * is built as the gateway builds it, project memberships included.
  */
-export function inboundActions(db: Db, broker: ServiceBroker): InboundActions {
+export function inboundActions(db: Db, contacts: ContactStore, broker: ServiceBroker): InboundActions {
   const latestFor = async (phone: string) => {
-    const user = await broker.call<PhoneOwner | null, object>("gateway.userByPhone", { phone });
+    const user = await contacts.byPhone(phone);
     if (!user) return undefined;
     const notification = await db(`${NOTIFY_SCHEMA}.notifications`).where({ user_id: user.id }).orderBy("seq", "desc").first();
     return notification ? { user, notification } : undefined;
@@ -26,12 +22,13 @@ export function inboundActions(db: Db, broker: ServiceBroker): InboundActions {
     async complete(phone) {
       const found = await latestFor(phone);
       if (!found) return;
-      await broker.call("tasks.complete", { id: found.notification.task_id }, { meta: { auth: packAbility(found.user) } });
+      const memberships = await call(broker, "projects.memberships", { userId: found.user.id });
+      await callAs(broker, authMetaFor(found.user, memberships), "tasks.complete", { id: found.notification.task_id });
     },
     async snooze(phone, minutes) {
       const found = await latestFor(phone);
       if (!found) return;
-      await broker.call("scheduler.snooze", { key: found.notification.key, minutes });
+      await call(broker, "scheduler.snooze", { key: found.notification.key, minutes });
     },
   };
 }

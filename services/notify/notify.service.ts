@@ -1,24 +1,26 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
-import type { Context, ServiceSchema } from "moleculer";
+import type { ServiceBroker, ServiceSchema } from "moleculer";
 import { authOf } from "../../libs/broker";
+import { broadcast, call, channelHandlers, eventHandlers, serviceActions } from "../../libs/broker/bus";
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
-import { ListNotificationsQuery, NotificationDto, REMINDER_DUE_CHANNEL, ReminderDueEvent } from "../../libs/contracts";
+import { DONE, EventName, REMINDER_DUE_CHANNEL, USER_CHANNELS } from "../../libs/contracts";
+import type { StreamEndpoint } from "../../libs/contracts/streams";
 import { Db, ping } from "../../libs/db";
 import { migrateSchema } from "../../libs/db/migrate";
 import { closeHttpServer, Lifecycle } from "../../libs/lifecycle";
+import { ContactStore } from "./contacts";
 import { migrations, NOTIFY_SCHEMA } from "./migrations";
 import { NotificationStore } from "./notification-store";
 import { SseHub } from "./sse/sse-hub";
 import { createStreamHandler } from "./sse/stream-handler";
-import { listenForStreams, StreamEndpoint } from "./sse/stream-server";
+import { listenForStreams } from "./sse/stream-server";
 import { StreamTickets } from "./sse/tickets";
 import { inboundActions } from "./inbound-actions";
 import { WakeableLoop } from "../../libs/loop";
 import { CloudApiClient } from "./whatsapp/cloud-api-client";
-import type { WhatsAppRecipient } from "./whatsapp/delivery";
 import { RateLimiter } from "./whatsapp/rate-limiter";
 import { verifyHandshake } from "./whatsapp/webhook";
 import { WhatsAppDeliveries } from "./whatsapp-deliveries";
@@ -35,12 +37,11 @@ export interface NotifyServiceDeps {
 }
 
 /** Plain (lossy) broadcast: every notify replica writes the notification to its own sockets. */
-export const FANOUT_EVENT = "notify.fanout";
-
-type ById = { id: string };
+export const FANOUT_EVENT = "notify.fanout" satisfies EventName;
 
 export function notifyService({ db, config, clock, streams, lifecycle }: NotifyServiceDeps): ServiceSchema {
   const store = new NotificationStore(db, clock);
+  const contacts = new ContactStore(db);
   const tickets = new StreamTickets(db, clock);
   const hub = new SseHub();
   lifecycle.onDrain(async () => {
@@ -48,6 +49,7 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
     if (server) await closeHttpServer(server, config.shutdownTimeoutMs);
   });
   let server: Server | undefined;
+  let broker: ServiceBroker | undefined;
   let advertised: string | undefined;
   let whatsappLoop: WakeableLoop | undefined;
   let whatsapp: WhatsAppDeliveries | undefined;
@@ -57,57 +59,61 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
 
   return {
     name: "notify",
-    channels: {
-      [REMINDER_DUE_CHANNEL]: {
-        group: "notify",
-        async handler(this: { broker: Context["broker"] }, event: ReminderDueEvent) {
+    channels: channelHandlers(
+      "notify",
+      {
+        [REMINDER_DUE_CHANNEL]: async (event) => {
           // The recipient check: nobody is told about a task they may no longer see.
-          if (!(await this.broker.call<boolean, object>("projects.canRead", { taskId: event.taskId, userId: event.recipientId }))) return;
+          if (!(await call(broker!, "projects.canRead", { taskId: event.taskId, userId: event.recipientId }))) return;
           const { notification, created } = await store.record(event);
           if (!created) return;
           if (event.channels.includes("whatsapp")) whatsappLoop?.poke();
-          if (event.channels.includes("sse")) await this.broker.broadcast(FANOUT_EVENT, { userId: event.recipientId, notification }, "notify");
+          if (event.channels.includes("sse")) await broadcast(broker!, FANOUT_EVENT, { userId: event.recipientId, notification }, "notify");
+        },
+        [USER_CHANNELS.updated]: async (event) => {
+          await contacts.apply(event);
         },
       },
-    },
-    events: {
-      async [FANOUT_EVENT](ctx: Context<{ userId: string; notification: NotificationDto }>) {
-        const { userId, notification } = ctx.params;
+      {
+        // A consumer created after users already exist (a new deployment of notify, a
+        // fresh JetStream consumer) reads the stream from its start: snapshots are
+        // idempotent, and the projection is complete only with every user's latest.
+        [USER_CHANNELS.updated]: { nats: { consumerOptions: { config: { deliver_policy: "all" } } } },
+      },
+    ),
+    events: eventHandlers({
+      [FANOUT_EVENT]: async ({ userId, notification }) => {
         if (hub.publish(userId, notification) > 0) await store.markStreamed([notification.id]);
       },
-    },
-    actions: {
-      createTicket: (ctx: Context) => tickets.issue(authOf(ctx).userId),
-      list: (ctx: Context<ListNotificationsQuery>) => store.list(authOf(ctx).userId, ctx.params),
-      get: (ctx: Context<ById>) => store.get(authOf(ctx).userId, ctx.params.id),
-      markRead: async (ctx: Context<ById>) => {
-        await store.markRead(authOf(ctx).userId, ctx.params.id);
-        return { read: true };
+    }),
+    actions: serviceActions("notify", {
+      createTicket: (_p, ctx) => tickets.issue(authOf(ctx).userId),
+      list: (p, ctx) => store.list(authOf(ctx).userId, p),
+      get: (p, ctx) => store.get(authOf(ctx).userId, p.id),
+      markRead: async (p, ctx) => {
+        await store.markRead(authOf(ctx).userId, p.id);
+        return DONE;
       },
-      snooze: async (ctx: Context<ById & { minutes: number }>) => {
-        const row = await store.row(authOf(ctx).userId, ctx.params.id);
-        const armed = await ctx.call<{ key: string; fireAt: string }, object>("scheduler.snooze", { key: row.key, minutes: ctx.params.minutes });
+      snooze: async (p, ctx) => {
+        const row = await store.row(authOf(ctx).userId, p.id);
+        const armed = await call(ctx, "scheduler.snooze", { key: row.key, minutes: p.minutes });
         return { id: row.id, snoozedUntil: armed.fireAt };
       },
-      /** Meta's GET verification handshake. */
-      webhookHandshake: (ctx: Context<{ query: Record<string, unknown> }>) => verifyHandshake(ctx.params.query, config.whatsapp.verifyToken),
-      /** A signed webhook POST; the raw body travels base64-encoded so the signature can be checked. */
-      webhook: (ctx: Context<{ rawBody: string; signature?: string }>) =>
-        handleWebhook(Buffer.from(ctx.params.rawBody, "base64"), ctx.params.signature, config.whatsapp, whatsapp!, inboundActions(db, ctx.broker)),
-      /** A replica's stream server; the balancer picks which replica answers, spreading streams. */
+      webhookHandshake: (p) => verifyHandshake(p.query, config.whatsapp.verifyToken),
+      webhook: (p, ctx) =>
+        handleWebhook(Buffer.from(p.rawBody, "base64"), p.signature, config.whatsapp, whatsapp!, inboundActions(db, contacts, ctx.broker)),
       streamEndpoint: () => ({ url: advertised }),
       health: async () => {
         await ping(db);
         return { ok: true, streams: hub.size };
       },
+    }),
+    created() {
+      broker = this.broker;
     },
     async started() {
       await migrateSchema(db, NOTIFY_SCHEMA, migrations);
-      const contacts = async (ids: string[]) => {
-        const list = await this.broker.call<(WhatsAppRecipient & { id: string })[], object>("gateway.contacts", { ids });
-        return new Map(list.map((c) => [c.id, c]));
-      };
-      whatsapp = new WhatsAppDeliveries(db, clock, config.whatsapp, client, limiter, contacts);
+      whatsapp = new WhatsAppDeliveries(db, clock, config.whatsapp, client, limiter, (ids) => contacts.recipients(ids));
       whatsappLoop = new WakeableLoop(() => whatsapp!.runOnce(), (err) => this.logger.warn("whatsapp delivery failed, will retry", err), 5_000);
       whatsappLoop.start();
       const handler = createStreamHandler({

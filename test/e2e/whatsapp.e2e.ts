@@ -140,3 +140,35 @@ test("an inbound `done` completes the task of the sender's latest reminder", asy
   const after = await api.get(`/tasks/${task.body.id}`, { token: u.accessToken });
   expect(after.body.status).toBe("done");
 });
+
+test("`done` from the assignee of a shared project's task completes it: the reply acts with the member's project rights", async () => {
+  const owner = await api.newUser();
+  const member = await optedInUser();
+  const project = await api.post("/projects", { name: "Flat share" }, { token: owner.accessToken });
+  expect((await api.post(`/projects/${project.body.id}/members`, { email: member.email, role: "editor" }, { token: owner.accessToken })).status).toBe(201);
+  const task = await api.post(
+    "/tasks",
+    { title: "Descale the kettle", projectId: project.body.id, assigneeId: member.user.id, reminders: [{ at: inSeconds(1), channels: ["whatsapp"] }] },
+    { token: owner.accessToken },
+  );
+  expect(task.status).toBe(201);
+  const { delivery } = await settledDelivery(member.accessToken);
+  expect(delivery.status).toBe("sent");
+
+  const { raw, signature } = signed(inboundText(member.phone, "done"));
+  expect((await postWebhook(raw, signature)).status).toBe(200);
+  const after = await api.get(`/tasks/${task.body.id}`, { token: owner.accessToken });
+  expect(after.body.status).toBe("done");
+});
+
+test("a number whose owner opted out no longer acts as them", async () => {
+  const u = await optedInUser();
+  const task = await api.post("/tasks", { title: "Water the ficus", reminders: [{ at: inSeconds(1), channels: ["whatsapp"] }] }, { token: u.accessToken });
+  await settledDelivery(u.accessToken);
+  expect((await api.patch("/me", { whatsappOptIn: false }, { token: u.accessToken })).status).toBe(200);
+  // The opt-out reaches notify as an event; give it the moment a relay turn takes.
+  await new Promise((r) => setTimeout(r, 1_500));
+  const { raw, signature } = signed(inboundText(u.phone, "done"));
+  expect((await postWebhook(raw, signature)).status).toBe(200);
+  expect((await api.get(`/tasks/${task.body.id}`, { token: u.accessToken })).body.status).not.toBe("done");
+});

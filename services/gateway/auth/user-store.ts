@@ -9,12 +9,15 @@ import {
   registerInput,
   Role,
   updateMeInput,
+  USER_CHANNELS,
   UserDto,
 } from "../../../libs/contracts";
-import type { Db } from "../../../libs/db";
+import type { Db, Trx } from "../../../libs/db";
 import { ConflictError, NotFoundError, ValidationError } from "../../../libs/errors";
+import { enqueue } from "../../../libs/outbox";
 import { AUTH_SCHEMA } from "../migrations";
 import { hashPassword } from "./passwords";
+import { userUpdatedEvent } from "./user-events";
 
 const USERS = `${AUTH_SCHEMA}.users`;
 const REFRESH_TOKENS = `${AUTH_SCHEMA}.refresh_tokens`;
@@ -30,6 +33,8 @@ export interface UserRow {
   whatsapp_opt_in: boolean;
   notification_prefs: Partial<NotificationPrefs>;
   disabled: boolean;
+  /** Raised by every change, in the same statement; user.updated events carry it. */
+  version: number;
   created_at: Date;
   updated_at: Date;
 }
@@ -62,25 +67,40 @@ export class UserStore {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    /** Called after a commit that wrote user events: the relay publishes them now, not at its next poll. */
+    private readonly onEvents: () => void = () => {},
   ) {}
+
+  /** Every write of a user goes through here: the row and its user.updated event commit together. */
+  private async changing(write: (trx: Trx) => Promise<UserRow>): Promise<UserRow> {
+    const row = await this.db.transaction(async (trx) => {
+      const changed = await write(trx);
+      await enqueue(trx, AUTH_SCHEMA, USER_CHANNELS.updated, userUpdatedEvent(changed), this.clock);
+      return changed;
+    });
+    this.onEvents();
+    return row;
+  }
 
   async create(input: z.output<typeof registerInput>, roles: Role[] = ["member"]): Promise<UserRow> {
     const now = this.clock.now();
     const passwordHash = await hashPassword(input.password);
     try {
-      const [row] = await this.db(USERS)
-        .insert({
-          id: randomUUID(),
-          email: input.email,
-          password_hash: passwordHash,
-          name: input.name,
-          timezone: input.timezone,
-          roles,
-          created_at: now,
-          updated_at: now,
-        })
-        .returning("*");
-      return row;
+      return await this.changing(async (trx) => {
+        const [inserted] = await trx<UserRow>(USERS)
+          .insert({
+            id: randomUUID(),
+            email: input.email,
+            password_hash: passwordHash,
+            name: input.name,
+            timezone: input.timezone,
+            roles,
+            created_at: now,
+            updated_at: now,
+          })
+          .returning("*");
+        return inserted as UserRow;
+      });
     } catch (err) {
       if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new ConflictError("an account with this email exists");
       throw err;
@@ -99,44 +119,34 @@ export class UserStore {
     return this.db<UserRow>(USERS).where({ id }).first();
   }
 
-  async contacts(ids: string[]) {
-    if (!ids.length) return [];
-    const rows = await this.db<UserRow>(USERS).whereIn("id", ids).andWhere({ disabled: false });
-    return rows.map((r) => {
-      const dto = toUserDto(r);
-      return { id: r.id, timezone: r.timezone, phone: r.phone, whatsappOptIn: r.whatsapp_opt_in, notificationPrefs: dto.notificationPrefs };
+  updateProfile(id: string, patch: z.output<typeof updateMeInput>): Promise<UserRow> {
+    return this.changing(async (trx) => {
+      // Locked: the merged prefs must build on the row as it is when the update lands.
+      const current = await trx<UserRow>(USERS).where({ id }).forUpdate().first();
+      if (!current) throw new NotFoundError("user not found");
+      const changes: Partial<UserRow> = { updated_at: this.clock.now() };
+      if (patch.name !== undefined) changes.name = patch.name;
+      if (patch.timezone !== undefined) changes.timezone = patch.timezone;
+      if (patch.phone !== undefined) changes.phone = patch.phone;
+      if (patch.whatsappOptIn !== undefined) changes.whatsapp_opt_in = patch.whatsappOptIn;
+      if (patch.notificationPrefs !== undefined) {
+        changes.notification_prefs = { ...current.notification_prefs, ...patch.notificationPrefs };
+      }
+      const optIn = changes.whatsapp_opt_in ?? current.whatsapp_opt_in;
+      const phone = changes.phone !== undefined ? changes.phone : current.phone;
+      if (optIn && !phone) {
+        throw new ValidationError("WhatsApp needs a phone number", [{ path: "body.phone", message: "is required for whatsappOptIn" }]);
+      }
+      const [row] = await trx(USERS)
+        .where({ id })
+        .update({
+          ...changes,
+          notification_prefs: JSON.stringify(changes.notification_prefs ?? current.notification_prefs),
+          version: trx.raw("version + 1"),
+        })
+        .returning("*");
+      return row;
     });
-  }
-
-  async byPhone(phone: string): Promise<{ id: string; roles: Role[]; timezone: string } | undefined> {
-    const row = await this.db<UserRow>(USERS)
-      .where({ phone, whatsapp_opt_in: true, disabled: false })
-      .orderBy("updated_at", "desc")
-      .first();
-    return row ? { id: row.id, roles: row.roles, timezone: row.timezone } : undefined;
-  }
-
-  async updateProfile(id: string, patch: z.output<typeof updateMeInput>): Promise<UserRow> {
-    const current = await this.findById(id);
-    if (!current) throw new NotFoundError("user not found");
-    const changes: Partial<UserRow> = { updated_at: this.clock.now() };
-    if (patch.name !== undefined) changes.name = patch.name;
-    if (patch.timezone !== undefined) changes.timezone = patch.timezone;
-    if (patch.phone !== undefined) changes.phone = patch.phone;
-    if (patch.whatsappOptIn !== undefined) changes.whatsapp_opt_in = patch.whatsappOptIn;
-    if (patch.notificationPrefs !== undefined) {
-      changes.notification_prefs = { ...current.notification_prefs, ...patch.notificationPrefs };
-    }
-    const optIn = changes.whatsapp_opt_in ?? current.whatsapp_opt_in;
-    const phone = changes.phone !== undefined ? changes.phone : current.phone;
-    if (optIn && !phone) {
-      throw new ValidationError("WhatsApp needs a phone number", [{ path: "body.phone", message: "is required for whatsappOptIn" }]);
-    }
-    const [row] = await this.db(USERS)
-      .where({ id })
-      .update({ ...changes, notification_prefs: JSON.stringify(changes.notification_prefs ?? current.notification_prefs) })
-      .returning("*");
-    return row;
   }
 
   async list(limit: number, after?: { createdAt: string; id: string }): Promise<{ items: AdminUserDto[]; last?: UserRow; more: boolean }> {
@@ -154,16 +164,20 @@ export class UserStore {
         { path: "params.id", message: "is the caller; ask another admin" },
       ]);
     }
-    return this.db.transaction(async (trx) => {
+    const row = await this.changing(async (trx) => {
       const changes: Partial<UserRow> = { updated_at: this.clock.now() };
       if (patch.roles) changes.roles = [...new Set(patch.roles)];
       if (patch.disabled !== undefined) changes.disabled = patch.disabled;
-      const [row] = await trx<UserRow>(USERS).where({ id }).update(changes).returning("*");
-      if (!row) throw new NotFoundError(`user ${id} not found`);
+      const [updated] = await trx(USERS)
+        .where({ id })
+        .update({ ...changes, version: trx.raw("version + 1") })
+        .returning("*");
+      if (!updated) throw new NotFoundError(`user ${id} not found`);
       if (patch.disabled) {
         await trx(REFRESH_TOKENS).where({ user_id: id }).whereNull("revoked_at").update({ revoked_at: this.clock.now() });
       }
-      return toAdminUserDto(row as UserRow);
+      return updated as UserRow;
     });
+    return toAdminUserDto(row);
   }
 }

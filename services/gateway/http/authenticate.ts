@@ -2,7 +2,7 @@ import { createSecretKey } from "node:crypto";
 import type { RequestHandler } from "express";
 import passport from "passport";
 import { ExtractJwt, Strategy as JwtStrategy } from "passport-jwt";
-import { Membership, packAbility } from "../../../libs/authz";
+import { authMetaFor, Membership } from "../../../libs/authz";
 import type { Clock } from "../../../libs/clock";
 import { JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER, type AuthMeta } from "../../../libs/contracts";
 import { UnauthorizedError } from "../../../libs/errors";
@@ -33,7 +33,7 @@ export function createAuthenticator(
     const t = clock.now().getTime();
     if (hit && hit.until > t) return hit.auth;
     const row: UserRow | undefined = await users.findById(id);
-    const auth = row && !row.disabled ? packAbility({ id: row.id, roles: row.roles, timezone: row.timezone }, await membershipsOf(row.id)) : false;
+    const auth = row && !row.disabled ? authMetaFor({ id: row.id, roles: row.roles, timezone: row.timezone }, await membershipsOf(row.id)) : false;
     if (cache.size > 10_000) cache.clear();
     cache.set(id, { auth, until: t + USER_CACHE_MS });
     return auth;

@@ -1,4 +1,10 @@
+import type { Knex } from "knex";
+import { systemClock } from "../../../libs/clock";
+import { USER_CHANNELS } from "../../../libs/contracts";
 import type { Migration } from "../../../libs/db/migrate";
+import { createOutboxTable, enqueue } from "../../../libs/outbox";
+import { userUpdatedEvent } from "../auth/user-events";
+import type { UserRow } from "../auth/user-store";
 
 export const AUTH_SCHEMA = "auth";
 
@@ -35,4 +41,34 @@ export const migrations: Migration[] = [
       });
     },
   },
+  {
+    name: "0002_user_events_outbox",
+    async up(db) {
+      await db.schema.withSchema(AUTH_SCHEMA).alterTable("users", (t) => {
+        // Orders a user's user.updated events: consumers keep the highest they have seen.
+        t.integer("version").notNullable().defaultTo(1);
+      });
+      await createOutboxTable(db, AUTH_SCHEMA);
+      // Consumers (notify's contacts) learn about users only from events. Users who exist
+      // before this migration would never produce one until they next change, so a deployment
+      // that upgrades would deliver nothing to them: one snapshot each, in this migration's
+      // transaction, gives every consumer a complete projection from the start.
+      await seedUserEvents(db);
+    },
+  },
 ];
+
+const SEED_BATCH = 1_000;
+
+async function seedUserEvents(db: Knex): Promise<void> {
+  let after: string | undefined;
+  for (;;) {
+    const q = db<UserRow>(`${AUTH_SCHEMA}.users`).orderBy("id").limit(SEED_BATCH);
+    if (after) q.where("id", ">", after);
+    const rows = await q;
+    if (!rows.length) return;
+    // Knex hands a migration its transaction as a plain Knex.
+    await enqueue(db as Knex.Transaction, AUTH_SCHEMA, USER_CHANNELS.updated, rows.map(userUpdatedEvent), systemClock);
+    after = rows[rows.length - 1]!.id;
+  }
+}

@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { call } from "../../../libs/broker/bus";
 import { listNotificationsQuery, notificationSchema, snoozeInput } from "../../../libs/contracts";
+import { STREAM_PATH, type StreamEndpoint } from "../../../libs/contracts/streams";
 import { UnavailableError } from "../../../libs/errors";
-import { STREAM_PATH } from "../../notify/sse/stream-handler";
-import type { StreamEndpoint } from "../../notify/sse/stream-server";
 import { proxyStream } from "../http/stream-proxy";
 import { idParams, route, RouteDef } from "../http/route";
 import { callAs, GatewayContext } from "./context";

@@ -48,4 +48,25 @@ export const migrations: Migration[] = [
       });
     },
   },
+  {
+    name: "0002_contacts",
+    async up(db) {
+      // Notify's own copy of what it needs about users, fed by user.updated: delivery and
+      // inbound commands never wait on the gateway.
+      await db.schema.withSchema(NOTIFY_SCHEMA).createTable("contacts", (t) => {
+        t.uuid("user_id").primary();
+        t.integer("version").notNullable();
+        t.specificType("roles", "text[]").notNullable();
+        t.text("timezone").notNullable();
+        t.text("phone");
+        t.boolean("whatsapp_opt_in").notNullable();
+        t.jsonb("notification_prefs").notNullable();
+        t.boolean("disabled").notNullable();
+        t.timestamp("updated_at", { useTz: true }).notNullable();
+      });
+      await db.raw(
+        `create index contacts_whatsapp_phone_idx on ${NOTIFY_SCHEMA}.contacts (phone, updated_at desc) where whatsapp_opt_in and not disabled`,
+      );
+    },
+  },
 ];

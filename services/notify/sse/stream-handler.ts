@@ -1,14 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import jwt from "jsonwebtoken";
 import { JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER } from "../../../libs/contracts";
+import type { StreamHandler } from "../../../libs/contracts/streams";
 import { PROBLEM_CONTENT_TYPE } from "../../../libs/errors/problem";
 import type { NotificationStore } from "../notification-store";
 import type { SseHub } from "./sse-hub";
 import type { StreamTickets } from "./tickets";
-
-export const STREAM_PATH = "/api/v1/notifications/stream";
-
-export type StreamHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 export interface StreamDeps {
   hub: SseHub;

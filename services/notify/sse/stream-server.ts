@@ -1,5 +1,5 @@
 import { createServer, Server } from "node:http";
-import { STREAM_PATH, StreamHandler } from "./stream-handler";
+import { STREAM_PATH, type StreamHandler } from "../../../libs/contracts/streams";
 
 /**
  * In distributed mode each notify process owns its streams on a port of its own; the
@@ -15,10 +15,4 @@ export async function listenForStreams(handler: StreamHandler, port: number, hos
   server.headersTimeout = 10_000;
   await new Promise<void>((resolve, reject) => server.listen(port, host, () => resolve()).once("error", reject));
   return server;
-}
-
-/** Where the process's stream server is, so the gateway can find it through the broker registry. */
-export interface StreamEndpoint {
-  /** Set in the composition root when the gateway runs in the same process: no network hop. */
-  local?: StreamHandler;
 }

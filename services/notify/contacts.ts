@@ -1,0 +1,74 @@
+import type { Principal } from "../../libs/authz";
+import type { NotificationPrefs, Role, UserUpdatedEvent } from "../../libs/contracts";
+import type { Db } from "../../libs/db";
+import { NOTIFY_SCHEMA } from "./migrations";
+import type { WhatsAppRecipient } from "./whatsapp/delivery";
+
+const CONTACTS = `${NOTIFY_SCHEMA}.contacts`;
+
+interface ContactRow {
+  user_id: string;
+  version: number;
+  roles: Role[];
+  timezone: string;
+  phone: string | null;
+  whatsapp_opt_in: boolean;
+  notification_prefs: NotificationPrefs;
+  disabled: boolean;
+  updated_at: Date;
+}
+
+/**
+ * Notify's projection of users, kept from user.updated snapshots. Applying is idempotent
+ * and monotonic: a redelivered or older version changes nothing, whatever order JetStream
+ * hands them over in.
+ */
+export class ContactStore {
+  constructor(private readonly db: Db) {}
+
+  /** Whether the snapshot was newer than what is kept. */
+  async apply(event: UserUpdatedEvent): Promise<boolean> {
+    const row: ContactRow = {
+      user_id: event.userId,
+      version: event.version,
+      roles: event.roles,
+      timezone: event.timezone,
+      phone: event.phone,
+      whatsapp_opt_in: event.whatsappOptIn,
+      notification_prefs: event.notificationPrefs,
+      disabled: event.disabled,
+      updated_at: new Date(event.updatedAt),
+    };
+    const applied = await this.db(CONTACTS)
+      .insert({ ...row, notification_prefs: JSON.stringify(row.notification_prefs) })
+      .onConflict("user_id")
+      .merge()
+      .where(`${CONTACTS}.version`, "<", event.version)
+      .returning("user_id");
+    return applied.length > 0;
+  }
+
+  /** How to reach each of the enabled users among `ids`, in one query. */
+  async recipients(ids: string[]): Promise<Map<string, WhatsAppRecipient>> {
+    if (!ids.length) return new Map();
+    const rows: ContactRow[] = await this.db(CONTACTS).whereIn("user_id", ids).andWhere({ disabled: false });
+    return new Map(
+      rows.map((r) => [
+        r.user_id,
+        { timezone: r.timezone, phone: r.phone, whatsappOptIn: r.whatsapp_opt_in, notificationPrefs: r.notification_prefs },
+      ]),
+    );
+  }
+
+  /**
+   * The enabled, opted-in user behind a WhatsApp number: only a number its owner opted in
+   * with may act as them. Should two accounts share it, the one changed last.
+   */
+  async byPhone(phone: string): Promise<Principal | undefined> {
+    const row: ContactRow | undefined = await this.db(CONTACTS)
+      .where({ phone, whatsapp_opt_in: true, disabled: false })
+      .orderBy("updated_at", "desc")
+      .first();
+    return row ? { id: row.user_id, roles: row.roles, timezone: row.timezone } : undefined;
+  }
+}
