@@ -30,6 +30,12 @@ test("inconsistent combinations are refused", () => {
   expect(() => loadConfig({ ADMIN_EMAIL: "root@example.com", JWT_SECRET: secret })).toThrow(/go together/);
 });
 
+test("LOG_FORMAT is pretty, json or unset (decided by whether stdout is a terminal)", () => {
+  expect(loadConfig({ ...distributed, JWT_SECRET: secret, LOG_FORMAT: "json" }).logFormat).toBe("json");
+  expect(loadConfig({ ...distributed, JWT_SECRET: secret, LOG_FORMAT: "" }).logFormat).toBeUndefined();
+  expect(() => loadConfig({ ...distributed, JWT_SECRET: secret, LOG_FORMAT: "text" })).toThrow(/LOG_FORMAT/);
+});
+
 describe("the cursor secret", () => {
   test("is required where tasks or search run in distributed mode", () => {
     expect(() => loadConfig({ ...distributed, SERVICES: "tasks" })).toThrow(/CURSOR_SECRET/);
