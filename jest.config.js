@@ -7,6 +7,8 @@
  *   e2e-embedded, e2e-distributed   `test/e2e/*.e2e.ts`: the whole stack as real processes, in both modes.
  *   browser, browser-distributed    `test/browser/*.browser.ts`: the web client in headless Chromium.
  *   deploy   `test/deploy/*.test.ts`: the image, compose, Kubernetes manifests and graceful shutdown.
+ * The scripts close `--selectProjects` with a flag (`--runInBand` again): it takes every word after it as a
+ * project name, so `npm run test:db -- libs/db` would otherwise run the whole tier instead of filtering it.
  */
 const transform = {
   "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }],
