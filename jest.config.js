@@ -1,4 +1,15 @@
-/** Four tiers: unit/service tests beside the code, the end-to-end suite run against both modes, and the web client in a browser. */
+/**
+ * Test tiers, each a project with its own npm script (`npm test` runs them all):
+ *   unit     `*.test.ts` beside the code: pure modules, no I/O at all; seconds, runs anywhere.
+ *   db       `*.db.test.ts` beside the code: the test does I/O — Postgres (test/support/db.ts) or PGlite,
+ *            NATS, a socket (a loopback server too), a file, a child process. The rule: a test file that
+ *            touches anything outside its own memory ends in `.db.test.ts`; the rest stay `*.test.ts`.
+ *   e2e-embedded, e2e-distributed   `test/e2e/*.e2e.ts`: the whole stack as real processes, in both modes.
+ *   browser, browser-distributed    `test/browser/*.browser.ts`: the web client in headless Chromium.
+ *   deploy   `test/deploy/*.test.ts`: the image, compose, Kubernetes manifests and graceful shutdown.
+ * The scripts close `--selectProjects` with a flag (`--runInBand` again): it takes every word after it as a
+ * project name, so `npm run test:db -- libs/db` would otherwise run the whole tier instead of filtering it.
+ */
 const transform = {
   "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }],
   // The Meilisearch client ships as an ES module only; Node requires it natively, jest's runtime needs it compiled.
@@ -20,9 +31,10 @@ module.exports = {
     {
       ...base,
       displayName: "unit",
-      // Beside the code, and the deployment's checks (compose, k8s, the image's entry point) under test/deploy.
-      testMatch: ["<rootDir>/{libs,services,src}/**/*.test.ts", "<rootDir>/test/deploy/**/*.test.ts", "<rootDir>/web/src/**/*.test.ts"],
+      testMatch: ["<rootDir>/{libs,services,src}/**/*.test.ts", "<rootDir>/web/src/**/*.test.ts", "!**/*.db.test.ts"],
     },
+    { ...base, displayName: "db", testMatch: ["<rootDir>/{libs,services,src}/**/*.db.test.ts"] },
+    { ...base, displayName: "deploy", testMatch: ["<rootDir>/test/deploy/**/*.test.ts"] },
     {
       ...base,
       displayName: "e2e-embedded",

@@ -1,4 +1,6 @@
+import { announce } from "../libs/broker";
 import { ConfigError, loadConfig } from "../libs/config";
+import { readyLine } from "./ready-line";
 import { createStack } from "./stack";
 
 async function main(): Promise<void> {
@@ -40,9 +42,7 @@ async function main(): Promise<void> {
 
   await stack.start();
   const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
-  const where = stack.url ? ` at ${stack.url}/api/v1` : "";
-  const what = `${config.mode}, services: ${config.services.join(", ")}, health port ${stack.healthPort}`;
-  process.stdout.write(`Todogenie ready (${what})${where} in ${Math.round(ms)} ms\n`);
+  announce(config, readyLine({ mode: config.mode, services: config.services, healthPort: stack.healthPort!, url: stack.url, ms }));
 }
 
 main().catch((err) => {

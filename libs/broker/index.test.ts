@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "../config";
-import { createBroker } from ".";
+import { createBroker, logFormatOf } from ".";
 
 test("stopping the broker waits for an in-flight action to finish", async () => {
   const config = loadConfig({ JWT_SECRET: "a-test-secret-that-is-long-enough-0123456789", LOG_LEVEL: "fatal", SHUTDOWN_TIMEOUT_MS: "5000" });
@@ -29,4 +29,11 @@ test("the broker leaves SIGTERM to the process's own shutdown", () => {
   const broker = createBroker(loadConfig({ JWT_SECRET: "a-test-secret-that-is-long-enough-0123456789", LOG_LEVEL: "fatal" }));
   expect(process.listenerCount("SIGTERM")).toBe(before);
   expect(broker.options.tracking).toMatchObject({ enabled: true });
+});
+
+test("logs pretty lines to a terminal and JSON to anything else, unless LOG_FORMAT says which", () => {
+  expect(logFormatOf({}, true)).toBe("pretty");
+  expect(logFormatOf({}, false)).toBe("json");
+  expect(logFormatOf({ logFormat: "json" }, true)).toBe("json");
+  expect(logFormatOf({ logFormat: "pretty" }, false)).toBe("pretty");
 });

@@ -1,5 +1,7 @@
 import { Middleware as ChannelsMiddleware } from "@moleculer/channels";
 import { BrokerOptions, Middleware, Service, ServiceBroker, ServiceSchema } from "moleculer";
+import pino, { type DestinationStream } from "pino";
+import pinoPretty from "pino-pretty";
 import type { Clock } from "../clock";
 import { Db, ping } from "../db";
 import { OutboxRelay } from "../outbox";
@@ -16,7 +18,7 @@ export function createBroker(config: Config, nodeID?: string): ServiceBroker {
     serializer: "JSON",
     logger: {
       type: "Pino",
-      options: { level: config.logLevel, pino: { options: { base: { service: config.services.join(",") } } } },
+      options: { level: config.logLevel, pino: { options: { base: logBase(config) }, destination: logDestination(config) } },
     },
     logLevel: config.logLevel,
     requestTimeout: 10_000,
@@ -48,6 +50,50 @@ export function createBroker(config: Config, nodeID?: string): ServiceBroker {
     ],
   };
   return new ServiceBroker(options);
+}
+
+export type LogFormat = "pretty" | "json";
+
+/** A person reads a terminal; anything else on stdout (a container runtime, a pipe, a test) is a machine. */
+export function logFormatOf(config: Pick<Config, "logFormat">, stdoutIsTerminal = Boolean(process.stdout.isTTY)): LogFormat {
+  return config.logFormat ?? (stdoutIsTerminal ? "pretty" : "json");
+}
+
+function logBase(config: Config) {
+  return { service: config.services.join(",") };
+}
+
+// One stdout stream a format, shared by every logger of the process, so lines keep the order they were logged in.
+const destinations = new Map<LogFormat, DestinationStream>();
+
+/** For a person, pino-pretty in-process: no transport worker thread that could drop the last lines on exit. */
+function logDestination(config: Config): DestinationStream {
+  const format = logFormatOf(config);
+  let destination = destinations.get(format);
+  if (!destination) {
+    destination =
+      format === "json"
+        ? pino.destination(1)
+        : pinoPretty({
+            sync: true,
+            colorize: Boolean(process.stdout.isTTY),
+            translateTime: "SYS:HH:MM:ss.l",
+            // Moleculer binds these to every line; as a prefix they say where a line comes from, as fields they are noise.
+            ignore: "pid,hostname,service,nodeID,ns,mod,svc,ver",
+            messageFormat: "{if mod}{mod}: {end}{msg}",
+          });
+    destinations.set(format, destination);
+  }
+  return destination;
+}
+
+/**
+ * Writes a line that must be seen whatever LOG_LEVEL is (the ready line): as it is on a terminal,
+ * as an info record among the JSON lines otherwise, so that every line on stdout stays JSON.
+ */
+export function announce(config: Config, message: string): void {
+  if (logFormatOf(config) === "pretty") process.stdout.write(`${message}\n`);
+  else pino({ base: logBase(config), level: "info" }, logDestination(config)).info(message);
 }
 
 interface NatsChannelAdapter {

@@ -60,6 +60,7 @@ const envSchema = z.object({
   /** The built web client the gateway serves at `/`; default `web/dist` in the repository. */
   WEB_DIR: optionalString,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+  LOG_FORMAT: optionalString.pipe(z.enum(["pretty", "json"]).optional()),
   SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(5_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(20_000),
   WHATSAPP_API_URL: optionalString
@@ -101,6 +102,8 @@ export interface Config {
   loginRateLimitPerMinute: number;
   trustProxy?: string;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
+  /** Unset: pretty when stdout is a terminal (a person), JSON when it is not (a log collector). */
+  logFormat?: "pretty" | "json";
   /** On SIGTERM: how long readiness answers 503 before the HTTP listener closes, so load balancers stop sending. */
   shutdownDrainDelayMs: number;
   /** On SIGTERM: how long in-flight requests, actions and channel messages may take to finish. */
@@ -194,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     shutdownDrainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     notifyPort: e.NOTIFY_PORT,

@@ -1,5 +1,5 @@
 import { createHmac, randomInt } from "node:crypto";
-import { CloudApiStub, replies, startCloudApiStub } from "../../services/notify/whatsapp/cloud-api.stub";
+import { CloudApiStub, replies, startCloudApiStub } from "../support/whatsapp-cloud-api-stub";
 import { Api } from "../support/api";
 import { RunningStack, startStack } from "../support/stack";
 

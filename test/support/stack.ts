@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "pg";
 import { DEPLOYMENT, environmentOf, ProcessSpec } from "../../deploy/services";
+import { parseReadyLine } from "../../src/ready-line";
 import { Api } from "./api";
 
 export type Mode = "embedded" | "distributed";
@@ -60,8 +61,8 @@ export function startProcess(env: Record<string, string>, label: string, entry: 
   const ready = new Promise<{ url?: string; healthPort: number }>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /Todogenie ready \(.*?, health port (\d+)\)(?: at (http:\/\/\S+)\/api\/v1)? in \d+ ms/.exec(output);
-      if (match) resolve({ url: match[2], healthPort: Number(match[1]) });
+      const ready = parseReadyLine(output);
+      if (ready) resolve(ready);
     };
     child.stdout!.on("data", onData);
     child.stderr!.on("data", (c: Buffer) => (output += c.toString()));

@@ -1,7 +1,7 @@
 import { ManualClock } from "../../../libs/clock";
 import type { WhatsAppConfig } from "../../../libs/config";
 import { CloudApiClient } from "./cloud-api-client";
-import { type CloudApiStub, replies, startCloudApiStub } from "./cloud-api.stub";
+import { type CloudApiStub, replies, startCloudApiStub } from "../../../test/support/whatsapp-cloud-api-stub";
 import { deliverWhatsApp, type DeliverWhatsAppInput, type DeliveryResult, type WhatsAppRecipient } from "./delivery";
 import { RateLimiter } from "./rate-limiter";
 

@@ -1,6 +1,6 @@
 import { ManualClock } from "../../../libs/clock";
 import { CloudApiClient, describeProviderError, parseRetryAfter } from "./cloud-api-client";
-import { closedPortUrl, type CloudApiStub, metaError, replies, startCloudApiStub } from "./cloud-api.stub";
+import { closedPortUrl, type CloudApiStub, metaError, replies, startCloudApiStub } from "../../../test/support/whatsapp-cloud-api-stub";
 
 const TOKEN = "EAAG-secret-token";
 const PHONE_ID = "1234567890";

@@ -1,7 +1,7 @@
 /** A scheduler replica reduced to its firing loop, for the crash test: it fires in small batches and reports each. */
 import { systemClock } from "../../../libs/clock";
 import { openDatabase } from "../../../libs/db";
-import { ReminderScheduler } from "../reminder-scheduler";
+import { ReminderScheduler } from "../../../services/scheduler/reminder-scheduler";
 
 async function main() {
   const db = openDatabase({ databaseUrl: process.env.DATABASE_URL, poolSize: 2 });

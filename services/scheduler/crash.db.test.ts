@@ -5,7 +5,7 @@ import { postgresDb } from "../../test/support/db";
 import { ROOT } from "../../test/support/stack";
 import { migrations, SCHEDULER_SCHEMA } from "./migrations";
 
-const WORKER = path.join(__dirname, "testing", "fire-worker.ts");
+const WORKER = path.join(ROOT, "test/support/scheduler-workers/fire-worker.ts");
 const JOBS = 3000;
 
 function runWorker(url: string, killAfterFirstBatch: boolean): Promise<{ code: number | null; signal: NodeJS.Signals | null; batches: number }> {
