@@ -10,7 +10,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { connect } from "nats";
 import { openDatabase } from "../libs/db";
-import { createDatabase, NATS_URL, startProcess, stopProcess, TEST_JWT_SECRET, TEST_ONLY_ENV } from "../test/support/stack";
+import { createDatabase, NATS_URL, startProcess, stopProcess, TEST_BUS_SECRET, TEST_JWT_SECRET, TEST_ONLY_ENV } from "../test/support/stack";
 
 const COUNT = Number(process.argv[2] ?? 100_000);
 const SPREAD_S = Number(process.argv[3] ?? 60);
@@ -19,7 +19,7 @@ const LEAD_S = 10;
 async function main() {
   const database = await createDatabase();
   const namespace = `bench${randomBytes(3).toString("hex")}`;
-  const env = { ...TEST_ONLY_ENV, DATABASE_URL: database.url, NATS_URL, NAMESPACE: namespace, JWT_SECRET: TEST_JWT_SECRET, SERVICES: "scheduler", DB_POOL_SIZE: "5", LOG_LEVEL: "warn" };
+  const env = { ...TEST_ONLY_ENV, DATABASE_URL: database.url, NATS_URL, NAMESPACE: namespace, JWT_SECRET: TEST_JWT_SECRET, BUS_SECRET: TEST_BUS_SECRET, SERVICES: "scheduler", DB_POOL_SIZE: "5", LOG_LEVEL: "warn" };
   const replicas = [startProcess(env, "scheduler-1"), startProcess(env, "scheduler-2")];
   await Promise.all(replicas.map((r) => r.ready));
   const db = openDatabase({ databaseUrl: database.url, poolSize: 4 });

@@ -15,7 +15,7 @@ import { createBroker, durablePublisher } from "../libs/broker";
 import { openDatabase } from "../libs/db";
 import { loadConfig } from "../libs/config";
 import type { ReminderDueEvent } from "../libs/contracts";
-import { createDatabase, NATS_URL, startProcess, stopProcess, TEST_JWT_SECRET, TEST_ONLY_ENV } from "../test/support/stack";
+import { createDatabase, NATS_URL, startProcess, stopProcess, TEST_BUS_SECRET, TEST_JWT_SECRET, TEST_ONLY_ENV } from "../test/support/stack";
 
 const STREAMS = Number(process.argv[2] ?? 10_000);
 const PORT = 3902;
@@ -25,7 +25,7 @@ const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/
 async function main() {
   const database = await createDatabase();
   const namespace = `bench${randomBytes(3).toString("hex")}`;
-  const env = { ...TEST_ONLY_ENV, DATABASE_URL: database.url, NATS_URL, NAMESPACE: namespace, JWT_SECRET: TEST_JWT_SECRET, SERVICES: "notify", NOTIFY_PORT: String(PORT), HOST: "127.0.0.1", LOG_LEVEL: "warn" };
+  const env = { ...TEST_ONLY_ENV, DATABASE_URL: database.url, NATS_URL, NAMESPACE: namespace, JWT_SECRET: TEST_JWT_SECRET, BUS_SECRET: TEST_BUS_SECRET, SERVICES: "notify", NOTIFY_PORT: String(PORT), HOST: "127.0.0.1", LOG_LEVEL: "warn" };
   // Notify checks the recipient may see the task, so the tasks service runs too, with a real task.
   const tasks = startProcess({ ...env, SERVICES: "tasks", CURSOR_SECRET: TEST_JWT_SECRET }, "tasks");
   await tasks.ready;

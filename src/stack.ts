@@ -34,7 +34,7 @@ export interface Stack {
 /** The composition root: one database handle and one broker, shared by the services this process runs. */
 export function createStack(config: Config, clock: Clock = systemClock): Stack {
   const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
-  const broker = createBroker(config);
+  const broker = createBroker(config, undefined, clock);
   const streams: StreamEndpoint = {};
   const lifecycle = new Lifecycle();
   let health: HealthServer | undefined;

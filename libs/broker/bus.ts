@@ -19,9 +19,10 @@ import {
   PayloadOf,
   ResultOf,
 } from "../contracts/bus";
-import type { AuthMeta } from "../contracts/auth";
+import type { AuthMeta, CallMeta } from "../contracts/auth";
 import { TASK_CHANNELS, TaskChannel, TaskEvent } from "../contracts/events";
 import { parseOr422 } from "../errors/zod";
+import { busIdentityOf } from "./identity";
 
 /** Anything that can call: a broker, or a context (which carries its caller's meta along). */
 type Caller = Pick<ServiceBroker, "call"> | Pick<Context, "call">;
@@ -31,9 +32,12 @@ export function call<A extends ActionName>(caller: Caller, action: A, params: Pa
   return (caller.call as (a: string, p: unknown, o?: CallingOptions) => Promise<ResultOf<A>>)(action, params, opts);
 }
 
-/** Calls as a user: only their id, roles and packed rules travel. */
+/** Calls as a user: only their id, roles and packed rules travel, signed with this broker's bus key. */
 export function callAs<A extends ActionName>(caller: Caller, auth: AuthMeta, action: A, params: ParamsOf<A>): Promise<ResultOf<A>> {
-  return call(caller, action, params, { meta: { auth } });
+  const identity = busIdentityOf(caller);
+  if (!identity) return Promise.reject(new Error(`${action}: this broker holds no bus key, so it cannot act as a user (create it with createBroker)`));
+  const meta: CallMeta = { auth, authSig: identity.sign(auth) };
+  return call(caller, action, params, { meta });
 }
 
 /** A lossy event to every service of `group` (or every node). */

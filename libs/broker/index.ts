@@ -1,5 +1,7 @@
 import { Middleware as ChannelsMiddleware } from "@moleculer/channels";
 import { BrokerOptions, Middleware, Service, ServiceBroker, ServiceSchema } from "moleculer";
+import { readFileSync } from "node:fs";
+import { type ConnectionOptions, credsAuthenticator, nkeyAuthenticator } from "nats";
 import pino, { type DestinationStream } from "pino";
 import pinoPretty from "pino-pretty";
 import type { Clock } from "../clock";
@@ -8,13 +10,15 @@ import { OutboxRelay } from "../outbox";
 import type { Config } from "../config";
 import type { AuthMeta, CallMeta } from "../contracts/auth";
 import { UnauthorizedError, UnavailableError } from "../errors";
+import { bindBusIdentity, busIdentity, busIdentityOf } from "./identity";
 
-export function createBroker(config: Config, nodeID?: string): ServiceBroker {
+/** `clock` times the expiry of signed caller identities. */
+export function createBroker(config: Config, nodeID?: string, clock?: Clock): ServiceBroker {
   const distributed = config.mode === "distributed";
   const options: BrokerOptions = {
     nodeID,
     namespace: config.namespace,
-    transporter: distributed ? config.natsUrl : undefined,
+    transporter: distributed ? { type: "NATS", options: natsConnectionOptions(config) } : undefined,
     serializer: "JSON",
     logger: {
       type: "Pino",
@@ -37,7 +41,8 @@ export function createBroker(config: Config, nodeID?: string): ServiceBroker {
           ? {
               type: "NATS",
               options: {
-                nats: { url: config.natsUrl, connectionOptions: { name: `todogenie-${config.services.join("+")}` } },
+                // No `url`: the adapter would keep only its hosts and drop the credentials in it.
+                nats: { connectionOptions: { ...natsConnectionOptions(config), name: `todogenie-${config.services.join("+")}` } },
                 maxRetries: 5,
                 maxInFlight: 50,
                 deadLettering: { enabled: false },
@@ -49,7 +54,33 @@ export function createBroker(config: Config, nodeID?: string): ServiceBroker {
       } as Parameters<typeof ChannelsMiddleware>[0]) as unknown as Middleware,
     ],
   };
-  return new ServiceBroker(options);
+  const broker = new ServiceBroker(options);
+  bindBusIdentity(broker, busIdentity(config.busSecret, clock));
+  return broker;
+}
+
+/**
+ * nats.js connection options from the validated settings, one fresh object per client (both
+ * the transporter and the channels adapter write into theirs). Neither keeps the URL's scheme or
+ * credentials, so servers, login and TLS are spelt out here.
+ */
+export function natsConnectionOptions(config: Pick<Config, "nats">): ConnectionOptions {
+  const nats = config.nats;
+  if (!nats) throw new Error("NATS is not configured (NATS_URL)");
+  return {
+    servers: [...nats.servers],
+    user: nats.user,
+    pass: nats.pass,
+    token: nats.token,
+    authenticator: nats.credsFile
+      ? credsAuthenticator(readFileSync(nats.credsFile))
+      : nats.nkeySeed
+        ? nkeyAuthenticator(new TextEncoder().encode(nats.nkeySeed))
+        : undefined,
+    tls: nats.tls ? { ...nats.tls } : undefined,
+    // The default gives up after 10 tries: a NATS restart longer than 20 s would leave the process deaf for good.
+    maxReconnectAttempts: -1,
+  };
 }
 
 export type LogFormat = "pretty" | "json";
@@ -133,11 +164,16 @@ type SendToChannel = (channel: string, payload: unknown, opts?: object) => Promi
 
 export type ServiceFactory<D> = (deps: D) => ServiceSchema;
 
-/** The caller's identity a gateway put in ctx.meta; a call without one is refused. */
-export function authOf(ctx: { meta: unknown }): AuthMeta {
-  const auth = (ctx.meta as CallMeta | undefined)?.auth;
-  if (!auth) throw new UnauthorizedError("call carries no caller identity");
-  return auth;
+/**
+ * The caller's identity a gateway (or notify) put in ctx.meta, once its signature checks out with
+ * this broker's bus key; a call without one, or with a forged, altered or expired one, is refused.
+ */
+export function authOf(ctx: { meta: unknown; broker?: object }): AuthMeta {
+  const meta = ctx.meta as CallMeta | undefined;
+  if (!meta?.auth) throw new UnauthorizedError("call carries no caller identity");
+  const identity = ctx.broker && busIdentityOf(ctx.broker);
+  if (!identity) throw new UnauthorizedError("this broker holds no bus key: it cannot check a caller identity");
+  return identity.verify(meta.auth, meta.authSig);
 }
 
 /** The `health` action every service answers: it is up and its database answers. */

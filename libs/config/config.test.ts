@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from "./index";
 
 // A JWT_SECRET wherever the gateway runs embedded, so loadConfig never writes a generated one to disk.
 const secret = "s".repeat(32);
-const distributed = { DATABASE_URL: "postgres://x@localhost/db", NATS_URL: "nats://localhost:4222" };
+const distributed = { DATABASE_URL: "postgres://x@localhost/db", NATS_URL: "nats://localhost:4222", BUS_SECRET: "b".repeat(32) };
 
 test("distributed mode refuses to start without JWT_SECRET where tokens are signed", () => {
   expect(() => loadConfig({ ...distributed, SERVICES: "gateway" })).toThrow(/JWT_SECRET is required in distributed mode/);
@@ -53,5 +53,59 @@ describe("the cursor secret", () => {
 
   test("must be long enough", () => {
     expect(() => loadConfig({ ...distributed, SERVICES: "tasks", CURSOR_SECRET: "short" })).toThrow(/CURSOR_SECRET: must be at least 32/);
+  });
+});
+
+describe("the bus secret", () => {
+  const { BUS_SECRET: _, ...unsigned } = distributed;
+
+  test("is required by every process in distributed mode: each signs or checks caller identities", () => {
+    for (const SERVICES of ["gateway", "tasks", "search", "scheduler", "notify"]) {
+      expect(() => loadConfig({ ...unsigned, JWT_SECRET: secret, CURSOR_SECRET: secret, SERVICES })).toThrow(/BUS_SECRET is required/);
+    }
+    expect(() => loadConfig({ ...distributed, BUS_SECRET: "short" })).toThrow(/BUS_SECRET: must be at least 32/);
+    expect(loadConfig({ ...distributed, SERVICES: "scheduler" }).busSecret).toBe("b".repeat(32));
+  });
+
+  test("is derived from the JWT secret in embedded mode, where no bus leaves the process", () => {
+    const busSecret = loadConfig({ JWT_SECRET: secret }).busSecret;
+    expect(busSecret).toHaveLength(43);
+    expect(busSecret).not.toBe(secret);
+    expect(busSecret).not.toBe(loadConfig({ JWT_SECRET: secret }).cursorSecret);
+  });
+});
+
+describe("NATS connection settings", () => {
+  const nats = (env: Record<string, string>) => loadConfig({ ...distributed, SERVICES: "scheduler", ...env }).nats;
+
+  test("hosts come from NATS_URL; a user and password from the URL or NATS_USER and NATS_PASSWORD", () => {
+    expect(nats({})).toEqual({ servers: ["localhost:4222"] });
+    expect(nats({ NATS_URL: "nats://todo:p%40ss@a:4222,nats://b" })).toMatchObject({ servers: ["a:4222", "b:4222"], user: "todo", pass: "p@ss" });
+    expect(nats({ NATS_USER: "todo", NATS_PASSWORD: "pw" })).toMatchObject({ user: "todo", pass: "pw" });
+    expect(nats({ NATS_TOKEN: "t0ken" })).toMatchObject({ token: "t0ken" });
+    expect(nats({ NATS_NKEY_SEED: `SU${"A".repeat(56)}` })).toMatchObject({ nkeySeed: `SU${"A".repeat(56)}` });
+  });
+
+  test("a tls:// URL or a CA asks for TLS", () => {
+    expect(nats({ NATS_URL: "tls://nats:4222" })?.tls).toEqual({});
+    expect(nats({ NATS_TLS_CA: __filename })?.tls).toEqual({ caFile: __filename });
+  });
+
+  test.each([
+    [{ NATS_URL: "http://nats:4222" }, /neither nats:\/\/ nor tls:\/\//],
+    [{ NATS_URL: "nats//user:secret@nats" }, /"nats\/\/\*\*\*@nats" is not a URL/],
+    [{ NATS_USER: "todo" }, /user and password go together/],
+    [{ NATS_URL: "nats://a:b@nats", NATS_USER: "todo", NATS_PASSWORD: "pw" }, /give the credentials once/],
+    [{ NATS_USER: "todo", NATS_PASSWORD: "pw", NATS_TOKEN: "t" }, /one way to log in/],
+    [{ NATS_NKEY_SEED: "UABC" }, /NATS_NKEY_SEED: must be a user NKey seed/],
+    [{ NATS_CREDS_FILE: "/nowhere/user.creds" }, /NATS_CREDS_FILE: no file at/],
+    [{ NATS_TLS_CERT: __filename }, /NATS_TLS_CERT and NATS_TLS_KEY go together/],
+  ])("%j is refused, and a password never shows in the message", (env, message) => {
+    expect(() => nats(env)).toThrow(message);
+    expect(() => nats(env)).not.toThrow(/secret/);
+  });
+
+  test("NATS settings without NATS_URL are a mistake", () => {
+    expect(() => loadConfig({ JWT_SECRET: secret, NATS_USER: "todo" })).toThrow(/NATS_USER set without NATS_URL/);
   });
 });

@@ -1,7 +1,7 @@
 import { ConfigError, DEFAULT_HEALTH_PORT, loadConfig } from ".";
 
 const SECRET = "a-test-secret-that-is-long-enough-0123456789";
-const distributed = { NATS_URL: "nats://nats:4222", DATABASE_URL: "postgres://db/todogenie", JWT_SECRET: SECRET };
+const distributed = { NATS_URL: "nats://nats:4222", DATABASE_URL: "postgres://db/todogenie", JWT_SECRET: SECRET, BUS_SECRET: SECRET };
 
 describe("health and shutdown settings", () => {
   test("default to the health port and a drain delay of a few seconds", () => {

@@ -24,6 +24,15 @@ const envSchema = z.object({
   DATABASE_URL: optionalString,
   DB_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(10),
   NATS_URL: optionalString,
+  NATS_USER: optionalString,
+  NATS_PASSWORD: optionalString,
+  NATS_TOKEN: optionalString,
+  NATS_NKEY_SEED: optionalString.refine((v) => v === undefined || /^SU[A-Z2-7]{56}$/.test(v), "must be a user NKey seed (SU…, 58 characters)"),
+  NATS_CREDS_FILE: optionalString,
+  NATS_TLS_CA: optionalString,
+  NATS_TLS_CERT: optionalString,
+  NATS_TLS_KEY: optionalString,
+  BUS_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, "must be at least 32 characters"),
   NAMESPACE: z
     .string()
     .regex(/^[a-zA-Z0-9_-]*$/, "letters, digits, _ and - only")
@@ -89,10 +98,14 @@ export interface Config {
   databaseUrl?: string;
   dbPoolSize: number;
   natsUrl?: string;
+  /** How to reach and log in to NATS: set whenever natsUrl is. */
+  nats?: NatsConfig;
   namespace: string;
   meili?: { url: string; masterKey?: string };
   services: ServiceName[];
   jwtSecret: string;
+  /** Signs and checks the caller identity on every call that acts as a user (libs/broker/identity.ts). */
+  busSecret: string;
   /** Signs list cursors; the tasks and search services must share it. */
   cursorSecret: string;
   accessTokenTtlSeconds: number;
@@ -114,6 +127,19 @@ export interface Config {
   /** The built web client, when WEB_DIR names one; else the gateway looks in `web/dist`. */
   webDir?: string;
   whatsapp: WhatsAppConfig;
+}
+
+/** NATS connection settings, in the terms of nats.js `ConnectionOptions`. */
+export interface NatsConfig {
+  /** host:port of each server of NATS_URL (the clients take hosts, not URLs). */
+  servers: string[];
+  user?: string;
+  pass?: string;
+  token?: string;
+  nkeySeed?: string;
+  credsFile?: string;
+  /** Present when a `tls://` URL or any NATS_TLS_* asks for TLS; files are PEM. */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
 }
 
 export interface WhatsAppConfig {
@@ -170,9 +196,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     else jwtSecret = embeddedSecret(e.DATA_DIR);
   }
   const signsCursors = e.SERVICES.includes("tasks") || e.SERVICES.includes("search");
-  const cursorSecret = e.CURSOR_SECRET ?? (jwtSecret ? deriveCursorSecret(jwtSecret) : undefined);
+  const cursorSecret = e.CURSOR_SECRET ?? (jwtSecret ? deriveSecret(jwtSecret, "todogenie:list-cursor") : undefined);
   if (!cursorSecret && signsCursors) {
     problems.push("CURSOR_SECRET (or JWT_SECRET, from which it is derived) is required in distributed mode by tasks and search");
+  }
+  const nats = natsConfig(e, problems);
+  let busSecret = e.BUS_SECRET;
+  if (!busSecret) {
+    // Every process signs or checks caller identities; one process alone has no bus to guard, so a derived key does.
+    if (distributed) problems.push("BUS_SECRET is required in distributed mode by every process (at least 32 characters)");
+    else if (jwtSecret) busSecret = deriveSecret(jwtSecret, "todogenie:bus-auth");
   }
   if (problems.length) throw new ConfigError(problems);
 
@@ -185,10 +218,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     dbPoolSize: e.DB_POOL_SIZE,
     natsUrl: e.NATS_URL,
+    nats,
     namespace: e.NAMESPACE,
     meili: e.MEILI_URL ? { url: e.MEILI_URL, masterKey: e.MEILI_MASTER_KEY } : undefined,
     services: e.SERVICES,
     jwtSecret: jwtSecret ?? "",
+    busSecret: busSecret ?? "",
     cursorSecret: cursorSecret ?? "",
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
@@ -222,9 +257,50 @@ function whatsappConfig(e: z.output<typeof envSchema>): WhatsAppConfig {
   };
 }
 
-/** A key of its own for cursors, so a leaked cursor key never signs tokens. */
-function deriveCursorSecret(jwtSecret: string): string {
-  return createHmac("sha256", jwtSecret).update("todogenie:list-cursor").digest("base64url");
+/** A key of its own per use, so a leaked cursor or bus key never signs tokens. */
+function deriveSecret(jwtSecret: string, purpose: string): string {
+  return createHmac("sha256", jwtSecret).update(purpose).digest("base64url");
+}
+
+const NATS_AUTH = ["NATS_USER", "NATS_PASSWORD", "NATS_TOKEN", "NATS_NKEY_SEED", "NATS_CREDS_FILE", "NATS_TLS_CA", "NATS_TLS_CERT", "NATS_TLS_KEY"] as const;
+
+/** NATS_URL (one or more, comma-separated, `nats://` or `tls://`, optionally `user:pass@`) and one way to log in. */
+function natsConfig(e: z.output<typeof envSchema>, problems: string[]): NatsConfig | undefined {
+  if (!e.NATS_URL) {
+    const stray = NATS_AUTH.filter((name) => e[name] !== undefined);
+    if (stray.length) problems.push(`${stray.join(", ")} set without NATS_URL`);
+    return undefined;
+  }
+  const servers: string[] = [];
+  let tlsUrl = false;
+  let urlUser: string | undefined;
+  let urlPass: string | undefined;
+  for (const part of e.NATS_URL.split(",").map((s) => s.trim())) {
+    let url: URL;
+    try {
+      url = new URL(part);
+    } catch {
+      problems.push(`NATS_URL: "${part.replace(/\/\/[^@/]*@/, "//***@")}" is not a URL (nats://host:4222 or tls://host:4222)`);
+      continue;
+    }
+    if (url.protocol !== "nats:" && url.protocol !== "tls:") problems.push(`NATS_URL: ${url.protocol}// is neither nats:// nor tls://`);
+    tlsUrl ||= url.protocol === "tls:";
+    servers.push(`${url.hostname}:${url.port || "4222"}`);
+    urlUser ||= url.username ? decodeURIComponent(url.username) : undefined;
+    urlPass ||= url.password ? decodeURIComponent(url.password) : undefined;
+  }
+  if (urlUser && e.NATS_USER) problems.push("NATS_URL has a user and NATS_USER is set: give the credentials once");
+  const user = e.NATS_USER ?? urlUser;
+  const pass = e.NATS_PASSWORD ?? urlPass;
+  if ((user === undefined) !== (pass === undefined)) problems.push("a NATS user and password go together (NATS_USER and NATS_PASSWORD, or user:pass@ in NATS_URL)");
+  const ways = [user !== undefined, e.NATS_TOKEN !== undefined, e.NATS_NKEY_SEED !== undefined, e.NATS_CREDS_FILE !== undefined].filter(Boolean).length;
+  if (ways > 1) problems.push("NATS: use one way to log in: a user and password, NATS_TOKEN, NATS_NKEY_SEED or NATS_CREDS_FILE");
+  if ((e.NATS_TLS_CERT === undefined) !== (e.NATS_TLS_KEY === undefined)) problems.push("NATS_TLS_CERT and NATS_TLS_KEY go together: set both or neither");
+  for (const name of ["NATS_CREDS_FILE", "NATS_TLS_CA", "NATS_TLS_CERT", "NATS_TLS_KEY"] as const) {
+    if (e[name] !== undefined && !existsSync(e[name])) problems.push(`${name}: no file at ${e[name]}`);
+  }
+  const tls = tlsUrl || e.NATS_TLS_CA || e.NATS_TLS_CERT ? { caFile: e.NATS_TLS_CA, certFile: e.NATS_TLS_CERT, keyFile: e.NATS_TLS_KEY } : undefined;
+  return { servers, user, pass, token: e.NATS_TOKEN, nkeySeed: e.NATS_NKEY_SEED, credsFile: e.NATS_CREDS_FILE, tls };
 }
 
 /** Embedded mode keeps one generated secret in DATA_DIR so tokens survive restarts. */

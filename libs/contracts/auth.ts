@@ -21,4 +21,6 @@ export interface AuthMeta {
 
 export interface CallMeta {
   auth?: AuthMeta;
+  /** `<exp ms>.<HMAC-SHA256>` over `auth` with BUS_SECRET (libs/broker/identity.ts): only a key holder can vouch for a caller. */
+  authSig?: string;
 }

@@ -85,7 +85,7 @@ describe("each service's container", () => {
 
     test("has a health check (the image's), a grace period for draining, and starts after what it needs", () => {
       expect(service.healthcheck.test).toEqual(["CMD", "node", "dist/src/healthcheck.js"]);
-      const defaults = loadConfig({ NATS_URL: "nats://x", DATABASE_URL: "postgres://x", JWT_SECRET: "x".repeat(32) });
+      const defaults = loadConfig({ NATS_URL: "nats://x", DATABASE_URL: "postgres://x", JWT_SECRET: "x".repeat(32), BUS_SECRET: "b".repeat(32) });
       expect(seconds(service.stop_grace_period)).toBeGreaterThan((defaults.shutdownDrainDelayMs + defaults.shutdownTimeoutMs) / 1000);
       expect(service.depends_on).toMatchObject({ postgres: { condition: "service_healthy" }, nats: { condition: "service_healthy" } });
       expect(service.environment.NATS_URL).toBe("nats://nats:4222");

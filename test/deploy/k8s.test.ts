@@ -98,7 +98,7 @@ describe("kustomize", () => {
 describe("each service's Deployment", () => {
   const config = find("ConfigMap", "todogenie-config");
   const secret = find("Secret", "todogenie-secrets");
-  const defaults = loadConfig({ NATS_URL: "nats://x", DATABASE_URL: "postgres://x", JWT_SECRET: "x".repeat(32) });
+  const defaults = loadConfig({ NATS_URL: "nats://x", DATABASE_URL: "postgres://x", JWT_SECRET: "x".repeat(32), BUS_SECRET: "b".repeat(32) });
 
   test("there is one per process of deploy/services.ts, and no other", () => {
     expect(all("Deployment").map((d) => d.metadata.name).sort()).toEqual(DEPLOYMENT.map((p) => p.name).sort());

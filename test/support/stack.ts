@@ -13,6 +13,7 @@ export type Mode = "embedded" | "distributed";
 export const ROOT = path.resolve(__dirname, "../..");
 export const TEST_CURSOR_SECRET = "e2e-cursor-secret-long-enough-for-hmac-0123456789";
 export const TEST_JWT_SECRET = "e2e-secret-that-is-long-enough-for-hs256-0123456789";
+export const TEST_BUS_SECRET = "e2e-bus-secret-that-signs-caller-identities-0123456789";
 export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 export const NATS_URL = process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 
@@ -118,7 +119,7 @@ export async function startStack(mode: Mode = (process.env.E2E_MODE as Mode) ?? 
     };
   }
   const db = await createDatabase();
-  const values = { JWT_SECRET: TEST_JWT_SECRET, CURSOR_SECRET: TEST_CURSOR_SECRET, ...extraEnv, DATABASE_URL: db.url, NATS_URL, NAMESPACE: `e2e${randomBytes(4).toString("hex")}` };
+  const values = { JWT_SECRET: TEST_JWT_SECRET, CURSOR_SECRET: TEST_CURSOR_SECRET, BUS_SECRET: TEST_BUS_SECRET, ...extraEnv, DATABASE_URL: db.url, NATS_URL, NAMESPACE: `e2e${randomBytes(4).toString("hex")}` };
   const started: StartedProcess[] = [];
   try {
     let baseUrl: string | undefined;
