@@ -56,7 +56,33 @@ export function createBroker(config: Config, nodeID?: string, clock?: Clock): Se
   };
   const broker = new ServiceBroker(options);
   bindBusIdentity(broker, busIdentity(config.busSecret, clock));
+  if (distributed) failStartOnRefusal(broker);
   return broker;
+}
+
+/** NATS errors no retry mends: wrong credentials, a server certificate this process does not trust. */
+const REFUSED = /AUTHORIZATION_VIOLATION|AUTHENTICATION_EXPIRED|CERT|SIGNATURE|ERR_TLS/;
+
+/**
+ * Moleculer retries a failed first connection every 5 s for ever, so a process with wrong NATS
+ * credentials would sit unready without saying why. A refusal fails `start` instead, with NATS's
+ * reason; a NATS that is merely not up yet is still waited for.
+ */
+function failStartOnRefusal(broker: ServiceBroker): void {
+  const start = broker.start.bind(broker);
+  broker.start = () =>
+    new Promise<void>((resolve, reject) => {
+      const onError = ({ error }: { error?: { code?: string; message?: string } }) => {
+        if (!REFUSED.test(String(error?.code ?? ""))) return;
+        // Moleculer's own flag: its retry loop stops scheduling attempts once it is set.
+        (broker.transit as unknown as { disconnecting: boolean }).disconnecting = true;
+        reject(new UnavailableError(`NATS refused this process: ${error?.message ?? error?.code}`));
+      };
+      broker.localBus.on("$transporter.error", onError);
+      start()
+        .then(resolve, reject)
+        .finally(() => broker.localBus.off("$transporter.error", onError));
+    });
 }
 
 /**
