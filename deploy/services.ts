@@ -19,7 +19,13 @@ export interface ProcessSpec {
 
 /** What every process reads: where NATS and Postgres are, its namespace on NATS, how much it logs. */
 const COMMON_SETTINGS = ["NATS_URL", "NAMESPACE", "LOG_LEVEL"];
-const COMMON_SECRETS = ["DATABASE_URL"];
+/**
+ * Every process logs in to Postgres and to NATS, and holds BUS_SECRET: the gateway and notify sign
+ * the caller identity they put on calls, tasks, search, scheduler and notify check it (a process
+ * that can check a signature can also make one, so all five are trusted alike; NATS credentials
+ * keep anything else off the bus).
+ */
+const COMMON_SECRETS = ["DATABASE_URL", "NATS_USER", "NATS_PASSWORD", "BUS_SECRET"];
 
 function processSpec(name: ServiceName, dbPoolSize: number, own: { settings?: string[]; secrets?: string[] } = {}): ProcessSpec {
   return {

@@ -78,7 +78,7 @@ describe("each service's container", () => {
     });
 
     test("its environment, with .env.example's values and the secrets filled in, is a valid configuration", () => {
-      const dotenv = { ...exampleValues, POSTGRES_PASSWORD: "pw", JWT_SECRET: "j".repeat(48), CURSOR_SECRET: "c".repeat(48), MEILI_MASTER_KEY: "m".repeat(16) };
+      const dotenv = { ...exampleValues, POSTGRES_PASSWORD: "pw", JWT_SECRET: "j".repeat(48), CURSOR_SECRET: "c".repeat(48), MEILI_MASTER_KEY: "m".repeat(16), NATS_PASSWORD: "n".repeat(24), BUS_SECRET: "b".repeat(48) };
       const env = Object.fromEntries(Object.entries<string>(service.environment).map(([k, v]) => [k, interpolate(v, dotenv)]));
       expect(loadConfig(env)).toMatchObject({ mode: "distributed", services: [name] });
     });
@@ -116,9 +116,22 @@ test("NATS runs JetStream; Postgres, NATS and Meilisearch keep their data in vol
   }
 });
 
+test("NATS lets in only the services' user (deploy/nats.conf, credentials from .env), and every service logs in and holds BUS_SECRET", () => {
+  const { nats } = compose.services;
+  expect(nats.command).toContain("--config=/etc/nats/nats.conf");
+  expect(nats.volumes).toContain("./deploy/nats.conf:/etc/nats/nats.conf:ro");
+  expect(readFileSync(path.join(ROOT, "deploy/nats.conf"), "utf8")).toMatch(/authorization \{\s*user: \$NATS_USER\s*password: \$NATS_PASSWORD\s*\}/);
+  for (const spec of DEPLOYMENT) {
+    const env = compose.services[spec.name].environment;
+    for (const key of ["NATS_USER", "NATS_PASSWORD"]) expect(env[key]).toBe(nats.environment[key]);
+    expect(env.BUS_SECRET).toBe("${BUS_SECRET:?set BUS_SECRET in .env}");
+  }
+  expect(nats.environment.NATS_PASSWORD).toMatch(/^\$\{NATS_PASSWORD:\?/);
+});
+
 test("every variable docker-compose.yml reads from .env is in .env.example, which holds no secret", () => {
   const used = new Set([...text.matchAll(/\$\{([A-Z_]+)/g)].map((m) => m[1]));
   expect([...used].sort()).toEqual(Object.keys(exampleValues).sort());
-  for (const secret of ["POSTGRES_PASSWORD", "JWT_SECRET", "MEILI_MASTER_KEY", "ADMIN_PASSWORD"]) expect(exampleValues[secret]).toBe("");
+  for (const secret of ["POSTGRES_PASSWORD", "JWT_SECRET", "MEILI_MASTER_KEY", "ADMIN_PASSWORD", "NATS_PASSWORD", "BUS_SECRET"]) expect(exampleValues[secret]).toBe("");
   expect(readFileSync(path.join(ROOT, ".gitignore"), "utf8").split("\n")).toContain(".env");
 });

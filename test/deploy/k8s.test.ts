@@ -212,3 +212,67 @@ test("NATS, Postgres and Meilisearch are external services, named as the setting
   }
   expect(find("Service", "postgres").spec.type).toBe("ExternalName");
 });
+
+describe("the bus is a trust boundary", () => {
+  const secret = find("Secret", "todogenie-secrets");
+
+  test.each(DEPLOYMENT.map((spec) => [spec.name] as const))("%s logs in to NATS and holds BUS_SECRET, from the Secret", (name) => {
+    const env = find("Deployment", name).spec.template.spec.containers[0].env;
+    for (const key of ["NATS_USER", "NATS_PASSWORD", "BUS_SECRET"]) {
+      expect(env).toContainEqual({ name: key, valueFrom: { secretKeyRef: { name: "todogenie-secrets", key } } });
+      expect(secret.stringData).toHaveProperty(key);
+    }
+  });
+
+  test("the NATS chart's values read the same user and password from a Secret of their own", () => {
+    const values = readYaml(path.join(ROOT, "deploy/nats-helm-values.yaml"));
+    expect(values.config.merge.authorization).toEqual({ user: "<< $NATS_USER >>", password: "<< $NATS_PASSWORD >>" });
+    for (const key of ["NATS_USER", "NATS_PASSWORD"]) {
+      expect(values.container.env[key]).toEqual({ valueFrom: { secretKeyRef: { name: "nats-auth", key } } });
+    }
+  });
+
+  describe.each([
+    ["NATS", "nats", { "app.kubernetes.io/name": "nats" }, () => Number(new URL(find("ConfigMap", "todogenie-config").data.NATS_URL).port)],
+    ["Postgres", "postgres", { "cnpg.io/cluster": "todogenie-db" }, () => Number(new URL(readEnvFile(path.join(OVERLAY, "secrets.env.example")).DATABASE_URL).port)],
+  ])("NetworkPolicies keep everyone but Todogenie's pods off %s", (_what, namespace, serverPods, port) => {
+    const infra = readManifests(path.join(K8S, "infra"));
+    const policies = all("NetworkPolicy", infra).filter((p) => p.metadata.namespace === namespace);
+    const todogeniePods = all("Deployment").map((d) => d.spec.template.metadata.labels);
+    const todogenieNamespace = { "kubernetes.io/metadata.name": find("Namespace", "todogenie", readManifests(OVERLAY)).metadata.name };
+
+    test("k8s/infra lists them (and is applied on its own: no namespace of its own to impose)", () => {
+      const k = readYaml(path.join(K8S, "infra", "kustomization.yaml"));
+      expect(k.resources.map((r: string) => path.join(K8S, "infra", r)).sort()).toEqual(manifestFiles(path.join(K8S, "infra")));
+      expect(k.namespace).toBeUndefined();
+    });
+
+    test("a default-deny for ingress selects the server's pods", () => {
+      const deny = policies.filter((p) => !p.spec.ingress?.length);
+      expect(deny).toHaveLength(1);
+      expect(deny[0].spec).toEqual({ podSelector: { matchLabels: serverPods }, policyTypes: ["Ingress"] });
+    });
+
+    test("what it allows, it allows to the same pods, and never to everyone", () => {
+      for (const p of policies) {
+        expect(p.spec.podSelector).toEqual({ matchLabels: serverPods });
+        expect(p.spec.policyTypes).toEqual(["Ingress"]);
+        for (const rule of p.spec.ingress ?? []) {
+          expect(rule.from?.length).toBeGreaterThan(0);
+          for (const peer of rule.from) expect(peer.podSelector?.matchLabels ?? peer.ipBlock).toBeDefined();
+        }
+      }
+    });
+
+    test("Todogenie's pods, in Todogenie's namespace (both in one peer), may reach the client port: every Deployment's pods", () => {
+      const peers = policies.flatMap((p) => (p.spec.ingress ?? []).filter((r: any) => r.ports.some((x: any) => x.port === port())).flatMap((r: any) => r.from));
+      const todogenie = peers.filter((peer: any) => peer.namespaceSelector && matches(peer.namespaceSelector.matchLabels, todogenieNamespace));
+      expect(todogenie).toHaveLength(1);
+      for (const labels of todogeniePods) expect(matches(todogenie[0].podSelector.matchLabels, labels)).toBe(true);
+      // Nothing else from outside the server's own namespace reaches the client port but the operator, if any.
+      for (const peer of peers.filter((x: any) => x !== todogenie[0] && x.namespaceSelector)) {
+        expect(peer.namespaceSelector.matchLabels["kubernetes.io/metadata.name"]).toBe("cnpg-system");
+      }
+    });
+  });
+});
