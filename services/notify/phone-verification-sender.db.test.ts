@@ -22,11 +22,14 @@ beforeEach(async () => {
     limiter: { acquire: async (key) => void acquired.push(key) },
     clock,
     logger: { warn: (...args) => warnings.push(args), info: () => {} },
+    sleep: async (ms) => clock.advance(ms),
+    random: () => 1,
   };
 });
 afterEach(() => stub.close());
 
 test("sends the code to the number, through the sender's rate limit", async () => {
+  clock.set("2026-03-02T10:00:00Z");
   await sendVerificationCode(event, deps);
   expect(acquired).toEqual(["1234567890"]);
   expect(stub.requests).toHaveLength(1);
@@ -34,6 +37,7 @@ test("sends the code to the number, through the sender's rate limit", async () =
 });
 
 test("as the verification template when one is configured", async () => {
+  clock.set("2026-03-02T10:00:00Z");
   await sendVerificationCode(event, { ...deps, config: { ...deps.config, verificationTemplate: { name: "phone_code", language: "en" } } });
   expect(stub.requests[0]!.body).toMatchObject({
     type: "template",
@@ -41,14 +45,29 @@ test("as the verification template when one is configured", async () => {
   });
 });
 
-test("a retryable failure throws, so the channel redelivers; a permanent one is logged and dropped", async () => {
-  stub.reply(replies.serverError(), replies.badRequest());
-  await expect(sendVerificationCode(event, deps)).rejects.toThrow(/not sent yet/);
-  await expect(sendVerificationCode(event, deps)).resolves.toBeUndefined();
+test("retryable failures are retried while the code is valid; a permanent one is logged and dropped", async () => {
+  clock.set("2026-03-02T10:00:00Z");
+  stub.reply(replies.tooMany("2"), replies.serverError());
+  await sendVerificationCode(event, deps);
+  expect(stub.requests).toHaveLength(3);
+  expect(warnings).toHaveLength(0);
+
+  stub.reply(replies.badRequest());
+  await sendVerificationCode(event, deps);
+  expect(stub.requests).toHaveLength(4);
+  expect(warnings).toHaveLength(1);
+});
+
+test("no retry would land after the code expires", async () => {
+  clock.set("2026-03-02T10:09:59Z");
+  stub.reply(replies.tooMany("5"));
+  await sendVerificationCode(event, deps);
+  expect(stub.requests).toHaveLength(1);
   expect(warnings).toHaveLength(1);
 });
 
 test("a code past its expiry, or without a configured sender, is not sent", async () => {
+  clock.set("2026-03-02T10:00:00Z");
   await sendVerificationCode({ ...event, expiresAt: "2026-03-02T10:00:00Z" }, deps);
   await sendVerificationCode(event, { ...deps, client: undefined });
   expect(stub.requests).toHaveLength(0);
