@@ -100,32 +100,29 @@ export const settingsView: View = (app, main) => {
     }
   });
 
-  sendCode.addEventListener("click", async () => {
-    clearProblem(form, errors);
-    sendCode.disabled = true;
-    try {
-      const sent = await app.api.sendPhoneCode();
-      info("Code sent", `Check WhatsApp on ${sent.phone}; the code works for 10 minutes.`);
-      code.focus();
-    } catch (err) {
-      showProblem(form, errors, err);
-    } finally {
-      sendCode.disabled = false;
-    }
+  /** A button's request, with the button off meanwhile; a failure shows in the form's alert box. */
+  const onClick = (button: HTMLButtonElement, run: () => Promise<void>) =>
+    button.addEventListener("click", async () => {
+      clearProblem(form, errors);
+      button.disabled = true;
+      try {
+        await run();
+      } catch (err) {
+        showProblem(form, errors, err);
+      } finally {
+        button.disabled = false;
+      }
+    });
+  onClick(sendCode, async () => {
+    const sent = await app.api.sendPhoneCode();
+    info("Code sent", `Check WhatsApp on ${sent.phone}; the code works for 10 minutes.`);
+    code.focus();
   });
-  verify.addEventListener("click", async () => {
-    clearProblem(form, errors);
-    verify.disabled = true;
-    try {
-      app.me.set(await app.api.confirmPhoneCode(code.value.trim()));
-      code.value = "";
-      showVerification();
-      info("Phone number verified");
-    } catch (err) {
-      showProblem(form, errors, err);
-    } finally {
-      verify.disabled = false;
-    }
+  onClick(verify, async () => {
+    app.me.set(await app.api.confirmPhoneCode(code.value.trim()));
+    code.value = "";
+    showVerification();
+    info("Phone number verified");
   });
 
   const state = h("span", { class: "permission" });
