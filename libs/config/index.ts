@@ -84,6 +84,10 @@ const envSchema = z.object({
     (v) => v === undefined || WHATSAPP_TEMPLATE_FORMAT.test(v),
     "must be name:language, e.g. task_reminder:en or task_reminder:pt_BR",
   ),
+  WHATSAPP_VERIFICATION_TEMPLATE: optionalString.refine(
+    (v) => v === undefined || WHATSAPP_TEMPLATE_FORMAT.test(v),
+    "must be name:language, e.g. phone_code:en",
+  ),
   /** Per process: with N notify replicas set it to the per-replica share (80 / N). */
   WHATSAPP_RATE_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(80),
 });
@@ -153,6 +157,11 @@ export interface WhatsAppConfig {
   verifyToken?: string;
   /** Send this approved template instead of free text (needed outside the 24 h service window). */
   template?: { name: string; language: string };
+  /**
+   * The template for phone verification codes, its body's {{1}} the code. A reminder
+   * template cannot carry a code, so this one is separate; absent: the code goes as text.
+   */
+  verificationTemplate?: { name: string; language: string };
   /** Sends per second per sender number, in this process. */
   ratePerSecond: number;
 }
@@ -244,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 function whatsappConfig(e: z.output<typeof envSchema>): WhatsAppConfig {
   const template = e.WHATSAPP_TEMPLATE ? WHATSAPP_TEMPLATE_FORMAT.exec(e.WHATSAPP_TEMPLATE) : null;
+  const verification = e.WHATSAPP_VERIFICATION_TEMPLATE ? WHATSAPP_TEMPLATE_FORMAT.exec(e.WHATSAPP_VERIFICATION_TEMPLATE) : null;
   return {
     apiUrl: e.WHATSAPP_API_URL,
     sender:
@@ -253,6 +263,7 @@ function whatsappConfig(e: z.output<typeof envSchema>): WhatsAppConfig {
     appSecret: e.WHATSAPP_APP_SECRET,
     verifyToken: e.WHATSAPP_VERIFY_TOKEN,
     template: template ? { name: template[1], language: template[2] } : undefined,
+    verificationTemplate: verification ? { name: verification[1], language: verification[2] } : undefined,
     ratePerSecond: e.WHATSAPP_RATE_PER_SECOND,
   };
 }

@@ -18,7 +18,7 @@ import { reminderInput, reminderSchema } from "./reminders";
 import { listTasksParams } from "./task-list-query";
 import { completionSchema, createTaskInput, taskSchema, updateTaskInput } from "./tasks";
 import { instant } from "./time";
-import { USER_CHANNELS, userUpdatedEventSchema } from "./users";
+import { phoneVerificationEventSchema, USER_CHANNELS, userUpdatedEventSchema } from "./users";
 
 /** A declared action: what it takes and what it answers. */
 export interface ActionContract<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
@@ -128,6 +128,7 @@ export const CHANNELS_ON_BUS = {
   [TASK_CHANNELS.completed]: taskEventSchema,
   [REMINDER_DUE_CHANNEL]: reminderDueEventSchema,
   [USER_CHANNELS.updated]: userUpdatedEventSchema,
+  [USER_CHANNELS.phoneVerification]: phoneVerificationEventSchema,
 } as const satisfies Record<string, z.ZodType>;
 export type ChannelName = keyof typeof CHANNELS_ON_BUS;
 export type PayloadOf<C extends ChannelName> = z.output<(typeof CHANNELS_ON_BUS)[C]>;

@@ -87,6 +87,8 @@ export const userSchema = z
     timezone: z.string(),
     roles: z.array(z.enum(ROLES)),
     phone: z.string().nullable(),
+    /** False until the user confirms a code sent to `phone`; nothing is sent to an unverified number. */
+    phoneVerified: z.boolean(),
     whatsappOptIn: z.boolean(),
     notificationPrefs: z.object({
       sse: z.boolean(),
@@ -109,6 +111,7 @@ export const authResultSchema = z
 /** Durable channels of the gateway's auth schema (JetStream in distributed mode). */
 export const USER_CHANNELS = {
   updated: "user.updated",
+  phoneVerification: "phone.verification",
 } as const;
 export type UserChannel = (typeof USER_CHANNELS)[keyof typeof USER_CHANNELS];
 
@@ -127,8 +130,35 @@ export const userUpdatedEventSchema = z.object({
   roles: z.array(z.enum(ROLES)),
   timezone: z.string(),
   phone: z.string().nullable(),
+  // Snapshots written before verification existed carry no flag: they read as unverified,
+  // so replaying the stream from its start never trusts a number nobody confirmed.
+  phoneVerified: z.boolean().default(false),
   whatsappOptIn: z.boolean(),
   notificationPrefs: userSchema.shape.notificationPrefs,
   disabled: z.boolean(),
 });
 export type UserUpdatedEvent = z.infer<typeof userUpdatedEventSchema>;
+
+/** A verification code as the user types it. */
+export const PHONE_CODE = /^\d{6}$/;
+
+export const confirmPhoneInput = z
+  .strictObject({ code: z.string().trim().regex(PHONE_CODE, "must be the 6 digits sent to your phone") })
+  .meta({ id: "ConfirmPhone" });
+
+export const phoneVerificationSentSchema = z
+  .object({ phone: z.string(), expiresAt: z.string() })
+  .meta({ id: "PhoneVerificationSent" });
+
+/**
+ * A code for notify to send, and nothing more: it carries the code in clear because notify
+ * must write it into the message, so it names no user and is useless after `expiresAt`
+ * (the gateway keeps only a hash). `key` is unique per code.
+ */
+export const phoneVerificationEventSchema = z.object({
+  key: z.string(),
+  phone: z.string().regex(E164),
+  code: z.string().regex(PHONE_CODE),
+  expiresAt: z.string(),
+});
+export type PhoneVerificationEvent = z.infer<typeof phoneVerificationEventSchema>;

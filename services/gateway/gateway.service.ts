@@ -11,6 +11,7 @@ import { migrateSchema } from "../../libs/db/migrate";
 import { closeHttpServer, Lifecycle } from "../../libs/lifecycle";
 import type { OutboxRelay } from "../../libs/outbox";
 import { verifyPassword } from "./auth/passwords";
+import { PhoneVerifications } from "./auth/phone-verification";
 import { TokenService } from "./auth/token-service";
 import { UserStore } from "./auth/user-store";
 import { createApp } from "./http/app";
@@ -42,6 +43,7 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
   let server: Server | undefined;
   let relay: OutboxRelay | undefined;
   const users = new UserStore(db, clock, () => relay?.kick());
+  const phoneVerifications = new PhoneVerifications(db, clock, config.jwtSecret, () => relay?.kick());
   const tokens = new TokenService(db, clock, {
     secret: config.jwtSecret,
     accessTtlSeconds: config.accessTokenTtlSeconds,
@@ -72,6 +74,7 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
         db,
         clock,
         users,
+        phoneVerifications,
         tokens,
         forgetUser: (id) => authenticator.forget(id),
         lifecycle,

@@ -12,6 +12,7 @@ interface ContactRow {
   roles: Role[];
   timezone: string;
   phone: string | null;
+  phone_verified: boolean;
   whatsapp_opt_in: boolean;
   notification_prefs: NotificationPrefs;
   disabled: boolean;
@@ -34,6 +35,7 @@ export class ContactStore {
       roles: event.roles,
       timezone: event.timezone,
       phone: event.phone,
+      phone_verified: event.phoneVerified,
       whatsapp_opt_in: event.whatsappOptIn,
       notification_prefs: event.notificationPrefs,
       disabled: event.disabled,
@@ -55,18 +57,26 @@ export class ContactStore {
     return new Map(
       rows.map((r) => [
         r.user_id,
-        { timezone: r.timezone, phone: r.phone, whatsappOptIn: r.whatsapp_opt_in, notificationPrefs: r.notification_prefs },
+        {
+          timezone: r.timezone,
+          phone: r.phone,
+          phoneVerified: r.phone_verified,
+          whatsappOptIn: r.whatsapp_opt_in,
+          notificationPrefs: r.notification_prefs,
+        },
       ]),
     );
   }
 
   /**
-   * The enabled, opted-in user behind a WhatsApp number: only a number its owner opted in
-   * with may act as them. Should two accounts share it, the one changed last.
+   * The enabled, opted-in user behind a WhatsApp number: only a number its owner proved
+   * theirs and opted in with may act as them (anyone can type someone else's number into
+   * their profile). The gateway lets one account at a time verify a number; should a
+   * stale snapshot still show two, the one changed last.
    */
   async byPhone(phone: string): Promise<Principal | undefined> {
     const row: ContactRow | undefined = await this.db(CONTACTS)
-      .where({ phone, whatsapp_opt_in: true, disabled: false })
+      .where({ phone, phone_verified: true, whatsapp_opt_in: true, disabled: false })
       .orderBy("updated_at", "desc")
       .first();
     return row ? { id: row.user_id, roles: row.roles, timezone: row.timezone } : undefined;

@@ -14,6 +14,7 @@ import { closeHttpServer, Lifecycle } from "../../libs/lifecycle";
 import { ContactStore } from "./contacts";
 import { migrations, NOTIFY_SCHEMA } from "./migrations";
 import { NotificationStore } from "./notification-store";
+import { sendVerificationCode } from "./phone-verification-sender";
 import { SseHub } from "./sse/sse-hub";
 import { createStreamHandler } from "./sse/stream-handler";
 import { listenForStreams } from "./sse/stream-server";
@@ -72,6 +73,9 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
         },
         [USER_CHANNELS.updated]: async (event) => {
           await contacts.apply(event);
+        },
+        [USER_CHANNELS.phoneVerification]: async (event) => {
+          await sendVerificationCode(event, { config: config.whatsapp, client, limiter, clock, logger: broker!.getLogger("notify") });
         },
       },
       {

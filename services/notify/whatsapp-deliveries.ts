@@ -92,7 +92,7 @@ export class WhatsAppDeliveries {
   }
 
   private async deliver(row: ClaimedRow, user: WhatsAppRecipient | undefined): Promise<void> {
-    const recipient = user ?? { timezone: "UTC", phone: null, whatsappOptIn: false, notificationPrefs: { whatsapp: false, quietHours: null } };
+    const recipient = user ?? { timezone: "UTC", phone: null, phoneVerified: false, whatsappOptIn: false, notificationPrefs: { whatsapp: false, quietHours: null } };
     const result = await deliverWhatsApp({
       notification: { id: row.notification_id, title: row.title, dueAt: row.due_at, channels: ["whatsapp"] },
       user: recipient,

@@ -216,9 +216,17 @@ step("settings keep the time zone, phone, WhatsApp opt-in and quiet hours", asyn
   expect((await api.get("/me", { token })).body).toMatchObject({
     timezone: ZONE,
     phone: "+4915112345678",
+    phoneVerified: false,
     whatsappOptIn: true,
     notificationPrefs: { quietHours: { start: "22:30", end: "06:45" } },
   });
+  // A saved number is unverified: the page says so and offers to send a code.
+  await visible(page.getByText("+4915112345678 is not verified"), "the unverified state");
+  await page.getByRole("button", { name: "Send code" }).click();
+  await visible(page.locator(".toast").filter({ hasText: "Code sent" }), "the code's confirmation");
+  await page.getByLabel("Code", { exact: true }).fill("000000");
+  await page.getByRole("button", { name: "Verify" }).click();
+  await visible(page.getByRole("alert").filter({ hasText: "Wrong code" }), "a wrong code refused");
 });
 
 step("works from the keyboard and fits a phone screen", async () => {

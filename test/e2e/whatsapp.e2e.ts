@@ -1,6 +1,6 @@
 import { createHmac, randomInt } from "node:crypto";
-import { CloudApiStub, replies, startCloudApiStub } from "../support/whatsapp-cloud-api-stub";
-import { Api } from "../support/api";
+import { CloudApiStub, codesSentTo, replies, startCloudApiStub } from "../support/whatsapp-cloud-api-stub";
+import { Api, eventually, verifyPhone } from "../support/api";
 import { RunningStack, startStack } from "../support/stack";
 
 const APP_SECRET = "whatsapp-app-secret-for-tests";
@@ -28,21 +28,26 @@ afterAll(async () => {
 }, 30_000);
 
 const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
-const sentTo = (phone: string) => stub.requests.filter((r) => (r.body as { to?: string }).to === phone);
+const isCode = (r: { body: unknown }) => /verification code/.test((r.body as { text?: { body?: string } }).text?.body ?? "");
+/** Reminders sent to `phone`; verification codes are counted apart. */
+const sentTo = (phone: string) => stub.requests.filter((r) => (r.body as { to?: string }).to === phone && !isCode(r));
+const newPhone = () => `+49151${randomInt(1_000_000, 9_999_999)}`;
 
-async function optedInUser(optIn = true) {
-  const phone = `+49151${randomInt(1_000_000, 9_999_999)}`;
+/** A user with a phone they proved theirs (a code sent there, typed back), opted in unless told otherwise. */
+async function optedInUser(optIn = true, { verified = true, phone = newPhone() } = {}) {
   const u = await api.newUser({ timezone: "Europe/Berlin" });
   const res = await api.patch("/me", { phone, whatsappOptIn: optIn }, { token: u.accessToken });
   expect(res.status).toBe(200);
+  expect(res.body.phoneVerified).toBe(false);
+  if (verified) await verifyPhone(api, u.accessToken, () => codesSentTo(stub, phone));
   return { ...u, phone };
 }
 
 /** Polls the inbox until the WhatsApp delivery of the newest notification settles. */
-async function settledDelivery(token: string, settled = ["sent", "failed", "skipped", "delivered", "read"]) {
+async function settledDelivery(token: string, settled = ["sent", "failed", "skipped", "delivered", "read"], title?: string) {
   for (let i = 0; i < 300; i++) {
     const items = (await api.get("/notifications", { token })).body.items;
-    const delivery = items[0]?.deliveries.find((d: { channel: string }) => d.channel === "whatsapp");
+    const delivery = (title === undefined || items[0]?.title === title) && items[0]?.deliveries.find((d: { channel: string }) => d.channel === "whatsapp");
     if (delivery && settled.includes(delivery.status)) return { notification: items[0], delivery };
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -171,4 +176,100 @@ test("a number whose owner opted out no longer acts as them", async () => {
   const { raw, signature } = signed(inboundText(u.phone, "done"));
   expect((await postWebhook(raw, signature)).status).toBe(200);
   expect((await api.get(`/tasks/${task.body.id}`, { token: u.accessToken })).body.status).not.toBe("done");
+});
+
+describe("phone verification", () => {
+  const sendCode = (token: string) => api.post("/me/phone/verification", undefined, { token });
+  const confirm = (token: string, code: string) => api.post("/me/phone/verification/confirm", { code }, { token });
+  const codeNumber = (phone: string, n: number) => eventually(() => codesSentTo(stub, phone)[n], `code #${n + 1} to ${phone}`);
+  const otherThan = (code: string) => (code === "000000" ? "111111" : "000000");
+
+  test("someone else's number sends nothing and takes no reply until its owner verifies it", async () => {
+    const owner = await optedInUser();
+    const ownersTask = await api.post("/tasks", { title: "Owner's chore", reminders: [{ at: inSeconds(1), channels: ["whatsapp"] }] }, { token: owner.accessToken });
+    expect((await settledDelivery(owner.accessToken)).delivery.status).toBe("sent");
+
+    // Mallory types the owner's number into her profile and opts in.
+    const mallory = await optedInUser(true, { verified: false, phone: owner.phone });
+    const before = stub.requests.length;
+    const bait = await api.post("/tasks", { title: "Mallory's bait", reminders: [{ at: inSeconds(1), channels: ["whatsapp"] }] }, { token: mallory.accessToken });
+    const { delivery } = await settledDelivery(mallory.accessToken);
+    expect(delivery).toMatchObject({ status: "skipped", lastError: "skipped: phone_unverified" });
+    expect(stub.requests.slice(before).filter((r) => JSON.stringify(r.body).includes("bait"))).toHaveLength(0);
+
+    // A signed "done" from the number acts for the account that verified it, never the claimer.
+    const { raw, signature } = signed(inboundText(owner.phone, "done"));
+    expect((await postWebhook(raw, signature)).status).toBe(200);
+    expect((await api.get(`/tasks/${bait.body.id}`, { token: mallory.accessToken })).body.status).not.toBe("done");
+    expect((await api.get(`/tasks/${ownersTask.body.id}`, { token: owner.accessToken })).body.status).toBe("done");
+
+    // And she cannot verify it: the number is taken.
+    expect((await sendCode(mallory.accessToken)).status).toBe(409);
+    expect((await api.get("/me", { token: mallory.accessToken })).body).toMatchObject({ phone: owner.phone, phoneVerified: false });
+  });
+
+  test("an unverified number of one's own gets nothing until the code sent to it is confirmed", async () => {
+    const u = await optedInUser(true, { verified: false });
+    const task = await api.post("/tasks", { title: "Before", reminders: [{ at: inSeconds(1), channels: ["whatsapp"] }] }, { token: u.accessToken });
+    expect((await settledDelivery(u.accessToken)).delivery.status).toBe("skipped");
+    const { raw, signature } = signed(inboundText(u.phone, "done"));
+    await postWebhook(raw, signature);
+    expect((await api.get(`/tasks/${task.body.id}`, { token: u.accessToken })).body.status).not.toBe("done");
+
+    const sent = await sendCode(u.accessToken);
+    expect(sent.status).toBe(202);
+    expect(sent.body).toEqual({ phone: u.phone, expiresAt: expect.any(String) });
+    const code = await codeNumber(u.phone, 0);
+    const confirmed = await confirm(u.accessToken, code);
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body).toMatchObject({ phone: u.phone, phoneVerified: true });
+    expect((await api.get("/me", { token: u.accessToken })).body.phoneVerified).toBe(true);
+
+    await api.post("/tasks", { title: "After", reminders: [{ at: inSeconds(1), channels: ["whatsapp"] }] }, { token: u.accessToken });
+    expect((await settledDelivery(u.accessToken, undefined, "After")).delivery.status).toBe("sent");
+    expect(JSON.stringify(sentTo(u.phone).at(-1)!.body)).toContain("After");
+
+    // Changing the number starts over.
+    const moved = await api.patch("/me", { phone: newPhone() }, { token: u.accessToken });
+    expect(moved.body.phoneVerified).toBe(false);
+  });
+
+  test("a wrong code answers 422; five of them void the code", async () => {
+    const u = await optedInUser(true, { verified: false });
+    expect((await sendCode(u.accessToken)).status).toBe(202);
+    const code = await codeNumber(u.phone, 0);
+    for (let i = 0; i < 5; i++) {
+      const wrong = await confirm(u.accessToken, otherThan(code));
+      expect(wrong.status).toBe(422);
+      expect(wrong.headers.get("content-type")).toContain("application/problem+json");
+    }
+    expect((await confirm(u.accessToken, code)).status).toBe(422);
+    expect((await api.get("/me", { token: u.accessToken })).body.phoneVerified).toBe(false);
+    expect((await confirm(u.accessToken, "12345")).status).toBe(422);
+  });
+
+  test("a second account confirming a number another verified first gets 409", async () => {
+    const phone = newPhone();
+    const first = await optedInUser(true, { verified: false, phone });
+    const second = await optedInUser(true, { verified: false, phone });
+    expect((await sendCode(second.accessToken)).status).toBe(202);
+    const secondsCode = await codeNumber(phone, 0);
+    await verifyPhone(api, first.accessToken, () => codesSentTo(stub, phone));
+    const taken = await confirm(second.accessToken, secondsCode);
+    expect(taken.status).toBe(409);
+    expect(taken.body).toMatchObject({ status: 409, detail: "Another account has verified this phone number" });
+  });
+
+  test("the sixth code in an hour answers 429 with Retry-After", async () => {
+    const u = await optedInUser(true, { verified: false });
+    for (let i = 0; i < 5; i++) expect((await sendCode(u.accessToken)).status).toBe(202);
+    const sixth = await sendCode(u.accessToken);
+    expect(sixth.status).toBe(429);
+    expect(Number(sixth.headers.get("retry-after"))).toBeGreaterThan(3_000);
+    expect(sixth.body).toMatchObject({ status: 429 });
+    // The five were sent, the sixth was not.
+    await codeNumber(u.phone, 4);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(codesSentTo(stub, u.phone)).toHaveLength(5);
+  });
 });

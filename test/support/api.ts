@@ -45,4 +45,29 @@ export class Api {
   }
 }
 
+/** Waits for `read` to give a value: what another process does over a durable channel takes a moment. */
+export async function eventually<T>(read: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Verifies the caller's phone as a person would: asks for a code, reads it where it arrived
+ * (`codesSent`: the codes the WhatsApp stub received for that phone), types it back.
+ */
+export async function verifyPhone(api: Api, token: string, codesSent: () => string[]): Promise<ApiResponse> {
+  const before = codesSent().length;
+  const sent = await api.post("/me/phone/verification", undefined, { token });
+  if (sent.status !== 202) throw new Error(`sending a code failed: ${sent.status} ${JSON.stringify(sent.body)}`);
+  const code = await eventually(() => codesSent()[before], "the verification code at the WhatsApp stub");
+  const confirmed = await api.post("/me/phone/verification/confirm", { code }, { token });
+  if (confirmed.status !== 200) throw new Error(`confirming the code failed: ${confirmed.status} ${JSON.stringify(confirmed.body)}`);
+  return confirmed;
+}
+
 export type TestUser = Awaited<ReturnType<Api["newUser"]>>;

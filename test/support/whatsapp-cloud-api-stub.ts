@@ -88,6 +88,15 @@ export async function startCloudApiStub(): Promise<CloudApiStub> {
   };
 }
 
+/** The verification codes sent to `phone` as text (no verification template in tests), oldest first. */
+export function codesSentTo(stub: CloudApiStub, phone: string): string[] {
+  return stub.requests.flatMap((r) => {
+    const body = r.body as { to?: string; text?: { body?: string } };
+    const code = body.to === phone ? /verification code is (\d{6})/.exec(body.text?.body ?? "")?.[1] : undefined;
+    return code ? [code] : [];
+  });
+}
+
 /** A URL on 127.0.0.1 where nothing listens (connection refused). */
 export async function closedPortUrl(): Promise<string> {
   const server = createServer();

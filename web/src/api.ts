@@ -144,6 +144,8 @@ export class Api {
   }
   me = () => this.request<User>("GET", "/me");
   updateMe = (patch: UserPatch) => this.request<User>("PATCH", "/me", { body: patch });
+  sendPhoneCode = () => this.request<{ phone: string; expiresAt: string }>("POST", "/me/phone/verification");
+  confirmPhoneCode = (code: string) => this.request<User>("POST", "/me/phone/verification/confirm", { body: { code } });
 
   // --- tasks
   listTasks = (query: URLSearchParams, signal?: AbortSignal) => this.request<Page<Task>>("GET", "/tasks", { query, signal });

@@ -15,6 +15,8 @@ export function userUpdatedEvent(row: UserRow): UserUpdatedEvent {
     roles: row.roles,
     timezone: row.timezone,
     phone: row.phone,
+    // `=== true`: the 0002 migration seeds snapshots from rows that predate the column.
+    phoneVerified: row.phone_verified === true,
     whatsappOptIn: row.whatsapp_opt_in,
     notificationPrefs: { ...DEFAULT_NOTIFICATION_PREFS, ...row.notification_prefs },
     disabled: row.disabled,

@@ -30,6 +30,8 @@ export interface UserRow {
   timezone: string;
   roles: Role[];
   phone: string | null;
+  /** Set only by confirming a code sent to `phone`; any change of `phone` clears it. */
+  phone_verified: boolean;
   whatsapp_opt_in: boolean;
   notification_prefs: Partial<NotificationPrefs>;
   disabled: boolean;
@@ -47,6 +49,7 @@ export function toUserDto(row: UserRow): UserDto {
     timezone: row.timezone,
     roles: row.roles,
     phone: row.phone,
+    phoneVerified: row.phone_verified,
     whatsappOptIn: row.whatsapp_opt_in,
     notificationPrefs: { ...DEFAULT_NOTIFICATION_PREFS, ...row.notification_prefs },
   };
@@ -127,7 +130,11 @@ export class UserStore {
       const changes: Partial<UserRow> = { updated_at: this.clock.now() };
       if (patch.name !== undefined) changes.name = patch.name;
       if (patch.timezone !== undefined) changes.timezone = patch.timezone;
-      if (patch.phone !== undefined) changes.phone = patch.phone;
+      if (patch.phone !== undefined && patch.phone !== current.phone) {
+        changes.phone = patch.phone;
+        // Proof of the old number says nothing about the new one.
+        changes.phone_verified = false;
+      }
       if (patch.whatsappOptIn !== undefined) changes.whatsapp_opt_in = patch.whatsappOptIn;
       if (patch.notificationPrefs !== undefined) {
         changes.notification_prefs = { ...current.notification_prefs, ...patch.notificationPrefs };

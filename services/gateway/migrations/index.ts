@@ -56,6 +56,36 @@ export const migrations: Migration[] = [
       await seedUserEvents(db);
     },
   },
+  {
+    name: "0003_phone_verification",
+    async up(db) {
+      // Every existing user with a phone becomes unverified: the number was never proven to
+      // be theirs, so WhatsApp reminders to it stop and replies from it are ignored until they
+      // confirm a code (POST /me/phone/verification). Notify's contacts start unverified too
+      // (its own migration), so no snapshot needs re-sending.
+      await db.schema.withSchema(AUTH_SCHEMA).alterTable("users", (t) => {
+        t.boolean("phone_verified").notNullable().defaultTo(false);
+      });
+      // A verified number belongs to one account at a time; unverified claims may overlap.
+      await db.raw(`create unique index users_verified_phone_idx on ${AUTH_SCHEMA}.users (phone) where phone_verified`);
+      // One pending code per user; a new send replaces it. Only a keyed hash of the code is kept.
+      await db.schema.withSchema(AUTH_SCHEMA).createTable("phone_verifications", (t) => {
+        t.uuid("user_id").primary().references("id").inTable(`${AUTH_SCHEMA}.users`).onDelete("CASCADE");
+        // The number the code went to: a code never confirms a number it was not sent to.
+        t.text("phone").notNullable();
+        t.text("code_hash").notNullable();
+        t.integer("failed_attempts").notNullable().defaultTo(0);
+        t.timestamp("expires_at", { useTz: true }).notNullable();
+      });
+      // The sends of the last hour, per user, for the hourly limit.
+      await db.schema.withSchema(AUTH_SCHEMA).createTable("phone_verification_sends", (t) => {
+        t.bigIncrements("id");
+        t.uuid("user_id").notNullable().references("id").inTable(`${AUTH_SCHEMA}.users`).onDelete("CASCADE");
+        t.timestamp("sent_at", { useTz: true }).notNullable();
+        t.index(["user_id", "sent_at"]);
+      });
+    },
+  },
 ];
 
 const SEED_BATCH = 1_000;

@@ -4,6 +4,8 @@ import {
   adminUpdateUserInput,
   adminUserSchema,
   authResultSchema,
+  confirmPhoneInput,
+  phoneVerificationSentSchema,
   loginInput,
   refreshInput,
   registerInput,
@@ -83,11 +85,56 @@ export function authRoutes(ctx: GatewayContext): RouteDef[] {
     }),
     route({
       method: "patch", path: "/me", tag: "users", auth: true,
-      summary: "Change the caller's profile (never their roles)",
+      // The OpenAPI document carries summaries and response descriptions only, so the rule lives there.
+      summary: "Change the caller's profile (never their roles); a new phone is stored unverified",
       body: updateMeInput,
-      responses: { 200: { description: "Profile", schema: userSchema }, ...problemResponses(401, 422) },
+      responses: {
+        200: {
+          description:
+            "Profile. A changed `phone` has `phoneVerified: false`: nothing is sent to it and no WhatsApp reply from it " +
+            "acts until a code sent to it is confirmed (`POST /me/phone/verification`)",
+          schema: userSchema,
+        },
+        ...problemResponses(401, 422),
+      },
       handle: async ({ auth, body }) => {
         const row = await ctx.users.updateProfile(auth.userId, body);
+        return { status: 200, body: toUserDto(row) };
+      },
+    }),
+    route({
+      method: "post", path: "/me/phone/verification", tag: "users", auth: true,
+      summary: "Send a 6-digit code to the caller's unverified phone over WhatsApp (at most 5 an hour)",
+      responses: {
+        202: {
+          description:
+            "The code is on its way (a `WHATSAPP_VERIFICATION_TEMPLATE` message when set, text otherwise); valid 10 minutes; " +
+            "it voids any earlier code. 422: no phone, or already verified; 409: another account verified this number; " +
+            "429 with `Retry-After` after 5 sends in an hour",
+          schema: phoneVerificationSentSchema,
+        },
+        ...problemResponses(401, 409, 422, 429),
+      },
+      handle: async ({ auth }) => {
+        const sent = await ctx.phoneVerifications.send(auth.userId);
+        return { status: 202, body: { phone: sent.phone, expiresAt: sent.expiresAt.toISOString() } };
+      },
+    }),
+    route({
+      method: "post", path: "/me/phone/verification/confirm", tag: "users", auth: true,
+      summary: "Confirm the code sent to the caller's phone; the number becomes verified",
+      body: confirmPhoneInput,
+      responses: {
+        200: {
+          description:
+            "Profile, with `phoneVerified: true`. 422: wrong, expired or no pending code (5 wrong tries void it); " +
+            "409: another account verified this number first (a verified number belongs to one account at a time)",
+          schema: userSchema,
+        },
+        ...problemResponses(401, 409, 422),
+      },
+      handle: async ({ auth, body }) => {
+        const row = await ctx.phoneVerifications.confirm(auth.userId, body.code);
         return { status: 200, body: toUserDto(row) };
       },
     }),

@@ -4,6 +4,7 @@ import type { ActionName, AuthMeta, ParamsOf, ResultOf } from "../../../libs/con
 import { callAs as callAsUser } from "../../../libs/broker/bus";
 import type { Db } from "../../../libs/db";
 import type { Lifecycle } from "../../../libs/lifecycle";
+import type { PhoneVerifications } from "../auth/phone-verification";
 import type { TokenService } from "../auth/token-service";
 import type { UserStore } from "../auth/user-store";
 
@@ -13,6 +14,7 @@ export interface GatewayContext {
   db: Db;
   clock: Clock;
   users: UserStore;
+  phoneVerifications: PhoneVerifications;
   tokens: TokenService;
   /** Drops a user from the authentication cache after an admin changes them. */
   forgetUser(userId: string): void;

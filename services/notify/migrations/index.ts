@@ -69,4 +69,19 @@ export const migrations: Migration[] = [
       );
     },
   },
+  {
+    name: "0003_contacts_phone_verified",
+    async up(db) {
+      // Existing contacts with a phone become unverified, as the gateway's users do in the
+      // same release: nothing goes to a number, and no reply from it acts, until its owner
+      // confirms a code and a snapshot with phoneVerified arrives.
+      await db.schema.withSchema(NOTIFY_SCHEMA).alterTable("contacts", (t) => {
+        t.boolean("phone_verified").notNullable().defaultTo(false);
+      });
+      await db.raw(`drop index ${NOTIFY_SCHEMA}.contacts_whatsapp_phone_idx`);
+      await db.raw(
+        `create index contacts_whatsapp_phone_idx on ${NOTIFY_SCHEMA}.contacts (phone, updated_at desc) where whatsapp_opt_in and phone_verified and not disabled`,
+      );
+    },
+  },
 ];

@@ -17,6 +17,7 @@ const notification = {
 const ada: WhatsAppRecipient = {
   timezone: "Europe/Berlin",
   phone: "+4915112345678",
+  phoneVerified: true,
   whatsappOptIn: true,
   notificationPrefs: { whatsapp: true, quietHours: null },
 };
@@ -161,6 +162,7 @@ describe("deliverWhatsApp", () => {
     ["not opted in", { user: { ...ada, whatsappOptIn: false } }, "not_opted_in"],
     ["without a phone", { user: { ...ada, phone: null } }, "no_phone"],
     ["with a phone that is not E.164", { user: { ...ada, phone: "015112345678" } }, "no_phone"],
+    ["whose phone is not verified", { user: { ...ada, phoneVerified: false } }, "phone_unverified"],
     ["who turned WhatsApp off", { user: { ...ada, notificationPrefs: { whatsapp: false, quietHours: null } } }, "disabled_by_user"],
     ["for a reminder that did not ask for it", { notification: { ...notification, channels: ["sse"] } }, "not_requested"],
     ["when no sender is configured", { config: { apiUrl: "http://127.0.0.1:9", ratePerSecond: 80 } }, "not_configured"],

@@ -42,6 +42,8 @@ export interface WhatsAppNotification {
 export interface WhatsAppRecipient {
   timezone: string;
   phone: string | null;
+  /** The user proved the number theirs; an unverified one may be anybody's. */
+  phoneVerified: boolean;
   whatsappOptIn: boolean;
   notificationPrefs: Pick<NotificationPrefs, "whatsapp" | "quietHours">;
 }
@@ -69,7 +71,7 @@ export interface DeliverWhatsAppInput {
   random?: () => number;
 }
 
-export type SkipReason = "not_requested" | "not_configured" | "disabled_by_user" | "not_opted_in" | "no_phone";
+export type SkipReason = "not_requested" | "not_configured" | "disabled_by_user" | "not_opted_in" | "no_phone" | "phone_unverified";
 
 export interface DeliveryResult {
   /** What happened this time. `unchanged`: the row was already settled, nothing was sent. */
@@ -122,6 +124,7 @@ function sendTarget({ notification, user, config, client }: DeliverWhatsAppInput
   if (!user.notificationPrefs.whatsapp) return { skipReason: "disabled_by_user" };
   if (!user.whatsappOptIn) return { skipReason: "not_opted_in" };
   if (!user.phone || !E164.test(user.phone)) return { skipReason: "no_phone" };
+  if (!user.phoneVerified) return { skipReason: "phone_unverified" };
   return { client, phoneNumberId: config.sender.phoneNumberId, phone: user.phone };
 }
 

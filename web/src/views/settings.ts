@@ -20,6 +20,22 @@ export const settingsView: View = (app, main) => {
     placeholder: "+4915112345678",
   });
   const optIn = h("input", { type: "checkbox", name: "whatsappOptIn", checked: me.whatsappOptIn });
+  // Nothing goes to a number, and no reply from it counts, until a code sent to it comes back.
+  const phoneState = h("p", { class: "hint", role: "status" });
+  const sendCode = h("button", { type: "button" }, "Send code");
+  const code = h("input", { name: "code", inputmode: "numeric", autocomplete: "one-time-code", pattern: "[0-9]{6}", maxlength: "6", placeholder: "123456" });
+  const verify = h("button", { type: "button" }, "Verify");
+  const verification = h("div", { class: "row" }, sendCode, field("Code", code), verify);
+  const showVerification = () => {
+    const saved = app.me.value;
+    phoneState.textContent = !saved.phone
+      ? ""
+      : saved.phoneVerified
+        ? `${saved.phone} is verified.`
+        : `${saved.phone} is not verified: WhatsApp reminders go to it once you confirm the code we send there.`;
+    verification.hidden = !saved.phone || saved.phoneVerified;
+  };
+  showVerification();
   const sse = h("input", { type: "checkbox", name: "sse", checked: me.notificationPrefs.sse });
   const whatsapp = h("input", { type: "checkbox", name: "whatsapp", checked: me.notificationPrefs.whatsapp });
   const quiet = me.notificationPrefs.quietHours;
@@ -43,6 +59,8 @@ export const settingsView: View = (app, main) => {
       null,
       h("legend", null, "WhatsApp"),
       field("Phone number", phone, "International format: + and country code, e.g. +4915112345678"),
+      phoneState,
+      verification,
       h("label", { class: "check-label" }, optIn, " Send me reminders on WhatsApp"),
     ),
     h(
@@ -73,12 +91,38 @@ export const settingsView: View = (app, main) => {
     save.disabled = true;
     try {
       app.me.set(await app.api.updateMe(patch));
+      showVerification();
       info("Settings saved");
     } catch (err) {
       showProblem(form, errors, err);
     } finally {
       save.disabled = false;
     }
+  });
+
+  /** A button's request, with the button off meanwhile; a failure shows in the form's alert box. */
+  const onClick = (button: HTMLButtonElement, run: () => Promise<void>) =>
+    button.addEventListener("click", async () => {
+      clearProblem(form, errors);
+      button.disabled = true;
+      try {
+        await run();
+      } catch (err) {
+        showProblem(form, errors, err);
+      } finally {
+        button.disabled = false;
+      }
+    });
+  onClick(sendCode, async () => {
+    const sent = await app.api.sendPhoneCode();
+    info("Code sent", `Check WhatsApp on ${sent.phone}; the code works for 10 minutes.`);
+    code.focus();
+  });
+  onClick(verify, async () => {
+    app.me.set(await app.api.confirmPhoneCode(code.value.trim()));
+    code.value = "";
+    showVerification();
+    info("Phone number verified");
   });
 
   const state = h("span", { class: "permission" });
