@@ -76,12 +76,15 @@ export const inboxView: View = (app, main) => {
         h(
           "div",
           { class: "task-meta" },
-          h("span", null, "Reminded ", h("time", { datetime: n.fireAt }, formatInstant(n.fireAt, zone))),
+          n.fireAt
+            ? h("span", null, "Reminded ", h("time", { datetime: n.fireAt }, formatInstant(n.fireAt, zone)))
+            : h("span", null, "Invited ", h("time", { datetime: n.createdAt }, formatInstant(n.createdAt, zone))),
           n.dueAt ? h("span", null, "Due ", h("time", { datetime: n.dueAt }, formatInstant(n.dueAt, zone))) : null,
           n.readAt ? null : h("span", { class: "badge" }, "Unread"),
         ),
       ),
-      h("div", { class: "item-actions" }, read, minutes, snoozeButton),
+      // An invitation is answered on the projects page; only a reminder can be snoozed.
+      h("div", { class: "item-actions" }, read, ...(n.kind === "reminder" ? [minutes, snoozeButton] : [])),
     );
     return li;
   }
