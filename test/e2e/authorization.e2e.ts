@@ -35,7 +35,8 @@ beforeAll(async () => {
   elsewhere = (await api.post("/projects", { name: "Elsewhere" }, { token: host.accessToken })).body.id;
   for (const role of ["owner", "editor", "viewer"] as const) await share(api, host, elsewhere, people[role], "editor");
   taskId = (await api.post("/tasks", { title: "Shared chore", projectId, dueAt: "2027-01-01T09:00:00Z", recurrence: { rrule: "FREQ=WEEKLY" } }, { token: tokens.owner })).body.id;
-}, 90_000);
+  // Five processes to start, five registrations (scrypt) and five invite-and-accept rounds.
+}, 180_000);
 afterAll(() => stack?.stop(), 30_000);
 
 const newTask = async (by: "owner" | "editor" = "owner") => (await api.post("/tasks", { title: "Disposable", projectId }, { token: tokens[by] })).body.id as string;
