@@ -37,6 +37,14 @@ describe("tasks", () => {
   });
 });
 
+test("moving a task out of its project: its owner or the project's owner, never just an editor", () => {
+  const ability = defineAbilityFor(alice, memberships);
+  expect(ability.can("move", asTask({ ownerId: admin.id, projectId: P_OWN }))).toBe(true);
+  expect(ability.can("move", asTask({ ownerId: alice.id, projectId: P_EDIT }))).toBe(true);
+  expect(ability.can("move", asTask({ ownerId: admin.id, projectId: P_EDIT }))).toBe(false);
+  expect(ability.can("move", asTask({ ownerId: admin.id, projectId: P_VIEW }))).toBe(false);
+});
+
 test("projects: members read and leave, owners update, delete and share", () => {
   const ability = defineAbilityFor(alice, memberships);
   expect(ability.can("share", asProject(P_OWN))).toBe(true);

@@ -2,7 +2,7 @@ import { AbilityBuilder, createMongoAbility, ForcedSubject, MongoAbility, RawRul
 import { packRules, unpackRules } from "@casl/ability/extra";
 import type { AuthMeta, Role } from "../contracts/auth";
 
-export type Action = "manage" | "create" | "read" | "update" | "delete" | "complete" | "administer" | "share" | "leave";
+export type Action = "manage" | "create" | "read" | "update" | "delete" | "complete" | "administer" | "share" | "leave" | "move";
 export type SubjectType = "Task" | "Project" | "User" | "all";
 /** The fields rules may name; each has a SQL column (or search attribute) in the owning service. */
 export type TaskSubject = ForcedSubject<"Task"> & { ownerId: string; projectId: string | null; id?: string };
@@ -28,12 +28,15 @@ const TASK_WORK: Action[] = ["create", "update", "delete", "complete"];
 
 /**
  * Every permission in one place. A task without a project is its owner's alone; a task in
- * a project is read by every member and changed by its editors and owner. Admins
- * administer users and gain nothing over anybody's tasks or projects.
+ * a project is read by every member and changed by its editors and owner. Taking a task out
+ * of its project (`move`) is for the task's owner or the project's: an editor could otherwise
+ * carry anyone's task off into a project of their own, where its members no longer see it.
+ * Admins administer users and gain nothing over anybody's tasks or projects.
  */
 export function defineAbilityFor(user: Principal, memberships: Membership[] = []): AppAbility {
   const { can, build } = new AbilityBuilder<AppAbility>(createMongoAbility);
   can(["read", ...TASK_WORK], "Task", { ownerId: user.id, projectId: null });
+  can("move", "Task", { ownerId: user.id });
 
   const member = memberships.map((m) => m.projectId);
   const editor = memberships.filter((m) => m.role !== "viewer").map((m) => m.projectId);
@@ -43,7 +46,10 @@ export function defineAbilityFor(user: Principal, memberships: Membership[] = []
     can(["read", "leave"], "Project", { id: { $in: member } });
   }
   if (editor.length) can(TASK_WORK, "Task", { projectId: { $in: editor } });
-  if (owner.length) can(["update", "delete", "share"], "Project", { id: { $in: owner } });
+  if (owner.length) {
+    can(["update", "delete", "share"], "Project", { id: { $in: owner } });
+    can("move", "Task", { projectId: { $in: owner } });
+  }
   can("create", "Project");
 
   can(["read", "update"], "User", { id: user.id });

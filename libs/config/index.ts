@@ -11,6 +11,8 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 /** Where every process answers /health/live and /health/ready (the image's HEALTHCHECK and the probes use it). */
 export const DEFAULT_HEALTH_PORT = 3001;
 
+export const DEFAULT_SHARING_LIMITS: SharingLimits = { projectsPerUser: 1000, invitationsPerHour: 50, membersPerProject: 500 };
+
 const optionalString = z
   .string()
   .optional()
@@ -64,6 +66,9 @@ const envSchema = z.object({
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(100),
   LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   TRUST_PROXY: optionalString,
+  PROJECTS_PER_USER: z.coerce.number().int().min(1).default(() => DEFAULT_SHARING_LIMITS.projectsPerUser),
+  INVITATIONS_PER_HOUR: z.coerce.number().int().min(1).default(() => DEFAULT_SHARING_LIMITS.invitationsPerHour),
+  MEMBERS_PER_PROJECT: z.coerce.number().int().min(2).default(() => DEFAULT_SHARING_LIMITS.membersPerProject),
   NOTIFY_PORT: z.coerce.number().int().min(0).max(65535).default(3002),
   NOTIFY_ADVERTISE_URL: optionalString.pipe(z.url().optional()),
   /** The built web client the gateway serves at `/`; default `web/dist` in the repository. */
@@ -118,6 +123,7 @@ export interface Config {
   authRateLimitPerMinute: number;
   loginRateLimitPerMinute: number;
   trustProxy?: string;
+  limits: SharingLimits;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
   /** Unset: pretty when stdout is a terminal (a person), JSON when it is not (a log collector). */
   logFormat?: "pretty" | "json";
@@ -144,6 +150,16 @@ export interface NatsConfig {
   credsFile?: string;
   /** Present when a `tls://` URL or any NATS_TLS_* asks for TLS; files are PEM. */
   tls?: { caFile?: string; certFile?: string; keyFile?: string };
+}
+
+/** Bounds on sharing, each answered with 429: a runaway script or an abuser stops there. */
+export interface SharingLimits {
+  /** Projects a user owns. */
+  projectsPerUser: number;
+  /** Invitations one user sends in any hour. */
+  invitationsPerHour: number;
+  /** Members of a project, its pending invitations included. */
+  membersPerProject: number;
 }
 
 export interface WhatsAppConfig {
@@ -240,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
     loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE,
     trustProxy: e.TRUST_PROXY,
+    limits: { projectsPerUser: e.PROJECTS_PER_USER, invitationsPerHour: e.INVITATIONS_PER_HOUR, membersPerProject: e.MEMBERS_PER_PROJECT },
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     shutdownDrainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS,

@@ -13,12 +13,21 @@ import { z } from "zod";
 import { PROJECT_ROLES } from "../authz";
 import { reminderDueEventSchema, taskEventSchema, TASK_CHANNELS, REMINDER_DUE_CHANNEL } from "./events";
 import { notificationSchema } from "./notifications";
-import { projectInput, projectSchema, MEMBER_ROLES } from "./projects";
+import {
+  INVITATION_CREATED_CHANNEL,
+  invitationCreatedEventSchema,
+  invitedSchema,
+  membershipSchema,
+  MEMBER_ROLES,
+  projectInput,
+  projectInvitationSchema,
+  projectSchema,
+} from "./projects";
 import { reminderInput, reminderSchema } from "./reminders";
 import { listTasksParams } from "./task-list-query";
 import { completionSchema, createTaskInput, taskSchema, updateTaskInput } from "./tasks";
 import { instant } from "./time";
-import { phoneVerificationEventSchema, USER_CHANNELS, userUpdatedEventSchema } from "./users";
+import { email, phoneVerificationEventSchema, USER_CHANNELS, userUpdatedEventSchema } from "./users";
 
 /** A declared action: what it takes and what it answers. */
 export interface ActionContract<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
@@ -69,9 +78,27 @@ export const ACTIONS = {
   "projects.remove": action(byId, done),
   /** Members by id and role; the gateway adds their names and emails. */
   "projects.members": action(byId, z.object({ items: z.array(z.object({ userId: z.uuid(), role: z.enum(PROJECT_ROLES) })) })),
-  "projects.addMember": action(memberParams.extend({ role: z.enum(MEMBER_ROLES), idempotencyKey }), done),
   "projects.changeRole": action(memberParams.extend({ role: z.enum(MEMBER_ROLES) }), done),
   "projects.removeMember": action(memberParams, done),
+  /**
+   * Invites `email` (lower-cased as it is parsed); `userId` is the account holding it, when
+   * one does, so the invitee is told at once. The answer is the same either way.
+   */
+  "projects.invite": action(
+    byId.extend({ email, role: z.enum(MEMBER_ROLES), userId: z.uuid().optional(), idempotencyKey }),
+    invitedSchema,
+  ),
+  "projects.invitations": action(byId, z.object({ items: z.array(projectInvitationSchema) })),
+  "projects.revokeInvitation": action(byId.extend({ invitationId: z.uuid() }), done),
+  /** The caller's pending invitations, by their id or their account's email (which the gateway supplies). */
+  "projects.myInvitations": action(
+    z.strictObject({ email }),
+    z.object({
+      items: z.array(z.object({ id: z.uuid(), projectId: z.uuid(), projectName: z.string(), role: z.enum(MEMBER_ROLES), invitedById: z.uuid(), createdAt: instant })),
+    }),
+  ),
+  "projects.acceptInvitation": action(byId.extend({ email }), membershipSchema),
+  "projects.declineInvitation": action(byId.extend({ email }), done),
   /** A user's memberships, from which their abilities are built (libs/authz `authMetaFor`). */
   "projects.memberships": action(z.strictObject({ userId: z.uuid() }), z.array(membership)),
   /** The recipient check of notifications: may this user see this task now? */
@@ -129,6 +156,7 @@ export const CHANNELS_ON_BUS = {
   [REMINDER_DUE_CHANNEL]: reminderDueEventSchema,
   [USER_CHANNELS.updated]: userUpdatedEventSchema,
   [USER_CHANNELS.phoneVerification]: phoneVerificationEventSchema,
+  [INVITATION_CREATED_CHANNEL]: invitationCreatedEventSchema,
 } as const satisfies Record<string, z.ZodType>;
 export type ChannelName = keyof typeof CHANNELS_ON_BUS;
 export type PayloadOf<C extends ChannelName> = z.output<(typeof CHANNELS_ON_BUS)[C]>;

@@ -2,18 +2,29 @@ import { z } from "zod";
 import { CHANNELS } from "./reminders";
 import { instant } from "./time";
 
+/** A reminder that came due, or an invitation to a project waiting for an answer. */
+export const NOTIFICATION_KINDS = ["reminder", "invitation"] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
 export const DELIVERY_STATUSES = ["pending", "sent", "delivered", "read", "failed", "skipped"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export const notificationSchema = z
   .object({
     id: z.uuid(),
-    kind: z.literal("reminder"),
-    taskId: z.uuid(),
-    reminderId: z.uuid(),
+    kind: z.enum(NOTIFICATION_KINDS),
+    /** The reminder's task; null for an invitation. */
+    taskId: z.uuid().nullable(),
+    /** Null for an invitation. */
+    reminderId: z.uuid().nullable(),
     title: z.string(),
     dueAt: instant.nullable(),
-    fireAt: instant,
+    /** When the reminder was due to fire; null for an invitation. */
+    fireAt: instant.nullable(),
+    /** The invitation to answer (POST /invitations/{id}/accept); null for a reminder. */
+    invitationId: z.uuid().nullable(),
+    /** The project an invitation is to; null for a reminder. */
+    projectId: z.uuid().nullable(),
     createdAt: instant,
     readAt: instant.nullable(),
     deliveries: z.array(

@@ -26,3 +26,49 @@ export const memberSchema = z
   .object({ userId: z.uuid(), email: z.string(), name: z.string(), role: z.enum(["owner", "editor", "viewer"]) })
   .meta({ id: "Member" });
 export type MemberDto = z.infer<typeof memberSchema>;
+
+export const invitationIdParams = z.strictObject({ id: z.uuid(), invitationId: z.uuid() });
+
+/** What the invitee sees: never the email, so a forwarded list leaks nobody's address. */
+export const myInvitationSchema = z
+  .object({
+    id: z.uuid(),
+    projectId: z.uuid(),
+    projectName: z.string(),
+    role: z.enum(MEMBER_ROLES),
+    invitedBy: z.object({ name: z.string() }),
+    createdAt: instant,
+  })
+  .meta({ id: "Invitation" });
+export type MyInvitationDto = z.infer<typeof myInvitationSchema>;
+
+/** What the project's owner sees of a pending invitation. */
+export const projectInvitationSchema = z
+  .object({ id: z.uuid(), email: z.string(), role: z.enum(MEMBER_ROLES), createdAt: instant })
+  .meta({ id: "ProjectInvitation" });
+export type ProjectInvitationDto = z.infer<typeof projectInvitationSchema>;
+
+export const invitedSchema = z.object({ invitationId: z.uuid() }).meta({ id: "Invited" });
+
+export const membershipSchema = z
+  .object({ projectId: z.uuid(), userId: z.uuid(), role: z.enum(MEMBER_ROLES) })
+  .meta({ id: "Membership" });
+export type MembershipDto = z.infer<typeof membershipSchema>;
+
+export const INVITATION_CREATED_CHANNEL = "invitation.created";
+
+/**
+ * An invitation to a known account, published from the tasks outbox so that it reaches the
+ * invitee's inbox even when notify is down at the time. `key` is the invitation's id.
+ */
+export const invitationCreatedEventSchema = z.object({
+  key: z.string().min(1),
+  invitationId: z.uuid(),
+  projectId: z.uuid(),
+  projectName: z.string(),
+  role: z.enum(MEMBER_ROLES),
+  recipientId: z.uuid(),
+  invitedById: z.uuid(),
+  createdAt: instant,
+});
+export type InvitationCreatedEvent = z.infer<typeof invitationCreatedEventSchema>;

@@ -22,6 +22,7 @@ import { authRoutes } from "./routes/auth.routes";
 import type { GatewayContext } from "./routes/context";
 import { healthRoutes } from "./routes/health.routes";
 import { notificationRoutes } from "./routes/notifications.routes";
+import { invitationRoutes } from "./routes/invitations.routes";
 import { projectRoutes } from "./routes/projects.routes";
 import { taskRoutes } from "./routes/tasks.routes";
 import { webhookRoutes } from "./routes/webhooks.routes";
@@ -80,7 +81,7 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
         lifecycle,
       };
       const app = createApp({
-        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...projectRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx)],
+        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...projectRoutes(ctx), ...invitationRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx)],
         rootRoutes: healthRoutes(ctx),
         authenticator,
         logger: this.logger,

@@ -15,7 +15,7 @@ export function inboundActions(db: Db, contacts: ContactStore, broker: ServiceBr
   const latestFor = async (phone: string) => {
     const user = await contacts.byPhone(phone);
     if (!user) return undefined;
-    const notification = await db(`${NOTIFY_SCHEMA}.notifications`).where({ user_id: user.id }).orderBy("seq", "desc").first();
+    const notification = await db(`${NOTIFY_SCHEMA}.notifications`).where({ user_id: user.id, kind: "reminder" }).orderBy("seq", "desc").first();
     return notification ? { user, notification } : undefined;
   };
   return {

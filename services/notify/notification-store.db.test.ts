@@ -39,6 +39,23 @@ test("a redelivered reminder.due creates nothing new", async () => {
   expect(await pg.db(`${NOTIFY_SCHEMA}.notifications`).where({ key: event.key }).count({ n: "*" })).toEqual([{ n: 1 }]);
 });
 
+test("an invitation becomes one notification of kind invitation, streamed only, beside the reminders", async () => {
+  const user = randomUUID();
+  const reminder = (await store.record(due({ recipientId: user }))).notification;
+  const invitationId = randomUUID();
+  const projectId = randomUUID();
+  const event = { key: invitationId, invitationId, projectId, projectName: "Garden", role: "editor" as const, recipientId: user, invitedById: USER, createdAt: clock.now().toISOString() };
+  const first = await store.recordInvitation(event);
+  expect(await store.recordInvitation(event)).toEqual({ notification: first.notification, created: false });
+  expect(first.notification).toEqual({
+    id: expect.any(String), kind: "invitation", taskId: null, reminderId: null, invitationId, projectId,
+    title: 'Invitation to join "Garden" as editor', dueAt: null, fireAt: null, createdAt: clock.now().toISOString(), readAt: null,
+    deliveries: [{ channel: "sse", status: "pending", attempts: 0, lastError: null }],
+  });
+  expect(reminder).toMatchObject({ kind: "reminder", invitationId: null, projectId: null });
+  expect((await store.list(user, { limit: 10 })).items.map((n) => n.kind)).toEqual(["invitation", "reminder"]);
+});
+
 test("replay after Last-Event-ID returns what followed it, oldest first, within 7 days", async () => {
   const user = randomUUID();
   const ids: string[] = [];

@@ -1,6 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../../libs/clock";
-import type { Channel, DeliveryStatus, ListNotificationsQuery, NotificationDto, ReminderDueEvent } from "../../libs/contracts";
+import type {
+  Channel,
+  DeliveryStatus,
+  InvitationCreatedEvent,
+  ListNotificationsQuery,
+  NotificationDto,
+  NotificationKind,
+  ReminderDueEvent,
+} from "../../libs/contracts";
 import type { Db } from "../../libs/db";
 import { NotFoundError, ValidationError } from "../../libs/errors";
 import { deliveries } from "../../libs/metrics";
@@ -17,11 +25,14 @@ export interface NotificationRow {
   seq: number;
   key: string;
   user_id: string;
-  task_id: string;
-  reminder_id: string;
+  kind: NotificationKind;
+  task_id: string | null;
+  reminder_id: string | null;
+  invitation_id: string | null;
+  project_id: string | null;
   title: string;
   due_at: Date | null;
-  fire_at: Date;
+  fire_at: Date | null;
   timezone: string;
   late: boolean;
   snoozed: boolean;
@@ -40,12 +51,14 @@ interface DeliveryRow {
 function toDto(row: NotificationRow, deliveries: DeliveryRow[]): NotificationDto {
   return {
     id: row.id,
-    kind: "reminder",
+    kind: row.kind,
     taskId: row.task_id,
     reminderId: row.reminder_id,
     title: row.title,
     dueAt: isoOrNull(row.due_at),
     fireAt: isoOrNull(row.fire_at),
+    invitationId: row.invitation_id,
+    projectId: row.project_id,
     createdAt: isoOrNull(row.created_at),
     readAt: isoOrNull(row.read_at),
     deliveries: deliveries
@@ -63,31 +76,56 @@ export class NotificationStore {
   ) {}
 
   /** Records a due reminder once; a redelivered event finds it already there (`created: false`). */
-  async record(event: ReminderDueEvent): Promise<{ notification: NotificationDto; created: boolean }> {
+  record(event: ReminderDueEvent): Promise<{ notification: NotificationDto; created: boolean }> {
+    return this.recordOnce(
+      {
+        key: event.key,
+        kind: "reminder",
+        user_id: event.recipientId,
+        task_id: event.taskId,
+        reminder_id: event.reminderId,
+        title: event.title,
+        due_at: event.dueAt ? new Date(event.dueAt) : null,
+        fire_at: new Date(event.fireAt),
+        timezone: event.timezone,
+        late: event.late,
+        snoozed: event.snoozed,
+      },
+      event.channels,
+    );
+  }
+
+  /**
+   * Records an invitation once, keyed by the invitation: streamed only, since the WhatsApp
+   * templates are a reminder's and an invitation can wait for the invitee's next visit.
+   */
+  recordInvitation(event: InvitationCreatedEvent): Promise<{ notification: NotificationDto; created: boolean }> {
+    return this.recordOnce(
+      {
+        key: `invitation:${event.invitationId}`,
+        kind: "invitation",
+        user_id: event.recipientId,
+        invitation_id: event.invitationId,
+        project_id: event.projectId,
+        title: `Invitation to join "${event.projectName}" as ${event.role}`,
+        timezone: "UTC",
+      },
+      ["sse"],
+    );
+  }
+
+  private async recordOnce(fields: Partial<NotificationRow> & { key: string }, channels: Channel[]): Promise<{ notification: NotificationDto; created: boolean }> {
     const now = this.clock.now();
     const created = await this.db.transaction(async (trx) => {
       const [row] = await trx<NotificationRow>(NOTIFICATIONS)
-        .insert({
-          id: randomUUID(),
-          key: event.key,
-          user_id: event.recipientId,
-          task_id: event.taskId,
-          reminder_id: event.reminderId,
-          title: event.title,
-          due_at: event.dueAt ? new Date(event.dueAt) : null,
-          fire_at: new Date(event.fireAt),
-          timezone: event.timezone,
-          late: event.late,
-          snoozed: event.snoozed,
-          created_at: now,
-        })
+        .insert({ id: randomUUID(), ...fields, created_at: now })
         .onConflict("key")
         .ignore()
         .returning("*");
       if (!row) return false;
-      event.channels.forEach((channel) => deliveries.inc({ channel, status: "pending" }));
+      channels.forEach((channel) => deliveries.inc({ channel, status: "pending" }));
       await trx(DELIVERIES).insert(
-        event.channels.map((channel) => ({
+        channels.map((channel) => ({
           notification_id: row.id,
           channel,
           status: "pending",
@@ -97,7 +135,7 @@ export class NotificationStore {
       );
       return true;
     });
-    const row = await this.db<NotificationRow>(NOTIFICATIONS).where({ key: event.key }).first();
+    const row = await this.db<NotificationRow>(NOTIFICATIONS).where({ key: fields.key }).first();
     return { notification: (await this.hydrate([row!]))[0]!, created };
   }
 

@@ -6,10 +6,11 @@ import { authOf } from "../../libs/broker";
 import { broadcast, call, channelHandlers, eventHandlers, serviceActions } from "../../libs/broker/bus";
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
-import { DONE, EventName, REMINDER_DUE_CHANNEL, USER_CHANNELS } from "../../libs/contracts";
+import { DONE, EventName, INVITATION_CREATED_CHANNEL, REMINDER_DUE_CHANNEL, USER_CHANNELS } from "../../libs/contracts";
 import type { StreamEndpoint } from "../../libs/contracts/streams";
 import { Db, ping } from "../../libs/db";
 import { migrateSchema } from "../../libs/db/migrate";
+import { ValidationError } from "../../libs/errors";
 import { closeHttpServer, Lifecycle } from "../../libs/lifecycle";
 import { ContactStore } from "./contacts";
 import { migrations, NOTIFY_SCHEMA } from "./migrations";
@@ -77,6 +78,10 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
         [USER_CHANNELS.phoneVerification]: async (event) => {
           await sendVerificationCode(event, { config: config.whatsapp, client, limiter, clock, logger: broker!.getLogger("notify") });
         },
+        [INVITATION_CREATED_CHANNEL]: async (event) => {
+          const { notification, created } = await store.recordInvitation(event);
+          if (created) await broadcast(broker!, FANOUT_EVENT, { userId: event.recipientId, notification }, "notify");
+        },
       },
       {
         // A consumer created after users already exist (a new deployment of notify, a
@@ -100,6 +105,7 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
       },
       snooze: async (p, ctx) => {
         const row = await store.row(authOf(ctx).userId, p.id);
+        if (row.kind !== "reminder") throw new ValidationError("Only a reminder can be snoozed", [{ path: "params.id", message: "is an invitation" }]);
         const armed = await call(ctx, "scheduler.snooze", { key: row.key, minutes: p.minutes });
         return { id: row.id, snoozedUntil: armed.fireAt };
       },

@@ -2,15 +2,16 @@ import { randomUUID } from "node:crypto";
 import { abilityFromMeta, Action, asProject, Membership, ProjectRole } from "../../libs/authz";
 import { AuthMeta, ProjectDto, ProjectInput } from "../../libs/contracts";
 import type { Db, Trx } from "../../libs/db";
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../libs/errors";
+import { DEFAULT_SHARING_LIMITS, type SharingLimits } from "../../libs/config";
+import { ForbiddenError, NotFoundError, RateLimitedError, ValidationError } from "../../libs/errors";
 import { TASKS_SCHEMA } from "./migrations";
 import { TaskRow, TASKS } from "./task-row";
 import type { TaskWriter } from "./task-writer";
 
-const PROJECTS = `${TASKS_SCHEMA}.projects`;
-const MEMBERS = `${TASKS_SCHEMA}.project_members`;
+export const PROJECTS = `${TASKS_SCHEMA}.projects`;
+export const MEMBERS = `${TASKS_SCHEMA}.project_members`;
 
-interface ProjectRow {
+export interface ProjectRow {
   id: string;
   name: string;
   owner_id: string;
@@ -32,7 +33,10 @@ const toDto = (row: ProjectRow, role: ProjectRole): ProjectDto => ({
  * the next query; what a role may do comes from the one ability definition in libs/authz.
  */
 export class ProjectStore {
-  constructor(private readonly writer: TaskWriter) {}
+  constructor(
+    private readonly writer: TaskWriter,
+    private readonly limits: SharingLimits = DEFAULT_SHARING_LIMITS,
+  ) {}
 
   private get db(): Db {
     return this.writer.db;
@@ -54,6 +58,11 @@ export class ProjectStore {
   async create(auth: AuthMeta, input: ProjectInput, idempotencyKey?: string): Promise<ProjectDto> {
     if (!abilityFromMeta(auth).can("create", "Project")) throw new ForbiddenError("not allowed to create projects");
     const insert = async (trx: Trx) => {
+      // Serialises one user's creations, so concurrent requests cannot overshoot the limit.
+      await trx.raw("select pg_advisory_xact_lock(hashtext(?))", [`projects-of:${auth.userId}`]);
+      const [{ count }] = await trx(PROJECTS).where({ owner_id: auth.userId }).count<{ count: string }[]>({ count: "*" });
+      // A count, not a rate: only deleting a project makes room, so the hint is an hour.
+      if (Number(count) >= this.limits.projectsPerUser) throw new RateLimitedError(3600);
       const now = this.writer.clock.now();
       const row: ProjectRow = { id: randomUUID(), name: input.name, owner_id: auth.userId, created_at: now, updated_at: now };
       await trx(PROJECTS).insert(row);
@@ -72,12 +81,12 @@ export class ProjectStore {
   }
 
   async get(auth: AuthMeta, id: string): Promise<ProjectDto> {
-    const { row, role } = await this.access(this.db, auth, id, "read");
+    const { row, role } = await projectAccess(this.db, auth, id, "read");
     return toDto(row, role);
   }
 
   async rename(auth: AuthMeta, id: string, input: ProjectInput): Promise<ProjectDto> {
-    const { role } = await this.access(this.db, auth, id, "update");
+    const { role } = await projectAccess(this.db, auth, id, "update");
     const [row] = await this.db(PROJECTS).where({ id }).update({ name: input.name, updated_at: this.writer.clock.now() }).returning("*");
     return toDto(row, role);
   }
@@ -85,33 +94,20 @@ export class ProjectStore {
   /** Deletes the project and its tasks; each task's deletion is an event, so its reminders are cancelled. */
   async remove(auth: AuthMeta, id: string): Promise<void> {
     await this.writer.transaction(async (trx) => {
-      await this.access(trx, auth, id, "delete");
+      await projectAccess(trx, auth, id, "delete");
       await this.writer.write(trx, { kind: "delete", where: { project_id: id } });
       await trx(PROJECTS).where({ id }).delete();
     });
   }
 
   async members(auth: AuthMeta, id: string): Promise<{ userId: string; role: ProjectRole }[]> {
-    await this.access(this.db, auth, id, "read");
+    await projectAccess(this.db, auth, id, "read");
     const rows = await this.db(MEMBERS).where({ project_id: id }).orderBy("created_at").select("user_id", "role");
     return rows.map((r) => ({ userId: r.user_id, role: r.role }));
   }
 
-  async addMember(auth: AuthMeta, id: string, userId: string, role: ProjectRole, idempotencyKey?: string): Promise<void> {
-    await this.writer.creating(auth, "members", idempotencyKey, { id, userId, role }, async (trx) => {
-      await this.access(trx, auth, id, "share");
-      const inserted = await trx(MEMBERS)
-        .insert({ project_id: id, user_id: userId, role, created_at: this.writer.clock.now() })
-        .onConflict(["project_id", "user_id"])
-        .ignore()
-        .returning("user_id");
-      if (!inserted.length) throw new ConflictError("already a member of this project");
-      return { added: true };
-    });
-  }
-
   async changeRole(auth: AuthMeta, id: string, userId: string, role: ProjectRole): Promise<void> {
-    await this.access(this.db, auth, id, "share");
+    await projectAccess(this.db, auth, id, "share");
     const member = await this.db(MEMBERS).where({ project_id: id, user_id: userId }).first();
     if (!member) throw new NotFoundError("no such member");
     if (member.role === "owner") throw new ValidationError("The owner's role cannot change", [{ path: "params.userId", message: "is the project's owner" }]);
@@ -125,7 +121,7 @@ export class ProjectStore {
   async removeMember(auth: AuthMeta, id: string, userId: string): Promise<void> {
     const self = userId === auth.userId;
     await this.writer.transaction(async (trx) => {
-      const { role } = await this.access(trx, auth, id, self ? "leave" : "share");
+      const { role } = await projectAccess(trx, auth, id, self ? "leave" : "share");
       if (self && role === "owner") {
         throw new ValidationError("The owner cannot leave their project", [{ path: "params.userId", message: "delete the project instead" }]);
       }
@@ -134,20 +130,20 @@ export class ProjectStore {
       await this.writer.write(trx, { kind: "update", where: { project_id: id, assignee_id: userId }, set: { assignee_id: null } });
     });
   }
+}
 
-  /**
-   * The project and the caller's role in it. A non-member gets 404 (the project's existence
-   * does not leak); a member whose role does not allow `action` gets 403.
-   */
-  private async access(db: Db | Trx, auth: AuthMeta, id: string, action: Action): Promise<{ row: ProjectRow; role: ProjectRole }> {
-    const found = await db(`${PROJECTS} as p`)
-      .join(`${MEMBERS} as m`, "m.project_id", "p.id")
-      .where({ "p.id": id, "m.user_id": auth.userId })
-      .select("p.*", "m.role")
-      .first();
-    if (!found) throw new NotFoundError(`project ${id} not found`);
-    if (!abilityFromMeta(auth).can(action, asProject(id))) throw new ForbiddenError(`not allowed to ${action} project ${id}`);
-    const { role, ...row } = found;
-    return { row, role };
-  }
+/**
+ * The project and the caller's role in it. A non-member gets 404 (the project's existence
+ * does not leak); a member whose role does not allow `action` gets 403.
+ */
+export async function projectAccess(db: Db | Trx, auth: AuthMeta, id: string, action: Action): Promise<{ row: ProjectRow; role: ProjectRole }> {
+  const found = await db(`${PROJECTS} as p`)
+    .join(`${MEMBERS} as m`, "m.project_id", "p.id")
+    .where({ "p.id": id, "m.user_id": auth.userId })
+    .select("p.*", "m.role")
+    .first();
+  if (!found) throw new NotFoundError(`project ${id} not found`);
+  if (!abilityFromMeta(auth).can(action, asProject(id))) throw new ForbiddenError(`not allowed to ${action} project ${id}`);
+  const { role, ...row } = found;
+  return { row, role };
 }

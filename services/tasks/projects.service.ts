@@ -2,10 +2,11 @@ import type { ServiceSchema } from "moleculer";
 import { authOf } from "../../libs/broker";
 import { serviceActions } from "../../libs/broker/bus";
 import { DONE } from "../../libs/contracts";
+import type { InvitationStore } from "./invitation-store";
 import type { ProjectStore } from "./project-store";
 
 /** Projects live in the tasks schema and run in the tasks process; this is their API on the broker. */
-export function projectsService(projects: ProjectStore): ServiceSchema {
+export function projectsService(projects: ProjectStore, invitations: InvitationStore): ServiceSchema {
   return {
     name: "projects",
     actions: serviceActions("projects", {
@@ -18,8 +19,16 @@ export function projectsService(projects: ProjectStore): ServiceSchema {
         return DONE;
       },
       members: async (p, ctx) => ({ items: await projects.members(authOf(ctx), p.id) }),
-      addMember: async (p, ctx) => {
-        await projects.addMember(authOf(ctx), p.id, p.userId, p.role, p.idempotencyKey);
+      invite: (p, ctx) => invitations.invite(authOf(ctx), p.id, p.email, p.role, p.userId, p.idempotencyKey),
+      invitations: async (p, ctx) => ({ items: await invitations.pendingOf(authOf(ctx), p.id) }),
+      revokeInvitation: async (p, ctx) => {
+        await invitations.revoke(authOf(ctx), p.id, p.invitationId);
+        return DONE;
+      },
+      myInvitations: async (p, ctx) => ({ items: await invitations.mine(authOf(ctx), p.email) }),
+      acceptInvitation: (p, ctx) => invitations.accept(authOf(ctx), p.id, p.email),
+      declineInvitation: async (p, ctx) => {
+        await invitations.decline(authOf(ctx), p.id, p.email);
         return DONE;
       },
       changeRole: async (p, ctx) => {

@@ -9,6 +9,8 @@ import { SEARCH_SCHEMA } from "../search/migrations";
 import { PgSearchEngine } from "../search/pg/pg-engine";
 import { changeOf } from "../search/task-events";
 import { migrations, TASKS_SCHEMA } from "./migrations";
+import { shareInStore } from "../../test/support/sharing";
+import { InvitationStore } from "./invitation-store";
 import { ProjectStore } from "./project-store";
 import { TaskWriter } from "./task-writer";
 import { CursorCodec } from "../../libs/task-query";
@@ -56,7 +58,8 @@ afterAll(() => pg.close());
  * Random sequences of sharing, unsharing, role changes, task creation and moves; after each
  * sequence every user's list holds exactly the tasks the model says they may see. The model
  * is the contract in plain words: a private task is its owner's; a project task is every
- * member's. Steps the rules refuse must change nothing.
+ * member's (one who accepted an invitation); a task leaves a project only by its owner's or
+ * the project owner's hand. Steps the rules refuse must change nothing.
  */
 test("every user's list and search are exactly what the sharing rules allow", async () => {
   await fc.assert(
@@ -66,6 +69,7 @@ test("every user's list and search are exactly what the sharing rules allow", as
       const writer = new TaskWriter(pg.db, systemClock, () => undefined);
       const tasks = new TaskStore(writer);
       const projects = new ProjectStore(writer);
+      const invitations = new InvitationStore(writer);
       const as = async (u: number): Promise<AuthMeta> => packAbility({ id: USERS[u]!, roles: ["member"] }, await projects.memberships(USERS[u]!));
 
       // Model: project -> member -> role (user 0 owns every project); task -> {owner, project}.
@@ -82,7 +86,7 @@ test("every user's list and search are exactly what the sharing rules allow", as
         };
         if (s.kind === "share") {
           const fresh = !members[s.project]!.has(s.user);
-          await attempt(async () => projects.addMember(await as(0), projectIds[s.project]!, USERS[s.user]!, s.role), fresh);
+          await attempt(async () => shareInStore(invitations, await as(0), projectIds[s.project]!, await as(s.user), s.role), fresh);
           if (fresh) members[s.project]!.set(s.user, s.role);
         } else if (s.kind === "unshare") {
           const r = members[s.project]!.get(s.user);
@@ -100,7 +104,9 @@ test("every user's list and search are exactly what the sharing rules allow", as
           if (allowed) model.push({ id, owner: s.user, project: s.project });
         } else if (model.length) {
           const task = model[s.task % model.length]!;
-          const allowed = canWrite(s.user, task.project, task.owner) && canWrite(s.user, s.project, task.owner);
+          // Taking a task out of a project is for its owner or the project's owner, not any editor.
+          const mayTakeOut = task.project === null || s.project === task.project || s.user === task.owner || members[task.project]!.get(s.user) === "owner";
+          const allowed = canWrite(s.user, task.project, task.owner) && canWrite(s.user, s.project, task.owner) && mayTakeOut;
           const patch = updateTaskInput.parse({ projectId: s.project === null ? null : projectIds[s.project] });
           await attempt(async () => tasks.update(await as(s.user), task.id, patch), allowed);
           if (allowed) task.project = s.project;

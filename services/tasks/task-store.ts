@@ -90,7 +90,11 @@ export class TaskStore {
         const changes: Partial<TaskRow> = {};
         const projectId = patch.projectId !== undefined ? patch.projectId : row.project_id;
         if (projectId !== row.project_id) {
-          mayPlace(abilityFromMeta(auth), row.owner_id, projectId);
+          const ability = abilityFromMeta(auth);
+          if (row.project_id && !ability.can("move", asTask({ ownerId: row.owner_id, projectId: row.project_id }))) {
+            throw new ForbiddenError("only the task's owner or the project's owner can move it out of the project");
+          }
+          mayPlace(ability, row.owner_id, projectId);
           changes.project_id = projectId;
         }
         if (patch.assigneeId !== undefined) {

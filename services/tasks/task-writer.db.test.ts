@@ -3,6 +3,8 @@ import { ManualClock } from "../../libs/clock";
 import { AuthMeta, createTaskInput, updateTaskInput } from "../../libs/contracts";
 import { postgresDb } from "../../test/support/db";
 import { migrations, TASKS_SCHEMA } from "./migrations";
+import { shareInStore } from "../../test/support/sharing";
+import { InvitationStore } from "./invitation-store";
 import { ProjectStore } from "./project-store";
 import { TASKS } from "./task-row";
 import { TaskStore } from "./task-store";
@@ -14,6 +16,7 @@ const BOB = "00000000-0000-4000-8000-00000000000b";
 let pg: Awaited<ReturnType<typeof postgresDb>>;
 let tasks: TaskStore;
 let projects: ProjectStore;
+let invitations: InvitationStore;
 let wakes = 0;
 const clock = new ManualClock(new Date("2026-03-01T10:00:00Z"));
 
@@ -22,6 +25,7 @@ beforeAll(async () => {
   const writer = new TaskWriter(pg.db, clock, () => wakes++);
   tasks = new TaskStore(writer);
   projects = new ProjectStore(writer);
+  invitations = new InvitationStore(writer);
 });
 afterAll(() => pg.close());
 
@@ -68,7 +72,7 @@ test("an empty project's deletion records no event and wakes no relay", async ()
 
 test("a member's removal unassigns their tasks in the project through the writer", async () => {
   const project = await projects.create(await as(ALICE), { name: "Shared" });
-  await projects.addMember(await as(ALICE), project.id, BOB, "editor");
+  await shareInStore(invitations, await as(ALICE), project.id, await as(BOB), "editor");
   const theirs = await create({ title: "Prune", projectId: project.id, assigneeId: BOB });
   const mine = await create({ title: "Rake", projectId: project.id, assigneeId: ALICE });
   await takeEvents();

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Action } from "../../libs/authz";
 import type { Clock } from "../../libs/clock";
-import { AuthMeta, TASK_CHANNELS, TaskChannel, TaskEvent } from "../../libs/contracts";
+import { AuthMeta, ChannelName, PayloadOf, TASK_CHANNELS, TaskChannel, TaskEvent } from "../../libs/contracts";
 import type { Db, Trx } from "../../libs/db";
 import { runIdempotent } from "../../libs/idempotency";
 import { enqueue } from "../../libs/outbox";
@@ -101,6 +101,15 @@ export class TaskWriter {
     await enqueue(trx, TASKS_SCHEMA, channel, events.map((e) => ({ ...e })), this.clock);
     this.recorded.add(trx);
     return rows;
+  }
+
+  /**
+   * Records an event that is not a task's (an invitation, say) in the tasks outbox, in the
+   * caller's transaction; the relay is woken when it commits, as for task events.
+   */
+  async publish<C extends ChannelName>(trx: Trx, channel: C, payloads: PayloadOf<C> | PayloadOf<C>[]): Promise<void> {
+    await enqueue(trx, TASKS_SCHEMA, channel, payloads, this.clock);
+    this.recorded.add(trx);
   }
 
   /**

@@ -9,6 +9,7 @@ import { migrateSchema } from "../../libs/db/migrate";
 import { purgeExpiredKeys } from "../../libs/idempotency";
 import type { OutboxRelay } from "../../libs/outbox";
 import { migrations, TASKS_SCHEMA } from "./migrations";
+import { InvitationStore } from "./invitation-store";
 import { ProjectStore } from "./project-store";
 import { projectsService } from "./projects.service";
 import { TaskWriter } from "./task-writer";
@@ -32,7 +33,8 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
   const store = new TaskStore(writer);
   const recurrence = new TaskRecurrence(writer);
   const reminders = new TaskReminders(writer);
-  const projects = new ProjectStore(writer);
+  const projects = new ProjectStore(writer, config.limits);
+  const invitations = new InvitationStore(writer, config.limits);
   const lister = new TaskLister(db, new CursorCodec(config.cursorSecret, clock), clock);
 
   const tasks: ServiceSchema = {
@@ -72,5 +74,5 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
       await relay?.stop();
     },
   };
-  return [tasks, projectsService(projects)];
+  return [tasks, projectsService(projects, invitations)];
 }

@@ -249,3 +249,20 @@ step("works from the keyboard and fits a phone screen", async () => {
   expect(overflow).toBeLessThanOrEqual(0);
   await artifacts.shoot(page, "phone");
 });
+
+step("an invitation waits in the inbox until accepted; then the project's tasks are listed", async () => {
+  const owner = await api.newUser({ name: "Beatrice" });
+  const projectId = (await api.post("/projects", { name: "Book club" }, { token: owner.accessToken })).body.id;
+  await api.post("/tasks", { title: "Pick the next book", projectId }, { token: owner.accessToken });
+  expect((await api.post(`/projects/${projectId}/members`, { email, role: "editor" }, { token: owner.accessToken })).status).toBe(202);
+
+  await page.getByRole("link", { name: /^Inbox/ }).click();
+  const invitations = page.getByRole("list", { name: "Invitations" });
+  await visible(invitations.getByText("Beatrice invites you as editor"), "the pending invitation");
+  await artifacts.shoot(page, "invitation");
+  await invitations.getByRole("button", { name: "Accept" }).click();
+  await visible(page.locator(".toast").filter({ hasText: "You joined “Book club”" }), "the confirmation");
+  expect((await api.get("/invitations", { token })).body.items).toEqual([]);
+  await page.getByRole("link", { name: "Tasks" }).click();
+  await visible(row("Pick the next book"), "the shared project's task in the list");
+});

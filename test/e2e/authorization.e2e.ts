@@ -1,4 +1,4 @@
-import { Api } from "../support/api";
+import { Api, share, TestUser } from "../support/api";
 import { StreamClient } from "../support/sse";
 import { RunningStack, startStack } from "../support/stack";
 
@@ -10,7 +10,10 @@ let stack: RunningStack;
 let api: Api;
 const tokens = {} as Record<Role, string | undefined>;
 const ids = {} as Record<Role, string>;
+const people = {} as Record<"owner" | "editor" | "viewer" | "outsider", TestUser>;
 let projectId: string;
+/** Another project, where owner, editor and viewer all edit: somewhere to move tasks to. */
+let elsewhere: string;
 let taskId: string;
 
 beforeAll(async () => {
@@ -18,6 +21,7 @@ beforeAll(async () => {
   api = new Api(stack.baseUrl);
   for (const role of ["owner", "editor", "viewer", "outsider"] as const) {
     const u = await api.newUser();
+    people[role] = u;
     tokens[role] = u.accessToken;
     ids[role] = u.user.id;
   }
@@ -26,27 +30,29 @@ beforeAll(async () => {
   ids.admin = admin.body.user.id;
   tokens.anonymous = undefined;
   projectId = (await api.post("/projects", { name: "Household" }, { token: tokens.owner })).body.id;
-  for (const role of ["editor", "viewer"] as const) {
-    const email = (await api.get("/me", { token: tokens[role] })).body.email;
-    expect((await api.post(`/projects/${projectId}/members`, { email, role }, { token: tokens.owner })).status).toBe(201);
-  }
+  for (const role of ["editor", "viewer"] as const) await share(api, people.owner, projectId, people[role], role);
+  const host = await api.newUser();
+  elsewhere = (await api.post("/projects", { name: "Elsewhere" }, { token: host.accessToken })).body.id;
+  for (const role of ["owner", "editor", "viewer"] as const) await share(api, host, elsewhere, people[role], "editor");
   taskId = (await api.post("/tasks", { title: "Shared chore", projectId, dueAt: "2027-01-01T09:00:00Z", recurrence: { rrule: "FREQ=WEEKLY" } }, { token: tokens.owner })).body.id;
-}, 90_000);
+  // Five processes to start, five registrations (scrypt) and five invite-and-accept rounds.
+}, 180_000);
 afterAll(() => stack?.stop(), 30_000);
 
-const newTask = async () => (await api.post("/tasks", { title: "Disposable", projectId }, { token: tokens.owner })).body.id as string;
+const newTask = async (by: "owner" | "editor" = "owner") => (await api.post("/tasks", { title: "Disposable", projectId }, { token: tokens[by] })).body.id as string;
 async function newMember() {
   const u = await api.newUser();
-  await api.post(`/projects/${projectId}/members`, { email: u.email, role: "viewer" }, { token: tokens.owner });
+  await share(api, people.owner, projectId, u, "viewer");
   return u.user.id as string;
 }
 async function newProject() {
   const id = (await api.post("/projects", { name: "Temporary" }, { token: tokens.owner })).body.id as string;
-  for (const role of ["editor", "viewer"] as const) {
-    const email = (await api.get("/me", { token: tokens[role] })).body.email;
-    await api.post(`/projects/${id}/members`, { email, role }, { token: tokens.owner });
-  }
+  for (const role of ["editor", "viewer"] as const) await share(api, people.owner, id, people[role], role);
   return id;
+}
+async function newInvitation() {
+  const email = `pending-${Date.now()}-${Math.random().toString(16).slice(2)}@example.com`;
+  return (await api.post(`/projects/${projectId}/members`, { email, role: "viewer" }, { token: tokens.owner })).body.invitationId as string;
 }
 
 interface Row {
@@ -75,13 +81,37 @@ const table: Row[] = [
     // Only its owner can take a shared task private; others keep it where everyone sees it.
     expect: { owner: 200, editor: 403, viewer: 403, outsider: 404, admin: 404, anonymous: 401 },
   },
+  {
+    route: "PATCH /tasks/:id (the owner's task into another project)",
+    request: async () => ({ method: "PATCH", path: `/tasks/${await newTask()}`, body: { projectId: elsewhere } }),
+    // An editor may not carry someone else's task off where the project's members lose it.
+    expect: { owner: 200, editor: 403, viewer: 403, outsider: 404, admin: 404, anonymous: 401 },
+  },
+  {
+    route: "PATCH /tasks/:id (an editor's task into another project)",
+    request: async () => ({ method: "PATCH", path: `/tasks/${await newTask("editor")}`, body: { projectId: elsewhere } }),
+    // The task's owner, and the source project's owner, may move it; both edit the destination.
+    expect: { owner: 200, editor: 200, viewer: 403, outsider: 404, admin: 404, anonymous: 401 },
+  },
+  {
+    route: "PATCH /tasks/:id (an editor's task to private)",
+    request: async () => ({ method: "PATCH", path: `/tasks/${await newTask("editor")}`, body: { projectId: null } }),
+    // Private means its owner's alone: the project's owner may move it elsewhere, not make it theirs.
+    expect: { owner: 403, editor: 200, viewer: 403, outsider: 404, admin: 404, anonymous: 401 },
+  },
   { route: "GET /projects/:id", request: async () => ({ method: "GET", path: `/projects/${projectId}` }), expect: read },
   { route: "GET /projects/:id/members", request: async () => ({ method: "GET", path: `/projects/${projectId}/members` }), expect: read },
   { route: "PATCH /projects/:id", request: async () => ({ method: "PATCH", path: `/projects/${projectId}`, body: { name: "Home" } }), expect: ownerOnly(200) },
   {
     route: "POST /projects/:id/members",
     request: async () => ({ method: "POST", path: `/projects/${projectId}/members`, body: { email: (await api.newUser()).email, role: "viewer" } }),
-    expect: ownerOnly(201),
+    expect: ownerOnly(202),
+  },
+  { route: "GET /projects/:id/invitations", request: async () => ({ method: "GET", path: `/projects/${projectId}/invitations` }), expect: ownerOnly(200) },
+  {
+    route: "DELETE /projects/:id/invitations/:invitationId",
+    request: async () => ({ method: "DELETE", path: `/projects/${projectId}/invitations/${await newInvitation()}` }),
+    expect: ownerOnly(204),
   },
   {
     route: "PATCH /projects/:id/members/:userId",
@@ -139,7 +169,9 @@ test("a reminder on a shared task reaches its assignee, not the other members", 
     await api.post("/tasks", { title: "Feed the cat", projectId, assigneeId: ids.viewer, reminders: [{ at }] }, { token: tokens.editor });
     const [event] = await streams.viewer.waitFor(1);
     expect(event!.data.title).toBe("Feed the cat");
-    const inboxes = await Promise.all((["owner", "editor"] as const).map(async (r) => (await api.get("/notifications", { token: tokens[r] })).body.items));
+    // Their inboxes hold the invitations of the setup; no reminder.
+    const reminders = async (r: Role) => (await api.get("/notifications", { token: tokens[r] })).body.items.filter((n: { kind: string }) => n.kind === "reminder");
+    const inboxes = await Promise.all((["owner", "editor"] as const).map(reminders));
     expect(inboxes).toEqual([[], []]);
     expect(streams.owner.received).toEqual([]);
     expect(streams.editor.received).toEqual([]);
@@ -151,7 +183,7 @@ test("a reminder on a shared task reaches its assignee, not the other members", 
 test("a removed member stops seeing the project at once: by id, in the next page, and in their stream", async () => {
   const leaver = await api.newUser();
   const project = (await api.post("/projects", { name: "Team" }, { token: tokens.owner })).body.id;
-  await api.post(`/projects/${project}/members`, { email: leaver.email, role: "editor" }, { token: tokens.owner });
+  await share(api, people.owner, project, leaver, "editor");
   const shared: string[] = [];
   for (let i = 0; i < 4; i++) shared.push((await api.post("/tasks", { title: `Team task ${i}`, projectId: project }, { token: tokens.owner })).body.id);
   const first = await api.get("/tasks?limit=2", { token: leaver.accessToken });
@@ -184,7 +216,7 @@ test("a removed member stops seeing the project at once: by id, in the next page
   }
 });
 
-test("every creating POST honours Idempotency-Key: projects, members and reminders", async () => {
+test("every creating POST honours Idempotency-Key: projects, invitations and reminders", async () => {
   const as = (key: string) => ({ token: tokens.owner, headers: { "idempotency-key": key } });
   const key = `k-${Date.now()}`;
   const [p1, p2] = [await api.post("/projects", { name: "Once" }, as(key)), await api.post("/projects", { name: "Once" }, as(key))];
@@ -195,7 +227,8 @@ test("every creating POST honours Idempotency-Key: projects, members and reminde
   const newcomer = await api.newUser();
   const member = { email: newcomer.email, role: "viewer" };
   const [m1, m2] = [await api.post(`/projects/${p1.body.id}/members`, member, as(key)), await api.post(`/projects/${p1.body.id}/members`, member, as(key))];
-  expect([m1.status, m2.status]).toEqual([201, 201]);
+  expect([m1.status, m2.status]).toEqual([202, 202]);
+  expect(m2.body.invitationId).toBe(m1.body.invitationId);
   // Without the key a repeat is what it is: a duplicate.
   expect((await api.post(`/projects/${p1.body.id}/members`, member, { token: tokens.owner })).status).toBe(409);
 

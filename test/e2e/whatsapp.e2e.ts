@@ -1,6 +1,6 @@
 import { createHmac, randomInt } from "node:crypto";
 import { CloudApiStub, codesSentTo, replies, startCloudApiStub } from "../support/whatsapp-cloud-api-stub";
-import { Api, eventually, verifyPhone } from "../support/api";
+import { Api, eventually, share, verifyPhone } from "../support/api";
 import { RunningStack, startStack } from "../support/stack";
 
 const APP_SECRET = "whatsapp-app-secret-for-tests";
@@ -150,7 +150,7 @@ test("`done` from the assignee of a shared project's task completes it: the repl
   const owner = await api.newUser();
   const member = await optedInUser();
   const project = await api.post("/projects", { name: "Flat share" }, { token: owner.accessToken });
-  expect((await api.post(`/projects/${project.body.id}/members`, { email: member.email, role: "editor" }, { token: owner.accessToken })).status).toBe(201);
+  await share(api, owner, project.body.id, member, "editor");
   const task = await api.post(
     "/tasks",
     { title: "Descale the kettle", projectId: project.body.id, assigneeId: member.user.id, reminders: [{ at: inSeconds(1), channels: ["whatsapp"] }] },

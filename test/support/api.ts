@@ -70,4 +70,15 @@ export async function verifyPhone(api: Api, token: string, codesSent: () => stri
   return confirmed;
 }
 
+/**
+ * Shares a project the only way there is: its owner invites the member's email and the member
+ * accepts. Throws on any other answer, so a test's setup cannot fail silently.
+ */
+export async function share(api: Api, owner: { accessToken: string }, projectId: string, member: { email: string; accessToken: string }, role: "editor" | "viewer"): Promise<void> {
+  const invited = await api.post(`/projects/${projectId}/members`, { email: member.email, role }, { token: owner.accessToken });
+  if (invited.status !== 202) throw new Error(`invite failed: ${invited.status} ${JSON.stringify(invited.body)}`);
+  const accepted = await api.post(`/invitations/${invited.body.invitationId}/accept`, undefined, { token: member.accessToken });
+  if (accepted.status !== 200) throw new Error(`accept failed: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+}
+
 export type TestUser = Awaited<ReturnType<Api["newUser"]>>;

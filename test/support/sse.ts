@@ -8,6 +8,8 @@ export interface Received {
 /** A real EventSource client that records what it receives, with a way to wait for it. */
 export class StreamClient {
   readonly received: Received[] = [];
+  /** `event: invitation` frames, kept apart so reminder counts stay what tests expect. */
+  readonly invitations: Received[] = [];
   private readonly source: EventSource;
   private waiters: (() => void)[] = [];
   readonly opened: Promise<void>;
@@ -31,6 +33,9 @@ export class StreamClient {
     this.source.addEventListener("reminder", (e) => {
       this.received.push({ id: e.lastEventId, data: JSON.parse(e.data) });
       this.waiters.forEach((w) => w());
+    });
+    this.source.addEventListener("invitation", (e) => {
+      this.invitations.push({ id: e.lastEventId, data: JSON.parse(e.data) });
     });
   }
 

@@ -1,4 +1,4 @@
-import type { AuthResult, Notification, Page, Task, TaskInput, User, UserPatch } from "./types";
+import type { AuthResult, Invitation, Notification, Page, Task, TaskInput, User, UserPatch } from "./types";
 
 const BASE = "/api/v1";
 
@@ -173,6 +173,11 @@ export class Api {
   };
   markRead = (id: string) => this.request<void>("POST", `/notifications/${id}/read`);
   snooze = (id: string, minutes: number) => this.request<{ id: string; snoozedUntil: string }>("POST", `/notifications/${id}/snooze`, { body: { minutes } });
+
+  // --- invitations to projects
+  listInvitations = () => this.request<{ items: Invitation[] }>("GET", "/invitations");
+  acceptInvitation = (id: string) => this.request<{ projectId: string; role: string }>("POST", `/invitations/${id}/accept`);
+  declineInvitation = (id: string) => this.request<void>("POST", `/invitations/${id}/decline`);
 }
 
 async function read<T>(res: Response): Promise<T> {

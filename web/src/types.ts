@@ -3,6 +3,7 @@ import type { Channel, Priority, TaskStatus, UserDto } from "../../libs/contract
 
 export type {
   Channel,
+  MyInvitationDto as Invitation,
   NotificationDto as Notification,
   Priority,
   ReminderDto as Reminder,

@@ -1,7 +1,7 @@
 import type { ServiceBroker } from "moleculer";
 import type { Clock } from "../../../libs/clock";
 import type { ActionName, AuthMeta, ParamsOf, ResultOf } from "../../../libs/contracts";
-import { callAs as callAsUser } from "../../../libs/broker/bus";
+import { broadcast, callAs as callAsUser } from "../../../libs/broker/bus";
 import type { Db } from "../../../libs/db";
 import type { Lifecycle } from "../../../libs/lifecycle";
 import type { PhoneVerifications } from "../auth/phone-verification";
@@ -24,4 +24,10 @@ export interface GatewayContext {
 /** Calls another service as the caller: only their id, roles and packed rules travel. */
 export function callAs<A extends ActionName>(ctx: GatewayContext, auth: AuthMeta, action: A, params: ParamsOf<A>): Promise<ResultOf<A>> {
   return callAsUser(ctx.broker, auth, action, params);
+}
+
+/** Memberships changed: this gateway re-reads the users' abilities now, the others within a second. */
+export function membershipsChanged(ctx: GatewayContext, ...userIds: string[]): void {
+  userIds.forEach((id) => ctx.forgetUser(id));
+  void broadcast(ctx.broker, "gateway.membershipsChanged", { userIds }, "gateway");
 }

@@ -20,3 +20,8 @@ export function problemResponses(...statuses: number[]) {
     statuses.map((s) => [s, { description: titles[s] ?? "Error", schema: problemSchema, contentType: PROBLEM_CONTENT_TYPE }]),
   );
 }
+
+/** One problem answer with a description of its own: when and why a route gives it. */
+export function problemResponse(status: number, description: string) {
+  return { [status]: { description, schema: problemSchema, contentType: PROBLEM_CONTENT_TYPE } };
+}

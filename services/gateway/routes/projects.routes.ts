@@ -1,34 +1,25 @@
 import { z } from "zod";
-import { broadcast } from "../../../libs/broker/bus";
-import { addMemberInput, changeMemberInput, memberSchema, projectInput, projectSchema } from "../../../libs/contracts";
-import { abilityFromMeta, asProject } from "../../../libs/authz";
-import { ForbiddenError, NotFoundError } from "../../../libs/errors";
+import { addMemberInput, changeMemberInput, invitedSchema, memberSchema, projectInput, projectSchema } from "../../../libs/contracts";
 import { IDEMPOTENCY_HEADER, idempotencyKeyOf } from "../http/idempotency";
 import { idParams, pageQuery, route, RouteDef } from "../http/route";
-import { callAs, GatewayContext } from "./context";
-import { problemResponses } from "./problems";
+import { callAs, GatewayContext, membershipsChanged } from "./context";
+import { problemResponse, problemResponses } from "./problems";
 
 const tag = "projects";
 const memberParams = z.strictObject({ id: z.uuid(), userId: z.uuid() });
 const page = (item: z.ZodType) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
 export function projectRoutes(ctx: GatewayContext): RouteDef[] {
-  /** Membership changed: this gateway re-reads the users' abilities now, the others within a second. */
-  const membershipsChanged = (...userIds: string[]) => {
-    userIds.forEach((id) => ctx.forgetUser(id));
-    void broadcast(ctx.broker, "gateway.membershipsChanged", { userIds }, "gateway");
-  };
-
   return [
     route({
       method: "post", path: "/projects", tag, auth: true,
       summary: "Create a project; the caller owns it",
       body: projectInput,
       headers: [IDEMPOTENCY_HEADER],
-      responses: { 201: { description: "Created", schema: projectSchema }, ...problemResponses(401, 422) },
+      responses: { 201: { description: "Created", schema: projectSchema }, ...problemResponses(401, 422), ...problemResponse(429, "The caller owns PROJECTS_PER_USER projects") },
       handle: async ({ auth, body, header }) => {
         const project = await callAs(ctx, auth, "projects.create", { input: body, idempotencyKey: idempotencyKeyOf(header) });
-        membershipsChanged(auth.userId);
+        membershipsChanged(ctx, auth.userId);
         return { status: 201, body: project, headers: { Location: `/api/v1/projects/${project.id}` } };
       },
     }),
@@ -62,7 +53,7 @@ export function projectRoutes(ctx: GatewayContext): RouteDef[] {
       handle: async ({ auth, params }) => {
         const members = await callAs(ctx, auth, "projects.members", params);
         await callAs(ctx, auth, "projects.remove", params);
-        membershipsChanged(...members.items.map((m) => m.userId));
+        membershipsChanged(ctx, ...members.items.map((m) => m.userId));
         return { status: 204 };
       },
     }),
@@ -82,20 +73,27 @@ export function projectRoutes(ctx: GatewayContext): RouteDef[] {
     }),
     route({
       method: "post", path: "/projects/:id/members", tag, auth: true,
-      summary: "Share the project with a user by email (owner only)",
+      summary: "Invite someone by email to the project (owner only); they become a member when they accept",
       params: idParams,
       body: addMemberInput,
       headers: [IDEMPOTENCY_HEADER],
-      responses: { 201: { description: "Added", schema: memberSchema }, ...problemResponses(401, 403, 404, 409, 422) },
+      responses: {
+        202: {
+          description:
+            "Invited. The same answer whether or not an account holds the email, so nobody learns who has one. The person " +
+            "becomes a member when they accept (POST /invitations/{id}/accept); an invitation to an email without an " +
+            "account waits for it to register.",
+          schema: invitedSchema,
+        },
+        ...problemResponses(401, 403, 404, 422),
+        ...problemResponse(409, "Already a member, or already invited"),
+        ...problemResponse(429, "The caller sent INVITATIONS_PER_HOUR invitations in the last hour, or the project has MEMBERS_PER_PROJECT members and pending invitations; see Retry-After"),
+      },
       handle: async ({ auth, params, body, header }) => {
-        // Membership is checked first, so a non-member learns nothing about which emails exist.
-        await callAs(ctx, auth, "projects.get", params);
-        if (!abilityFromMeta(auth).can("share", asProject(params.id))) throw new ForbiddenError("only the owner shares the project");
-        const user = await ctx.users.findByEmail(body.email);
-        if (!user || user.disabled) throw new NotFoundError("no user with this email");
-        await callAs(ctx, auth, "projects.addMember", { id: params.id, userId: user.id, role: body.role, idempotencyKey: idempotencyKeyOf(header) });
-        membershipsChanged(user.id);
-        return { status: 201, body: { userId: user.id, email: user.email, name: user.name, role: body.role } };
+        const holder = await ctx.users.findByEmail(body.email);
+        const userId = holder && !holder.disabled ? holder.id : undefined;
+        const invited = await callAs(ctx, auth, "projects.invite", { id: params.id, email: body.email, role: body.role, userId, idempotencyKey: idempotencyKeyOf(header) });
+        return { status: 202, body: invited };
       },
     }),
     route({
@@ -106,7 +104,7 @@ export function projectRoutes(ctx: GatewayContext): RouteDef[] {
       responses: { 200: { description: "Changed", schema: memberSchema }, ...problemResponses(401, 403, 404, 422) },
       handle: async ({ auth, params, body }) => {
         await callAs(ctx, auth, "projects.changeRole", { id: params.id, userId: params.userId, role: body.role });
-        membershipsChanged(params.userId);
+        membershipsChanged(ctx, params.userId);
         const user = (await ctx.users.findByIds([params.userId]))[0];
         return { status: 200, body: { userId: params.userId, email: user?.email ?? "", name: user?.name ?? "", role: body.role } };
       },
@@ -118,7 +116,7 @@ export function projectRoutes(ctx: GatewayContext): RouteDef[] {
       responses: { 204: { description: "Removed" }, ...problemResponses(401, 403, 404, 422) },
       handle: async ({ auth, params }) => {
         await callAs(ctx, auth, "projects.removeMember", { id: params.id, userId: params.userId });
-        membershipsChanged(params.userId);
+        membershipsChanged(ctx, params.userId);
         return { status: 204 };
       },
     }),

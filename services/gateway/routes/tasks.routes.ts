@@ -14,7 +14,7 @@ import { PreconditionFailedError } from "../../../libs/errors";
 import { IDEMPOTENCY_HEADER, idempotencyKeyOf } from "../http/idempotency";
 import { idParams, route, RouteDef } from "../http/route";
 import { callAs, GatewayContext } from "./context";
-import { problemResponses } from "./problems";
+import { problemResponse, problemResponses } from "./problems";
 
 const tag = "tasks";
 const etag = (task: TaskDto) => ({ ETag: `"${task.version}"` });
@@ -83,11 +83,19 @@ export function taskRoutes(ctx: GatewayContext): RouteDef[] {
     }),
     route({
       method: "patch", path: "/tasks/:id", tag, auth: true,
-      summary: "Change some fields of a task",
+      summary: "Change some fields of a task; moving it out of its project takes its owner or the project's owner",
       params: idParams,
       body: updateTaskInput,
       headers: [ifMatchHeader],
-      responses: { 200: { description: "The task", schema: taskSchema }, ...problemResponses(401, 403, 404, 412, 422) },
+      responses: {
+        200: { description: "The task", schema: taskSchema },
+        ...problemResponses(401, 404, 412, 422),
+        ...problemResponse(
+          403,
+          "A viewer changing the task; or a move the caller may not make: into a project they do not edit, or out of its " +
+            "project (into another one, or to private) by anyone but the task's owner or the project's owner (only the task's owner makes it private)",
+        ),
+      },
       handle: async ({ auth, params, body, header }) => {
         const task = await callAs(ctx, auth, "tasks.update", {
           id: params.id,

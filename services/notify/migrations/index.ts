@@ -84,4 +84,18 @@ export const migrations: Migration[] = [
       );
     },
   },
+  {
+    // Invitations share the inbox and the stream with reminders; their rows have no task.
+    name: "0004_invitation_notifications",
+    async up(db) {
+      await db.schema.withSchema(NOTIFY_SCHEMA).alterTable("notifications", (t) => {
+        t.text("kind").notNullable().defaultTo("reminder").checkIn(["reminder", "invitation"]);
+        t.uuid("invitation_id");
+        t.uuid("project_id");
+      });
+      await db.raw(
+        `alter table ${NOTIFY_SCHEMA}.notifications alter column task_id drop not null, alter column reminder_id drop not null, alter column fire_at drop not null`,
+      );
+    },
+  },
 ];

@@ -37,7 +37,7 @@ class FakeResponse extends EventEmitter {
 
 const note = (id: string): NotificationDto => ({
   id, kind: "reminder", taskId: id, reminderId: id, title: `T ${id}`, dueAt: null, fireAt: "2026-01-01T00:00:00.000Z",
-  createdAt: "2026-01-01T00:00:00.000Z", readAt: null, deliveries: [],
+  invitationId: null, projectId: null, createdAt: "2026-01-01T00:00:00.000Z", readAt: null, deliveries: [],
 });
 const asRes = (r: FakeResponse) => r as unknown as ServerResponse;
 
@@ -58,6 +58,9 @@ test("streams carry event-stream headers, id/event/data frames, and a ping every
   expect(res.headers).toMatchObject({ "content-type": "text/event-stream; charset=utf-8", "x-accel-buffering": "no" });
   expect(hub.publish("u1", note("a"))).toBe(1);
   expect(res.text).toContain(`id: a\nevent: reminder\ndata: ${JSON.stringify(note("a"))}\n\n`);
+  const invitation: NotificationDto = { ...note("b"), kind: "invitation", taskId: null, reminderId: null, fireAt: null, invitationId: "b", projectId: "p" };
+  hub.publish("u1", invitation);
+  expect(res.text).toContain(`id: b\nevent: invitation\ndata: ${JSON.stringify(invitation)}\n\n`);
   expect(res.text).not.toContain(": ping");
   jest.advanceTimersByTime(15_000);
   expect(res.text).toContain(": ping\n\n");

@@ -7,8 +7,9 @@ export const MAX_BUFFERED_BYTES = 256 * 1024;
 /** Told to clients on shutdown: reconnect after this long (to another replica). */
 export const RETRY_HINT_MS = 2_000;
 
+/** The event name is the notification's kind, so a client listening for reminders only is not handed invitations. */
 export function frame(notification: NotificationDto): string {
-  return `id: ${notification.id}\nevent: reminder\ndata: ${JSON.stringify(notification)}\n\n`;
+  return `id: ${notification.id}\nevent: ${notification.kind}\ndata: ${JSON.stringify(notification)}\n\n`;
 }
 
 interface Connection {

@@ -92,4 +92,29 @@ export const migrations: Migration[] = [
       for (const sql of projectListIndexes(`${TASKS_SCHEMA}.tasks`, "tasks")) await db.raw(sql);
     },
   },
+  {
+    // Sharing needs the invitee's consent: an invitation waits here until they accept it. Rows
+    // stay after an answer so the hourly limit of an inviter counts what they sent, not what is left.
+    name: "0006_invitations",
+    async up(db) {
+      await db.schema.withSchema(TASKS_SCHEMA).createTable("invitations", (t) => {
+        t.uuid("id").primary();
+        t.uuid("project_id").notNullable().references("id").inTable(`${TASKS_SCHEMA}.projects`).onDelete("CASCADE");
+        // Lower-cased; an invitation to an address nobody holds yet waits for it to register.
+        t.text("email").notNullable();
+        // The account that held the email when invited, if any.
+        t.uuid("user_id");
+        t.text("role").notNullable().checkIn(["editor", "viewer"]);
+        t.uuid("invited_by").notNullable();
+        t.text("status").notNullable().checkIn(["pending", "accepted", "declined", "revoked"]);
+        t.timestamp("created_at", { useTz: true }).notNullable();
+        t.timestamp("answered_at", { useTz: true });
+        t.index(["invited_by", "created_at"]);
+      });
+      await db.raw(`create unique index invitations_pending_email_idx on ${TASKS_SCHEMA}.invitations (project_id, email) where status = 'pending'`);
+      await db.raw(`create index invitations_pending_user_idx on ${TASKS_SCHEMA}.invitations (user_id) where status = 'pending'`);
+      await db.raw(`create index invitations_pending_to_email_idx on ${TASKS_SCHEMA}.invitations (email) where status = 'pending'`);
+      await db.schema.withSchema(TASKS_SCHEMA).alterTable("projects", (t) => t.index(["owner_id"], "projects_owner_idx"));
+    },
+  },
 ];

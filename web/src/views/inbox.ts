@@ -2,7 +2,7 @@ import { App, View, zoneOf } from "../app";
 import { h, replace, select } from "../dom";
 import { formatInstant } from "../time";
 import { failure, info } from "../toasts";
-import type { Notification } from "../types";
+import type { Invitation, Notification } from "../types";
 
 export const SNOOZES: Record<string, string> = { "10": "10 minutes", "60": "1 hour", "240": "4 hours", "1440": "1 day" };
 
@@ -76,12 +76,15 @@ export const inboxView: View = (app, main) => {
         h(
           "div",
           { class: "task-meta" },
-          h("span", null, "Reminded ", h("time", { datetime: n.fireAt }, formatInstant(n.fireAt, zone))),
+          n.fireAt
+            ? h("span", null, "Reminded ", h("time", { datetime: n.fireAt }, formatInstant(n.fireAt, zone)))
+            : h("span", null, "Invited ", h("time", { datetime: n.createdAt }, formatInstant(n.createdAt, zone))),
           n.dueAt ? h("span", null, "Due ", h("time", { datetime: n.dueAt }, formatInstant(n.dueAt, zone))) : null,
           n.readAt ? null : h("span", { class: "badge" }, "Unread"),
         ),
       ),
-      h("div", { class: "item-actions" }, read, minutes, snoozeButton),
+      // An invitation is answered on the projects page; only a reminder can be snoozed.
+      h("div", { class: "item-actions" }, read, ...(n.kind === "reminder" ? [minutes, snoozeButton] : [])),
     );
     return li;
   }
@@ -96,6 +99,7 @@ export const inboxView: View = (app, main) => {
   replace(
     main,
     h("h1", { tabindex: "-1" }, "Inbox"),
+    invitationList(app),
     h("label", { class: "check-label" }, unreadOnly, " Unread only"),
     status,
     list,
@@ -104,3 +108,41 @@ export const inboxView: View = (app, main) => {
   void load(true);
   return stop;
 };
+
+/** Pending invitations to projects, each answered in place; the section stays hidden while there are none. */
+function invitationList(app: App): HTMLElement {
+  const list = h("ul", { class: "inbox invitations", "aria-label": "Invitations" });
+  const section = h("section", { hidden: true }, h("h2", null, "Invitations"), list);
+  const answer = (invitation: Invitation, li: HTMLElement, accept: boolean) => async () => {
+    try {
+      if (accept) await app.api.acceptInvitation(invitation.id);
+      else await app.api.declineInvitation(invitation.id);
+      info(accept ? `You joined “${invitation.projectName}”` : "Invitation declined");
+      li.remove();
+      section.hidden = list.children.length === 0;
+    } catch (err) {
+      failure(accept ? "Could not accept" : "Could not decline", err);
+    }
+  };
+  const item = (invitation: Invitation) => {
+    const li = h("li", { class: "notification", "data-id": invitation.id });
+    li.append(
+      h("div", { class: "task-body" }, h("strong", null, invitation.projectName), h("div", { class: "task-meta" }, `${invitation.invitedBy.name || "Someone"} invites you as ${invitation.role}`)),
+      h(
+        "div",
+        { class: "item-actions" },
+        h("button", { type: "button", onclick: answer(invitation, li, true) }, "Accept"),
+        h("button", { type: "button", onclick: answer(invitation, li, false) }, "Decline"),
+      ),
+    );
+    return li;
+  };
+  app.api
+    .listInvitations()
+    .then(({ items }) => {
+      list.replaceChildren(...items.map(item));
+      section.hidden = items.length === 0;
+    })
+    .catch((err) => failure("Cannot load invitations", err));
+  return section;
+}
