@@ -5,6 +5,12 @@ import { instant } from "./time";
 export const DELIVERY_STATUSES = ["pending", "sent", "delivered", "read", "failed", "skipped"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
+/**
+ * A notification delivered (recorded by notify) more than this long after its `fireAt` is
+ * `late`: the scheduler was down or behind, or the event sat in a queue.
+ */
+export const LATE_AFTER_MS = 60_000;
+
 export const notificationSchema = z
   .object({
     id: z.uuid(),
@@ -16,6 +22,8 @@ export const notificationSchema = z
     fireAt: instant,
     createdAt: instant,
     readAt: instant.nullable(),
+    /** Delivered more than LATE_AFTER_MS (60 s) after fireAt. */
+    late: z.boolean(),
     deliveries: z.array(
       z.object({
         channel: z.enum(CHANNELS),

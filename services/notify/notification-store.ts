@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../../libs/clock";
-import type { Channel, DeliveryStatus, ListNotificationsQuery, NotificationDto, ReminderDueEvent } from "../../libs/contracts";
+import { type Channel, type DeliveryStatus, LATE_AFTER_MS, type ListNotificationsQuery, type NotificationDto, type ReminderDueEvent } from "../../libs/contracts";
 import type { Db } from "../../libs/db";
 import { NotFoundError, ValidationError } from "../../libs/errors";
 import { deliveries } from "../../libs/metrics";
@@ -48,6 +48,7 @@ function toDto(row: NotificationRow, deliveries: DeliveryRow[]): NotificationDto
     fireAt: isoOrNull(row.fire_at),
     createdAt: isoOrNull(row.created_at),
     readAt: isoOrNull(row.read_at),
+    late: row.late,
     deliveries: deliveries
       .filter((d) => d.notification_id === row.id)
       .sort((a, b) => a.channel.localeCompare(b.channel))
@@ -77,7 +78,8 @@ export class NotificationStore {
           due_at: event.dueAt ? new Date(event.dueAt) : null,
           fire_at: new Date(event.fireAt),
           timezone: event.timezone,
-          late: event.late,
+          // The scheduler's view (fired late) or ours (the event waited in a queue or a retry).
+          late: event.late || now.getTime() - new Date(event.fireAt).getTime() > LATE_AFTER_MS,
           snoozed: event.snoozed,
           created_at: now,
         })

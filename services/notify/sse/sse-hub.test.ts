@@ -37,7 +37,7 @@ class FakeResponse extends EventEmitter {
 
 const note = (id: string): NotificationDto => ({
   id, kind: "reminder", taskId: id, reminderId: id, title: `T ${id}`, dueAt: null, fireAt: "2026-01-01T00:00:00.000Z",
-  createdAt: "2026-01-01T00:00:00.000Z", readAt: null, deliveries: [],
+  createdAt: "2026-01-01T00:00:00.000Z", readAt: null, late: false, deliveries: [],
 });
 const asRes = (r: FakeResponse) => r as unknown as ServerResponse;
 
