@@ -8,6 +8,7 @@ import { OutboxRelay } from "../outbox";
 import type { Config } from "../config";
 import type { AuthMeta, CallMeta } from "../contracts/auth";
 import { UnauthorizedError, UnavailableError } from "../errors";
+import { CHANNEL_MAX_DELIVERIES } from "./bus";
 
 export function createBroker(config: Config, nodeID?: string): ServiceBroker {
   const distributed = config.mode === "distributed";
@@ -38,7 +39,9 @@ export function createBroker(config: Config, nodeID?: string): ServiceBroker {
               type: "NATS",
               options: {
                 nats: { url: config.natsUrl, connectionOptions: { name: `todogenie-${config.services.join("+")}` } },
-                maxRetries: 5,
+                // channelHandlers gives up after CHANNEL_MAX_DELIVERIES and records a dead letter;
+                // the adapter's limit only catches a message whose recording itself keeps failing.
+                maxRetries: CHANNEL_MAX_DELIVERIES * 20,
                 maxInFlight: 50,
                 deadLettering: { enabled: false },
               },
