@@ -35,10 +35,11 @@ function user(): string {
   return id;
 }
 
-function deliveriesWith(sendsPerUserPerDay?: number) {
+/** `disabled`: users notify.contacts no longer returns as recipients. */
+function deliveriesWith(sendsPerUserPerDay?: number, disabled: string[] = []) {
   const contacts = async (ids: string[]) =>
     new Map<string, WhatsAppRecipient>(
-      ids.map((id) => [id, { timezone: "UTC", phone: phones.get(id)!, whatsappOptIn: true, notificationPrefs: { whatsapp: true, quietHours: null } }]),
+      ids.filter((id) => !disabled.includes(id)).map((id) => [id, { timezone: "UTC", phone: phones.get(id)!, whatsappOptIn: true, notificationPrefs: { whatsapp: true, quietHours: null } }]),
     );
   const sender = { token: "tok", phoneNumberId: "1234567890" };
   return new WhatsAppDeliveries(
@@ -97,4 +98,12 @@ test("over the daily cap a delivery is skipped with the reason, not retried; the
   await remind(ada, 1);
   await whatsapp.runOnce();
   expect(sentTo()).toHaveLength(4);
+});
+
+test("a delivery still pending when its recipient is disabled is skipped, saying why", async () => {
+  const gone = user();
+  const [id] = await remind(gone, 1);
+  await deliveriesWith(undefined, [gone]).runOnce();
+  expect(sentTo()).toEqual([]);
+  expect((await store.get(gone, id!)).deliveries).toMatchObject([{ status: "skipped", lastError: "skipped: the recipient's account is disabled or unknown" }]);
 });

@@ -90,7 +90,11 @@ export class WhatsAppDeliveries {
       for (const row of claimed) {
         const user = contacts.get(row.user_id);
         const count = sentToday.get(row.user_id) ?? 0;
-        if (cap !== undefined && user && count >= cap) {
+        if (!user) {
+          await this.skip(row, "skipped: the recipient's account is disabled or unknown");
+          continue;
+        }
+        if (cap !== undefined && count >= cap) {
           await this.skip(row, `skipped: daily limit of ${cap} WhatsApp sends per user reached`);
           continue;
         }
