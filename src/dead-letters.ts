@@ -48,7 +48,10 @@ async function main(argv: string[]): Promise<void> {
     for (const { store, id } of chosen) {
       // A message id of its own: JetStream would drop a republish with the original key inside its duplicate window.
       const done = await store.replay(id, (l) => publish(l.channel, l.payload, `dead-letter:${l.schema}:${l.id}:${Date.now()}`));
-      if (!done) process.stderr.write(`no dead letter ${store.schema}:${id}\n`);
+      if (!done) {
+        process.stderr.write(`no dead letter ${store.schema}:${id}\n`);
+        process.exitCode = 1;
+      }
       else replayed++;
     }
     process.stdout.write(`replayed ${replayed} dead letter(s)\n`);
@@ -102,7 +105,7 @@ class UsageError extends Error {
 }
 
 main(process.argv.slice(2)).then(
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0),
   (err) => {
     if (err instanceof UsageError || err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

@@ -83,8 +83,9 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
         },
         [USER_CHANNELS.updated]: async (event) => {
           await contacts.apply(event);
-          // Even a repeated or older snapshot saying disabled closes streams: closing is idempotent.
-          if (event.disabled) {
+          // A redelivery of the newest snapshot closes again (closing is idempotent); an older
+          // one, superseded by a re-enable, does not cut the streams of an enabled user.
+          if (event.disabled && (await contacts.isDisabled(event.userId))) {
             hub.disconnect(event.userId);
             await broadcast(broker!, USER_DISABLED_EVENT, { userId: event.userId }, "notify");
           }
