@@ -47,7 +47,7 @@ export const DEPLOYMENT: readonly ProcessSpec[] = [
   processSpec("search", 5, { settings: ["MEILI_URL"], secrets: ["MEILI_MASTER_KEY", "CURSOR_SECRET"] }),
   processSpec("scheduler", 5),
   processSpec("notify", 5, {
-    settings: ["WHATSAPP_API_URL", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_TEMPLATE", "WHATSAPP_VERIFICATION_TEMPLATE", "WHATSAPP_RATE_PER_SECOND"],
+    settings: ["WHATSAPP_API_URL", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_TEMPLATE", "WHATSAPP_VERIFICATION_TEMPLATE", "WHATSAPP_RATE_PER_SECOND", "WHATSAPP_SENDS_PER_USER_PER_DAY", "STREAMS_PER_USER", "STREAM_TICKETS_PER_MINUTE"],
     // Notify verifies access tokens on event streams, and holds the WhatsApp credentials.
     secrets: ["JWT_SECRET", "WHATSAPP_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN"],
   }),

@@ -73,7 +73,7 @@ test("a channel message is parsed against the registry; a malformed one is logge
   await channels["reminder.due"]!.handler.call(self, event);
   await channels["reminder.due"]!.handler.call(self, { ...event, recipientId: "not-a-user", channels: ["carrier-pigeon"] });
   expect(handled).toEqual([KEY]);
-  expect(errors).toEqual(["malformed reminder.due message dropped"]);
+  expect(errors).toEqual([expect.stringMatching(/^malformed reminder.due message .* dropped/)]);
 });
 
 test("a lossy event is parsed against the registry; a malformed one never reaches the handler", async () => {

@@ -21,6 +21,7 @@ import {
 } from "../contracts/bus";
 import type { AuthMeta, CallMeta } from "../contracts/auth";
 import { TASK_CHANNELS, TaskChannel, TaskEvent } from "../contracts/events";
+import type { DeadLetterSink } from "../dead-letters";
 import { parseOr422 } from "../errors/zod";
 import { busIdentityOf } from "./identity";
 
@@ -64,29 +65,70 @@ export function serviceActions<S extends BusService>(service: S, handlers: NoInf
 type ChannelHandler<C extends ChannelName> = (payload: PayloadOf<C>) => Promise<void>;
 
 /**
+ * How many times a channel message is tried before it becomes a dead letter. On JetStream
+ * these are deliveries (the adapter's own limit sits above it, so it never drops a message
+ * we have not recorded); in-process, where nothing is redelivered, they are retries here.
+ */
+export const CHANNEL_MAX_DELIVERIES = 5;
+/** In-process retries wait this much longer each time (JetStream redelivers on its own). */
+const LOCAL_RETRY_STEP_MS = 50;
+
+/** The adapter's second handler argument: a JetStream message carries its delivery count. */
+function deliveryCount(raw: unknown): number | undefined {
+  const count = (raw as { info?: { redeliveryCount?: unknown } } | undefined)?.info?.redeliveryCount;
+  return typeof count === "number" ? count : undefined;
+}
+
+/**
  * `channels` of a service schema: one consumer group, each message parsed against the registry.
- * A message that does not parse would fail the same way on every redelivery, so it is logged and
- * acknowledged rather than retried.
+ * A message that does not parse would fail the same way on every redelivery, so it goes to the
+ * dead letters at once rather than being retried. One whose handler keeps failing is retried
+ * up to CHANNEL_MAX_DELIVERIES times, then recorded in `deadLetters` (with a metric and an
+ * error log line) and acknowledged: nothing leaves the channel unseen. Without a sink (tests
+ * of the bus alone) it is logged and dropped.
  */
 export function channelHandlers<C extends ChannelName>(
   group: string,
   handlers: { [K in C]: ChannelHandler<K> },
   /** Adapter options per channel (e.g. `nats.consumerOptions`). */
   options: { [K in C]?: object } = {},
-): Record<string, { group: string; handler: (this: Service, payload: unknown) => Promise<void> }> {
+  deadLetters?: DeadLetterSink,
+): Record<string, { group: string; handler: (this: Service, payload: unknown, raw?: unknown) => Promise<void> }> {
   return Object.fromEntries(
     (Object.entries(handlers) as [C, ChannelHandler<C>][]).map(([channel, handler]) => {
       const schema: z.ZodType = CHANNELS_ON_BUS[channel];
+      const giveUp = async (service: Service, payload: unknown, error: unknown, attempts: number, kind = "") => {
+        const subject = (payload as { taskId?: unknown; key?: unknown } | null) ?? {};
+        const id = typeof subject.taskId === "string" ? `task ${subject.taskId}` : `key ${String(subject.key)}`;
+        const what = `${kind}${channel} message (${id})`;
+        if (!deadLetters) return service.logger.error(`${what} dropped after ${attempts} attempt(s)`, error);
+        const letter = await deadLetters.record({ channel, group, payload, error, attempts });
+        service.logger.error(`${what} failed ${attempts} time(s) in ${group}: dead letter ${letter.id}`, error);
+      };
       return [
         channel,
         {
           ...options[channel],
           group,
           // The channels middleware calls handlers with the service as `this`.
-          async handler(this: Service, payload: unknown) {
+          async handler(this: Service, payload: unknown, raw?: unknown) {
             const parsed = schema.safeParse(payload);
-            if (!parsed.success) return this.logger.error(`malformed ${channel} message dropped`, z.prettifyError(parsed.error));
-            await handler(parsed.data as PayloadOf<C>);
+            if (!parsed.success) return giveUp(this, payload, new Error(z.prettifyError(parsed.error)), 1, "malformed ");
+            const delivered = deliveryCount(raw);
+            for (let attempt = delivered ?? 1; ; attempt++) {
+              try {
+                return await handler(parsed.data as PayloadOf<C>);
+              } catch (err) {
+                if (attempt < CHANNEL_MAX_DELIVERIES) {
+                  // JetStream redelivers a NAKed message itself.
+                  if (delivered !== undefined) throw err;
+                  await new Promise((resolve) => setTimeout(resolve, attempt * LOCAL_RETRY_STEP_MS));
+                  continue;
+                }
+                // Should recording fail, the error goes back to the adapter, which redelivers.
+                return giveUp(this, payload, err, attempt);
+              }
+            }
           },
         },
       ];
@@ -108,7 +150,7 @@ export function eventHandlers<E extends EventName>(handlers: { [K in E]: (payloa
 }
 
 /** One handler for every task channel (created, updated, deleted, completed). */
-export function taskChannelHandlers(group: string, handler: (event: TaskEvent) => Promise<void>) {
+export function taskChannelHandlers(group: string, handler: (event: TaskEvent) => Promise<void>, deadLetters?: DeadLetterSink) {
   const handlers = Object.fromEntries(Object.values(TASK_CHANNELS).map((name) => [name, handler])) as { [K in TaskChannel]: typeof handler };
-  return channelHandlers(group, handlers);
+  return channelHandlers(group, handlers, {}, deadLetters);
 }

@@ -11,6 +11,7 @@ import type { Config } from "../config";
 import type { AuthMeta, CallMeta } from "../contracts/auth";
 import { UnauthorizedError, UnavailableError } from "../errors";
 import { bindBusIdentity, busIdentity, busIdentityOf } from "./identity";
+import { CHANNEL_MAX_DELIVERIES } from "./bus";
 
 /** `clock` times the expiry of signed caller identities. */
 export function createBroker(config: Config, nodeID?: string, clock?: Clock): ServiceBroker {
@@ -43,7 +44,9 @@ export function createBroker(config: Config, nodeID?: string, clock?: Clock): Se
               options: {
                 // No `url`: the adapter would keep only its hosts and drop the credentials in it.
                 nats: { connectionOptions: { ...natsConnectionOptions(config), name: `todogenie-${config.services.join("+")}` } },
-                maxRetries: 5,
+                // channelHandlers gives up after CHANNEL_MAX_DELIVERIES and records a dead letter;
+                // the adapter's limit only catches a message whose recording itself keeps failing.
+                maxRetries: CHANNEL_MAX_DELIVERIES * 20,
                 maxInFlight: 50,
                 deadLettering: { enabled: false },
               },

@@ -95,6 +95,10 @@ const envSchema = z.object({
   ),
   /** Per process: with N notify replicas set it to the per-replica share (80 / N). */
   WHATSAPP_RATE_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(80),
+  WHATSAPP_SENDS_PER_USER_PER_DAY: z.coerce.number().int().min(1).default(50),
+  /** Per notify replica: a user balanced over N replicas may hold up to N × this many. */
+  STREAMS_PER_USER: z.coerce.number().int().min(1).default(20),
+  STREAM_TICKETS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
 });
 
 export interface Config {
@@ -137,6 +141,10 @@ export interface Config {
   /** The built web client, when WEB_DIR names one; else the gateway looks in `web/dist`. */
   webDir?: string;
   whatsapp: WhatsAppConfig;
+  /** Open event streams per user, in each notify process. */
+  streamsPerUser: number;
+  /** Stream tickets a user may take per minute. */
+  streamTicketsPerMinute: number;
 }
 
 /** NATS connection settings, in the terms of nats.js `ConnectionOptions`. */
@@ -180,6 +188,8 @@ export interface WhatsAppConfig {
   verificationTemplate?: { name: string; language: string };
   /** Sends per second per sender number, in this process. */
   ratePerSecond: number;
+  /** WhatsApp sends per user in 24 h; beyond it a delivery is skipped. Absent: no cap. */
+  sendsPerUserPerDay?: number;
 }
 
 export class ConfigError extends Error {
@@ -265,6 +275,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     notifyAdvertiseUrl: e.NOTIFY_ADVERTISE_URL,
     webDir: e.WEB_DIR ? path.resolve(e.WEB_DIR) : undefined,
     whatsapp: whatsappConfig(e),
+    streamsPerUser: e.STREAMS_PER_USER,
+    streamTicketsPerMinute: e.STREAM_TICKETS_PER_MINUTE,
   };
 }
 
@@ -282,6 +294,7 @@ function whatsappConfig(e: z.output<typeof envSchema>): WhatsAppConfig {
     template: template ? { name: template[1], language: template[2] } : undefined,
     verificationTemplate: verification ? { name: verification[1], language: verification[2] } : undefined,
     ratePerSecond: e.WHATSAPP_RATE_PER_SECOND,
+    sendsPerUserPerDay: e.WHATSAPP_SENDS_PER_USER_PER_DAY,
   };
 }
 

@@ -13,6 +13,7 @@ describe("config.whatsapp", () => {
       verifyToken: undefined,
       template: undefined,
       ratePerSecond: 80,
+      sendsPerUserPerDay: 50,
     });
   });
 
@@ -26,6 +27,7 @@ describe("config.whatsapp", () => {
       WHATSAPP_VERIFY_TOKEN: "verify-me",
       WHATSAPP_TEMPLATE: "task_reminder:pt_BR",
       WHATSAPP_RATE_PER_SECOND: "20",
+      WHATSAPP_SENDS_PER_USER_PER_DAY: "5",
     });
     expect(whatsapp).toEqual({
       apiUrl: "http://127.0.0.1:9999/v21.0",
@@ -34,7 +36,13 @@ describe("config.whatsapp", () => {
       verifyToken: "verify-me",
       template: { name: "task_reminder", language: "pt_BR" },
       ratePerSecond: 20,
+      sendsPerUserPerDay: 5,
     });
+  });
+
+  it("per-user caps: 20 streams, 30 tickets a minute by default, each configurable", () => {
+    expect(loadConfig(base)).toMatchObject({ streamsPerUser: 20, streamTicketsPerMinute: 30 });
+    expect(loadConfig({ ...base, STREAMS_PER_USER: "3", STREAM_TICKETS_PER_MINUTE: "4" })).toMatchObject({ streamsPerUser: 3, streamTicketsPerMinute: 4 });
   });
 
   it("empty values count as unset", () => {
@@ -52,6 +60,9 @@ describe("config.whatsapp", () => {
     [{ WHATSAPP_API_URL: "ftp://example.com" }, "WHATSAPP_API_URL: must be an http(s) URL"],
     [{ WHATSAPP_RATE_PER_SECOND: "0" }, "WHATSAPP_RATE_PER_SECOND"],
     [{ WHATSAPP_RATE_PER_SECOND: "fast" }, "WHATSAPP_RATE_PER_SECOND"],
+    [{ WHATSAPP_SENDS_PER_USER_PER_DAY: "0" }, "WHATSAPP_SENDS_PER_USER_PER_DAY"],
+    [{ STREAMS_PER_USER: "0" }, "STREAMS_PER_USER"],
+    [{ STREAM_TICKETS_PER_MINUTE: "many" }, "STREAM_TICKETS_PER_MINUTE"],
   ])("rejects %j", (env, message) => {
     expect(() => loadConfig({ ...base, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, ...env })).toThrow(message);

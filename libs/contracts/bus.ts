@@ -167,6 +167,8 @@ export const EVENTS_ON_BUS = {
   "gateway.membershipsChanged": z.object({ userIds: z.array(z.uuid()) }),
   /** Every notify replica writes the notification to its own sockets. */
   "notify.fanout": z.object({ userId: z.uuid(), notification: notificationSchema }),
+  /** An account was disabled: every notify replica ends that user's streams. */
+  "notify.userDisabled": z.object({ userId: z.uuid() }),
 } as const satisfies Record<string, z.ZodType>;
 export type EventName = keyof typeof EVENTS_ON_BUS;
 export type EventPayloadOf<E extends EventName> = z.output<(typeof EVENTS_ON_BUS)[E]>;

@@ -9,6 +9,12 @@ export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 export const DELIVERY_STATUSES = ["pending", "sent", "delivered", "read", "failed", "skipped"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
+/**
+ * A notification delivered (recorded by notify) more than this long after its `fireAt` is
+ * `late`: the scheduler was down or behind, or the event sat in a queue.
+ */
+export const LATE_AFTER_MS = 60_000;
+
 export const notificationSchema = z
   .object({
     id: z.uuid(),
@@ -27,6 +33,8 @@ export const notificationSchema = z
     projectId: z.uuid().nullable(),
     createdAt: instant,
     readAt: instant.nullable(),
+    /** Delivered more than LATE_AFTER_MS (60 s) after fireAt. */
+    late: z.boolean(),
     deliveries: z.array(
       z.object({
         channel: z.enum(CHANNELS),

@@ -31,12 +31,12 @@ function lockKey(schema: string): number {
  * advisory lock serialises them around schema creation, and knex's own lock table guards
  * the migrations themselves.
  */
-export async function migrateSchema(db: Db, schema: string, migrations: Migration[]): Promise<void> {
+export async function migrateSchema(db: Db, schema: string, migrations: Migration[], tableName = "knex_migrations"): Promise<void> {
   const run = async () => {
     await db.raw("create schema if not exists ??", [schema]);
     await db.migrate.latest({
       schemaName: schema,
-      tableName: "knex_migrations",
+      tableName,
       migrationSource: new ListMigrationSource(migrations),
     });
   };

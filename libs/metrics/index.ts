@@ -34,3 +34,10 @@ export const METRICS_CONTENT_TYPE = registry.contentType;
 export function metricsText(): Promise<string> {
   return registry.metrics();
 }
+
+export const deadLettersTotal = new Counter({
+  name: "todogenie_dead_letters_total",
+  help: "Channel messages a consumer gave up on after its retries and recorded as dead letters (npm run dead-letters -- list)",
+  labelNames: ["channel", "group"] as const,
+  registers: [registry],
+});

@@ -50,6 +50,15 @@ export class ContactStore {
     return applied.length > 0;
   }
 
+  /**
+   * Whether the account is disabled. A user the projection has not heard of yet (a snapshot
+   * still on its way) counts as enabled: the gateway authenticated them a moment ago.
+   */
+  async isDisabled(userId: string): Promise<boolean> {
+    const row: Pick<ContactRow, "disabled"> | undefined = await this.db(CONTACTS).where({ user_id: userId }).first("disabled");
+    return row?.disabled === true;
+  }
+
   /** How to reach each of the enabled users among `ids`, in one query. */
   async recipients(ids: string[]): Promise<Map<string, WhatsAppRecipient>> {
     if (!ids.length) return new Map();

@@ -84,3 +84,11 @@ test("the inbox pages newest first and filters unread", async () => {
   await expect(store.markRead(randomUUID(), ids[0]!)).rejects.toMatchObject({ type: "NOT_FOUND" });
   await expect(store.list(user, { limit: 2, cursor: "abc" })).rejects.toMatchObject({ type: "VALIDATION" });
 });
+
+test("a notification recorded more than 60 s after its fireAt is late, as is one the scheduler fired late", async () => {
+  const onTime = await store.record(due({ fireAt: new Date(clock.now().getTime() - 60_000).toISOString() }));
+  const queued = await store.record(due({ fireAt: new Date(clock.now().getTime() - 61_000).toISOString() }));
+  const firedLate = await store.record(due({ late: true }));
+  expect([onTime, queued, firedLate].map((r) => r.notification.late)).toEqual([false, true, true]);
+  expect((await store.get(USER, queued.notification.id)).late).toBe(true);
+});

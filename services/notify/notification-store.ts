@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../../libs/clock";
-import type {
-  Channel,
+import {
+  type Channel,
   DeliveryStatus,
   InvitationCreatedEvent,
+  LATE_AFTER_MS,
   ListNotificationsQuery,
   NotificationDto,
   NotificationKind,
@@ -61,6 +62,7 @@ function toDto(row: NotificationRow, deliveries: DeliveryRow[]): NotificationDto
     projectId: row.project_id,
     createdAt: isoOrNull(row.created_at),
     readAt: isoOrNull(row.read_at),
+    late: row.late,
     deliveries: deliveries
       .filter((d) => d.notification_id === row.id)
       .sort((a, b) => a.channel.localeCompare(b.channel))
@@ -88,7 +90,8 @@ export class NotificationStore {
         due_at: event.dueAt ? new Date(event.dueAt) : null,
         fire_at: new Date(event.fireAt),
         timezone: event.timezone,
-        late: event.late,
+        // The scheduler's view (fired late) or ours (the event waited in a queue or a retry).
+        late: event.late || this.clock.now().getTime() - new Date(event.fireAt).getTime() > LATE_AFTER_MS,
         snoozed: event.snoozed,
       },
       event.channels,

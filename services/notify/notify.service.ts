@@ -11,6 +11,7 @@ import type { StreamEndpoint } from "../../libs/contracts/streams";
 import { Db, ping } from "../../libs/db";
 import { migrateSchema } from "../../libs/db/migrate";
 import { ValidationError } from "../../libs/errors";
+import { DeadLetters, migrateDeadLetters } from "../../libs/dead-letters";
 import { closeHttpServer, Lifecycle } from "../../libs/lifecycle";
 import { ContactStore } from "./contacts";
 import { migrations, NOTIFY_SCHEMA } from "./migrations";
@@ -40,12 +41,20 @@ export interface NotifyServiceDeps {
 
 /** Plain (lossy) broadcast: every notify replica writes the notification to its own sockets. */
 export const FANOUT_EVENT = "notify.fanout" satisfies EventName;
+/**
+ * Plain broadcast: every notify replica ends a disabled user's streams. Lossy is enough: the
+ * replica that consumed the user.updated closes its own first, and a stream that outlives a
+ * lost broadcast can open no new one (tickets and tokens are checked against the contacts).
+ */
+export const USER_DISABLED_EVENT = "notify.userDisabled" satisfies EventName;
 
 export function notifyService({ db, config, clock, streams, lifecycle }: NotifyServiceDeps): ServiceSchema {
   const store = new NotificationStore(db, clock);
   const contacts = new ContactStore(db);
-  const tickets = new StreamTickets(db, clock);
-  const hub = new SseHub();
+  const isDisabled = (userId: string) => contacts.isDisabled(userId);
+  const tickets = new StreamTickets(db, clock, { perMinute: config.streamTicketsPerMinute, isDisabled });
+  const hub = new SseHub(undefined, config.streamsPerUser);
+  const deadLetters = new DeadLetters(db, NOTIFY_SCHEMA, clock);
   lifecycle.onDrain(async () => {
     hub.closeAll();
     if (server) await closeHttpServer(server, config.shutdownTimeoutMs);
@@ -65,6 +74,8 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
       "notify",
       {
         [REMINDER_DUE_CHANNEL]: async (event) => {
+          // A disabled account is no recipient: nothing is recorded for it, on any channel.
+          if (await contacts.isDisabled(event.recipientId)) return;
           // The recipient check: nobody is told about a task they may no longer see.
           if (!(await call(broker!, "projects.canRead", { taskId: event.taskId, userId: event.recipientId }))) return;
           const { notification, created } = await store.record(event);
@@ -74,6 +85,12 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
         },
         [USER_CHANNELS.updated]: async (event) => {
           await contacts.apply(event);
+          // A redelivery of the newest snapshot closes again (closing is idempotent); an older
+          // one, superseded by a re-enable, does not cut the streams of an enabled user.
+          if (event.disabled && (await contacts.isDisabled(event.userId))) {
+            hub.disconnect(event.userId);
+            await broadcast(broker!, USER_DISABLED_EVENT, { userId: event.userId }, "notify");
+          }
         },
         [USER_CHANNELS.phoneVerification]: async (event) => {
           await sendVerificationCode(event, { config: config.whatsapp, client, limiter, clock, logger: broker!.getLogger("notify") });
@@ -89,11 +106,13 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
         // idempotent, and the projection is complete only with every user's latest.
         [USER_CHANNELS.updated]: { nats: { consumerOptions: { config: { deliver_policy: "all" } } } },
       },
+      deadLetters,
     ),
     events: eventHandlers({
       [FANOUT_EVENT]: async ({ userId, notification }) => {
         if (hub.publish(userId, notification) > 0) await store.markStreamed([notification.id]);
       },
+      [USER_DISABLED_EVENT]: ({ userId }) => hub.disconnect(userId),
     }),
     actions: serviceActions("notify", {
       createTicket: (_p, ctx) => tickets.issue(authOf(ctx).userId),
@@ -123,6 +142,7 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
     },
     async started() {
       await migrateSchema(db, NOTIFY_SCHEMA, migrations);
+      await migrateDeadLetters(db, NOTIFY_SCHEMA);
       whatsapp = new WhatsAppDeliveries(db, clock, config.whatsapp, client, limiter, (ids) => contacts.recipients(ids));
       whatsappLoop = new WakeableLoop(() => whatsapp!.runOnce(), (err) => this.logger.warn("whatsapp delivery failed, will retry", err), 5_000);
       whatsappLoop.start();
@@ -131,6 +151,7 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
         store,
         tickets,
         jwtSecret: config.jwtSecret,
+        isDisabled,
         onError: (err) => this.logger.error("stream failed", err),
       });
       if (config.services.includes("gateway")) {

@@ -127,6 +127,21 @@ test("snooze re-arms a fired reminder; it survives task edits but not completion
   clock.set("2026-03-28T12:00:00Z");
 });
 
+test("one notification has at most one pending snooze: the latest replaces it", async () => {
+  const taskId = randomUUID();
+  await scheduler.applyTaskEvent(taskEvent(1, { reminders: [{ id: R1, at: "2026-03-28T12:05:00.000Z", channels: ["sse"] }] }, { taskId }));
+  clock.set("2026-03-28T12:05:00Z");
+  await scheduler.fireDue();
+  const [fired] = await published();
+  await Promise.all([1, 2, 3, 4].map((m) => scheduler.snooze(fired!.key, m)));
+  await scheduler.snooze(fired!.key, 30);
+  expect(await pending()).toEqual([{ reminder_id: R1, fire_at: new Date("2026-03-28T12:35:00Z"), snoozed: true }]);
+  clock.set("2026-03-28T12:40:00Z");
+  expect(await scheduler.fireDue()).toBe(1);
+  expect(await published()).toHaveLength(2);
+  clock.set("2026-03-28T12:00:00Z");
+});
+
 test("two scheduler replicas on one database fire each of 1,000 reminders exactly once", async () => {
   const second = openDatabase({ databaseUrl: pg.url, poolSize: 3 });
   try {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../../libs/clock";
-import { REMINDER_DUE_CHANNEL, ReminderDueEvent, TaskEvent } from "../../libs/contracts";
+import { LATE_AFTER_MS, REMINDER_DUE_CHANNEL, ReminderDueEvent, TaskEvent } from "../../libs/contracts";
 import type { Db, Trx } from "../../libs/db";
 import { NotFoundError } from "../../libs/errors";
 import { reminderLag } from "../../libs/metrics";
@@ -10,8 +10,6 @@ import { jobKey, planReminders } from "./reminder-plan";
 
 const JOBS = `${SCHEDULER_SCHEMA}.jobs`;
 const VERSIONS = `${SCHEDULER_SCHEMA}.task_versions`;
-/** Fired later than this after its time counts as late (the scheduler was down or behind). */
-const LATE_AFTER_MS = 60_000;
 
 export interface JobRow {
   id: string;
@@ -116,16 +114,21 @@ export class ReminderScheduler {
     return row?.next ? new Date(row.next) : null;
   }
 
-  /** Re-arms a fired reminder `minutes` from now; snoozing the same notification twice at once arms it once. */
+  /**
+   * Re-arms a fired reminder `minutes` from now. The latest snooze of a notification wins:
+   * it replaces the one still pending, so repeated snoozes never multiply re-notifications.
+   */
   async snooze(firedKey: string, minutes: number, trx?: Trx): Promise<{ key: string; fireAt: Date }> {
-    const db = trx ?? this.db;
-    const fired: JobRow | undefined = await db(JOBS).where({ key: firedKey }).first();
+    if (!trx) return this.db.transaction((t) => this.snooze(firedKey, minutes, t));
+    // Locking the fired row queues concurrent snoozes of one notification behind each other.
+    const fired: (JobRow & { snoozed_from: string | null }) | undefined = await trx(JOBS).where({ key: firedKey }).forUpdate().first();
     if (!fired) throw new NotFoundError(`no fired reminder ${firedKey}`);
     const fireAt = new Date(this.clock.now().getTime() + minutes * 60_000);
     const key = jobKey(fired.reminder_id, fireAt);
-    const { id: _id, key: _key, state: _state, fired_at: _firedAt, ...copy } = fired;
-    await db(JOBS)
-      .insert({ ...copy, id: randomUUID(), key, fire_at: fireAt, snoozed: true, state: "pending" })
+    await trx(JOBS).where({ snoozed_from: firedKey, state: "pending" }).delete();
+    const { id: _id, key: _key, state: _state, fired_at: _firedAt, snoozed_from: _from, ...copy } = fired;
+    await trx(JOBS)
+      .insert({ ...copy, id: randomUUID(), key, fire_at: fireAt, snoozed: true, snoozed_from: firedKey, state: "pending" })
       .onConflict("key")
       .ignore();
     return { key, fireAt };

@@ -5,6 +5,7 @@ import type { Config } from "../../libs/config";
 import type { TaskEvent } from "../../libs/contracts";
 import { serviceActions, taskChannelHandlers } from "../../libs/broker/bus";
 import type { Db } from "../../libs/db";
+import { DeadLetters, migrateDeadLetters } from "../../libs/dead-letters";
 import { migrateSchema } from "../../libs/db/migrate";
 import type { OutboxRelay } from "../../libs/outbox";
 import type { WakeableLoop } from "../../libs/loop";
@@ -20,6 +21,7 @@ export interface SchedulerServiceDeps {
 
 export function schedulerService({ db, config, clock }: SchedulerServiceDeps): ServiceSchema {
   const scheduler = new ReminderScheduler(db, clock);
+  const deadLetters = new DeadLetters(db, SCHEDULER_SCHEMA, clock);
   let relay: OutboxRelay | undefined;
   let loop: WakeableLoop | undefined;
 
@@ -30,7 +32,7 @@ export function schedulerService({ db, config, clock }: SchedulerServiceDeps): S
 
   return {
     name: "scheduler",
-    channels: taskChannelHandlers("scheduler", onTaskEvent),
+    channels: taskChannelHandlers("scheduler", onTaskEvent, deadLetters),
     actions: serviceActions("scheduler", {
       snooze: async (p) => {
         const armed = await scheduler.snooze(p.key, p.minutes);
@@ -41,6 +43,7 @@ export function schedulerService({ db, config, clock }: SchedulerServiceDeps): S
     }),
     async started() {
       await migrateSchema(db, SCHEDULER_SCHEMA, migrations);
+      await migrateDeadLetters(db, SCHEDULER_SCHEMA);
       relay = startRelay(this, db, SCHEDULER_SCHEMA, config, clock);
       loop = fireLoop(
         scheduler,

@@ -4,6 +4,8 @@ import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
 import type { TaskEvent } from "../../libs/contracts";
 import { serviceActions, taskChannelHandlers } from "../../libs/broker/bus";
+import { DeadLetters, migrateDeadLetters } from "../../libs/dead-letters";
+import { SEARCH_SCHEMA } from "./migrations";
 import type { Db } from "../../libs/db";
 import { ChangeBatcher } from "./batcher";
 import type { SearchEngine } from "./engine";
@@ -34,6 +36,7 @@ export const TOMBSTONE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 export function searchService({ db, config, clock, engine = createSearchEngine(config, db, clock) }: SearchServiceDeps): ServiceSchema {
   const batcher = new ChangeBatcher((changes) => engine.apply(changes));
+  const deadLetters = new DeadLetters(db, SEARCH_SCHEMA, clock);
   let purgeTimer: NodeJS.Timeout | undefined;
   const consume = async (event: TaskEvent) => {
     const change = changeOf(event);
@@ -42,7 +45,7 @@ export function searchService({ db, config, clock, engine = createSearchEngine(c
 
   return {
     name: "search",
-    channels: taskChannelHandlers(SEARCH_GROUP, consume),
+    channels: taskChannelHandlers(SEARCH_GROUP, consume, deadLetters),
     actions: serviceActions("search", {
       tasks: (p, ctx) => engine.search(authOf(ctx), p),
       health: async () => {
@@ -52,6 +55,7 @@ export function searchService({ db, config, clock, engine = createSearchEngine(c
     }),
     async started() {
       await engine.prepare();
+      await migrateDeadLetters(db, SEARCH_SCHEMA);
       this.logger.info(`search engine: ${engine.name}`);
       purgeTimer = setInterval(() => {
         engine

@@ -18,12 +18,15 @@ export function notificationRoutes(ctx: GatewayContext, streams: StreamEndpoint)
   return [
     route({
       method: "get", path: "/notifications/stream", tag, auth: "optional", raw: true,
-      summary: "Server-Sent Events: each notification as `id`/`event: reminder`/`data`; Last-Event-ID replays up to 7 days",
+      summary:
+        "Server-Sent Events: each notification as `id`/`event: reminder`/`data`; Last-Event-ID replays up to 7 days. " +
+        "At most STREAMS_PER_USER (default 20) open streams per user on each notify replica. A disabled account's streams end within a second",
       query: streamQuery,
       headers: [{ name: "Last-Event-ID", description: "resume after this notification id" }],
       responses: {
         200: { description: "An event stream", contentType: "text/event-stream", schema: z.string() },
         ...problemResponses(401, 422),
+        429: { ...problemResponses(429)[429]!, description: "The user already holds STREAMS_PER_USER open streams here; `Retry-After` says when to try again" },
       },
       handle: async ({ req, res }) => {
         // The same public path in every mode: in-process when notify runs here, else proxied to a replica.
@@ -39,16 +42,21 @@ export function notificationRoutes(ctx: GatewayContext, streams: StreamEndpoint)
     }),
     route({
       method: "post", path: "/notifications/ticket", tag, auth: true,
-      summary: "A single-use, 60-second ticket for `stream?ticket=` (EventSource cannot send headers)",
+      summary:
+        "A single-use, 60-second ticket for `stream?ticket=` (EventSource cannot send headers). At most STREAM_TICKETS_PER_MINUTE " +
+        "(default 30) a minute per user. A disabled account gets none, and one issued before it was disabled is refused",
       responses: {
         201: { description: "Ticket", schema: z.object({ ticket: z.string(), expiresIn: z.int() }) },
-        ...problemResponses(401),
+        ...problemResponses(401, 403),
+        429: { ...problemResponses(429)[429]!, description: "STREAM_TICKETS_PER_MINUTE reached; `Retry-After` says when the oldest ticket frees a slot" },
       },
       handle: async ({ auth }) => ({ status: 201, body: await callAs(ctx, auth, "notify.createTicket", {}) }),
     }),
     route({
       method: "get", path: "/notifications", tag, auth: true,
-      summary: "The caller's notifications, newest first",
+      summary:
+        "The caller's notifications, newest first. `late`: delivered more than 60 s after `fireAt`. A WhatsApp delivery over " +
+        "WHATSAPP_SENDS_PER_USER_PER_DAY is `skipped` with the reason in `lastError`",
       query: listNotificationsQuery,
       responses: {
         200: { description: "A page", schema: z.object({ items: z.array(notificationSchema), nextCursor: z.string().nullable() }) },
@@ -68,7 +76,9 @@ export function notificationRoutes(ctx: GatewayContext, streams: StreamEndpoint)
     }),
     route({
       method: "post", path: "/notifications/:id/snooze", tag, auth: true,
-      summary: "Fire the reminder again after `minutes` (moves the reminder, never the task)",
+      summary:
+        "Fire the reminder again after `minutes` (moves the reminder, never the task). A notification has at most one pending " +
+        "snooze: a new one replaces it",
       params: idParams,
       body: snoozeInput,
       responses: {

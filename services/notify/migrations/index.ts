@@ -98,4 +98,14 @@ export const migrations: Migration[] = [
       );
     },
   },
+  {
+    name: "0005_whatsapp_sent_at",
+    async up(db) {
+      // When the provider accepted a send: counts a user's sends in the last 24 h for the daily cap.
+      await db.schema.withSchema(NOTIFY_SCHEMA).alterTable("deliveries", (t) => {
+        t.timestamp("sent_at", { useTz: true });
+      });
+      await db.raw(`create index deliveries_whatsapp_sent_idx on ${NOTIFY_SCHEMA}.deliveries (sent_at) where channel = 'whatsapp' and sent_at is not null`);
+    },
+  },
 ];

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { ServerResponse } from "node:http";
 import type { NotificationDto } from "../../../libs/contracts";
-import { MAX_BUFFERED_BYTES, RETRY_HINT_MS, SseHub } from "./sse-hub";
+import { MAX_BUFFERED_BYTES, RETRY_HINT_MS, SseHub, STREAM_CAP_RETRY_AFTER_S } from "./sse-hub";
 
 /** Just enough of a ServerResponse: records writes and lets a test pretend the client stopped reading. */
 class FakeResponse extends EventEmitter {
@@ -37,7 +37,7 @@ class FakeResponse extends EventEmitter {
 
 const note = (id: string): NotificationDto => ({
   id, kind: "reminder", taskId: id, reminderId: id, title: `T ${id}`, dueAt: null, fireAt: "2026-01-01T00:00:00.000Z",
-  invitationId: null, projectId: null, createdAt: "2026-01-01T00:00:00.000Z", readAt: null, deliveries: [],
+  invitationId: null, projectId: null, createdAt: "2026-01-01T00:00:00.000Z", readAt: null, late: false, deliveries: [],
 });
 const asRes = (r: FakeResponse) => r as unknown as ServerResponse;
 
@@ -108,4 +108,35 @@ test("shutdown ends every stream with a retry hint and refuses new ones", async 
   const late = new FakeResponse();
   await hub.open("u1", asRes(late), async () => []);
   expect(late.status).toBe(503);
+});
+
+test("a user holds at most the cap of open streams: the next gets 429 with Retry-After; closing one frees a slot", async () => {
+  const capped = new SseHub(undefined, 2);
+  try {
+    const [a, b, c, d] = [new FakeResponse(), new FakeResponse(), new FakeResponse(), new FakeResponse()];
+    await capped.open("u1", asRes(a), async () => []);
+    await capped.open("u1", asRes(b), async () => []);
+    await capped.open("u1", asRes(c), async () => []);
+    expect(c.status).toBe(429);
+    expect(c.headers["retry-after"]).toBe(String(STREAM_CAP_RETRY_AFTER_S));
+    expect(JSON.parse(c.text)).toMatchObject({ status: 429 });
+    await capped.open("u2", asRes(d), async () => []);
+    expect(d.status).toBe(200);
+    a.end();
+    const e = new FakeResponse();
+    await capped.open("u1", asRes(e), async () => []);
+    expect(e.status).toBe(200);
+  } finally {
+    capped.closeAll();
+  }
+});
+
+test("disconnect ends all of one user's streams and leaves the others", async () => {
+  const [mine, other] = [new FakeResponse(), new FakeResponse()];
+  await hub.open("u1", asRes(mine), async () => []);
+  await hub.open("u2", asRes(other), async () => []);
+  hub.disconnect("u1");
+  expect(mine.ended).toBe(true);
+  expect(other.ended).toBe(false);
+  expect(hub.size).toBe(1);
 });

@@ -1,15 +1,33 @@
 import type { ServerResponse } from "node:http";
 import type { NotificationDto } from "../../../libs/contracts";
+import { PROBLEM_CONTENT_TYPE } from "../../../libs/errors/problem";
 
 export const PING_INTERVAL_MS = 15_000;
 /** A client that lets this much pile up unread is too slow: drop it rather than hold memory or delay others. */
 export const MAX_BUFFERED_BYTES = 256 * 1024;
 /** Told to clients on shutdown: reconnect after this long (to another replica). */
 export const RETRY_HINT_MS = 2_000;
+/** Default cap on one user's open streams in one process. */
+export const STREAMS_PER_USER = 20;
+/** Told to a user over the stream cap: streams are long-lived, so a slot frees slowly. */
+export const STREAM_CAP_RETRY_AFTER_S = 60;
 
 /** The event name is the notification's kind, so a client listening for reminders only is not handed invitations. */
 export function frame(notification: NotificationDto): string {
   return `id: ${notification.id}\nevent: ${notification.kind}\ndata: ${JSON.stringify(notification)}\n\n`;
+}
+
+function tooManyStreams(res: ServerResponse, max: number): void {
+  res.writeHead(429, { "content-type": PROBLEM_CONTENT_TYPE, "retry-after": String(STREAM_CAP_RETRY_AFTER_S) });
+  res.end(
+    JSON.stringify({
+      type: "https://todogenie.dev/problems/rate-limited",
+      title: "Too many requests",
+      status: 429,
+      detail: `at most ${max} open event streams per user; close one first`,
+      errors: [],
+    }),
+  );
 }
 
 interface Connection {
@@ -29,7 +47,11 @@ export class SseHub {
   private readonly pinger: NodeJS.Timeout;
   private closing = false;
 
-  constructor(pingIntervalMs = PING_INTERVAL_MS) {
+  constructor(
+    pingIntervalMs = PING_INTERVAL_MS,
+    /** Per process: behind N notify replicas a user may hold up to N × this many. */
+    private readonly maxPerUser = STREAMS_PER_USER,
+  ) {
     this.pinger = setInterval(() => this.ping(), pingIntervalMs);
     this.pinger.unref();
   }
@@ -47,6 +69,10 @@ export class SseHub {
   async open(userId: string, res: ServerResponse, replay: () => Promise<NotificationDto[]>): Promise<string[]> {
     if (this.closing) {
       res.writeHead(503, { "retry-after": "2" }).end();
+      return [];
+    }
+    if ((this.byUser.get(userId)?.size ?? 0) >= this.maxPerUser) {
+      tooManyStreams(res, this.maxPerUser);
       return [];
     }
     res.writeHead(200, {
@@ -97,7 +123,7 @@ export class SseHub {
     }
   }
 
-  /** Drops one user's streams at once (their access to a task set changed). */
+  /** Drops one user's streams at once (their access to a task set changed, or the account was disabled). */
   disconnect(userId: string): void {
     for (const conn of this.byUser.get(userId) ?? []) {
       conn.res.end(`retry: ${RETRY_HINT_MS}\n\n`);

@@ -12,6 +12,8 @@ export interface StreamDeps {
   store: NotificationStore;
   tickets: StreamTickets;
   jwtSecret: string;
+  /** notify.contacts: a disabled account's access token opens no stream (its tickets are refused in `tickets`). */
+  isDisabled: (userId: string) => Promise<boolean>;
   onError: (err: unknown) => void;
 }
 
@@ -28,7 +30,8 @@ async function identify(req: IncomingMessage, url: URL, deps: StreamDeps): Promi
   if (!header?.startsWith("Bearer ")) return undefined;
   try {
     const claims = jwt.verify(header.slice(7), deps.jwtSecret, { algorithms: [JWT_ALGORITHM], issuer: JWT_ISSUER, audience: JWT_AUDIENCE });
-    return typeof claims === "object" && typeof claims.sub === "string" ? claims.sub : undefined;
+    const userId = typeof claims === "object" && typeof claims.sub === "string" ? claims.sub : undefined;
+    return userId && !(await deps.isDisabled(userId)) ? userId : undefined;
   } catch {
     return undefined;
   }

@@ -33,4 +33,15 @@ export const migrations: Migration[] = [
       await createOutboxTable(db, SCHEDULER_SCHEMA);
     },
   },
+  {
+    name: "0002_one_pending_snooze",
+    async up(db) {
+      // The fired occurrence a snooze re-arms: one notification has at most one pending snooze,
+      // so snoozing it five times cannot make five re-notifications.
+      await db.schema.withSchema(SCHEDULER_SCHEMA).alterTable("jobs", (t) => {
+        t.text("snoozed_from");
+      });
+      await db.raw(`create unique index jobs_one_pending_snooze_idx on ${SCHEDULER_SCHEMA}.jobs (snoozed_from) where state = 'pending'`);
+    },
+  },
 ];
