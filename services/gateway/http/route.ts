@@ -33,6 +33,8 @@ export interface RouteDef<B extends Schema | undefined = Schema | undefined, Q e
   /** Express path, relative to the mount point, e.g. `/tasks/:id`. */
   path: string;
   summary: string;
+  /** Longer prose for the OpenAPI document: decisions a client must know about. */
+  description?: string;
   tag: string;
   /** "optional": a Bearer token, when sent, is checked; the route authenticates otherwise itself. */
   auth: boolean | "optional";
