@@ -4,6 +4,7 @@ import { startRelay } from "../../libs/broker";
 import { call, eventHandlers } from "../../libs/broker/bus";
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
+import { CursorCodec } from "../../libs/task-query";
 import { registerInput } from "../../libs/contracts";
 import type { StreamEndpoint } from "../../libs/contracts/streams";
 import type { Db } from "../../libs/db";
@@ -73,6 +74,7 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
         clock,
         users,
         tokens,
+        cursors: new CursorCodec(config.cursorSecret, clock),
         forgetUser: (id) => authenticator.forget(id),
         lifecycle,
       };

@@ -4,6 +4,7 @@ import { AuthMeta, createTaskInput, updateTaskInput } from "../../libs/contracts
 import { postgresDb } from "../../test/support/db";
 import { migrations, TASKS_SCHEMA } from "./migrations";
 import { ProjectStore } from "./project-store";
+import { CursorCodec } from "../../libs/task-query";
 import { TASKS } from "./task-row";
 import { TaskStore } from "./task-store";
 import { TaskWriter } from "./task-writer";
@@ -21,7 +22,7 @@ beforeAll(async () => {
   pg = await postgresDb(5, { schema: TASKS_SCHEMA, migrations });
   const writer = new TaskWriter(pg.db, clock, () => wakes++);
   tasks = new TaskStore(writer);
-  projects = new ProjectStore(writer);
+  projects = new ProjectStore(writer, new CursorCodec("task-writer-test-cursor-secret-0123456789", clock));
 });
 afterAll(() => pg.close());
 

@@ -32,8 +32,9 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
   const store = new TaskStore(writer);
   const recurrence = new TaskRecurrence(writer);
   const reminders = new TaskReminders(writer);
-  const projects = new ProjectStore(writer);
-  const lister = new TaskLister(db, new CursorCodec(config.cursorSecret, clock), clock);
+  const cursors = new CursorCodec(config.cursorSecret, clock);
+  const projects = new ProjectStore(writer, cursors);
+  const lister = new TaskLister(db, cursors, clock);
 
   const tasks: ServiceSchema = {
     name: "tasks",

@@ -6,9 +6,10 @@ import { RunningStack, startStack, TEST_JWT_SECRET } from "../support/stack";
 let stack: RunningStack;
 let api: Api;
 let u: TestUser;
+const ADMIN = { email: "hardening-admin@example.com", password: "Vq7#mKw2-plover-Rt9" };
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack(undefined, { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password });
   api = new Api(stack.baseUrl);
   u = await api.newUser();
 }, 60_000);
@@ -171,4 +172,39 @@ test("API answers are neither sniffed nor cached", async () => {
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.get("cache-control")).toBe("no-store");
   }
+});
+
+describe("list cursors", () => {
+  const forged = [
+    "not-a-cursor",
+    Buffer.from(JSON.stringify({ createdAt: "2026-01-01T00:00:00Z", id: "x" })).toString("base64url"),
+    "00000000-0000-4000-8000-000000000000",
+    "eyJ2IjoyfQ.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    "123",
+  ];
+
+  test("every list signs its cursors: a forged or altered one answers 422", async () => {
+    const other = await api.newUser();
+    const admin = (await api.post("/auth/login", ADMIN)).body.accessToken as string;
+    const token = u.accessToken;
+    for (const name of ["p1", "p2", "p3"]) expect((await api.post("/projects", { name }, { token })).status).toBe(201);
+    const page = await api.get("/projects?limit=2", { token });
+    expect(page.body.nextCursor).toEqual(expect.any(String));
+    expect((await api.get(`/projects?limit=2&cursor=${encodeURIComponent(page.body.nextCursor)}`, { token })).body.items).toHaveLength(1);
+    const altered = page.body.nextCursor.slice(0, -2) + (page.body.nextCursor.endsWith("AA") ? "BB" : "AA");
+    for (const cursor of [...forged, altered]) {
+      const q = `cursor=${encodeURIComponent(cursor)}`;
+      expectProblem(await api.get(`/projects?${q}`, { token }), 422);
+      expectProblem(await api.get(`/notifications?${q}`, { token }), 422);
+      expectProblem(await api.get(`/tasks?${q}`, { token }), 422);
+      expectProblem(await api.get(`/admin/users?${q}`, { token: admin }), 422);
+    }
+    // Another user's valid cursor is not theirs to use.
+    expectProblem(await api.get(`/projects?cursor=${encodeURIComponent(page.body.nextCursor)}`, { token: other.accessToken }), 422);
+    const users = await api.get("/admin/users?limit=1", { token: admin });
+    expect(users.status).toBe(200);
+    const next = await api.get(`/admin/users?limit=1&cursor=${encodeURIComponent(users.body.nextCursor)}`, { token: admin });
+    expect(next.status).toBe(200);
+    expect(next.body.items[0].id).not.toBe(users.body.items[0].id);
+  });
 });

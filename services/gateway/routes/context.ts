@@ -4,6 +4,7 @@ import type { ActionName, AuthMeta, ParamsOf, ResultOf } from "../../../libs/con
 import { callAs as callAsUser } from "../../../libs/broker/bus";
 import type { Db } from "../../../libs/db";
 import type { Lifecycle } from "../../../libs/lifecycle";
+import type { CursorCodec } from "../../../libs/task-query";
 import type { TokenService } from "../auth/token-service";
 import type { UserStore } from "../auth/user-store";
 
@@ -14,6 +15,8 @@ export interface GatewayContext {
   clock: Clock;
   users: UserStore;
   tokens: TokenService;
+  /** Signs list cursors the gateway issues (admin users), as tasks and notify sign theirs. */
+  cursors: CursorCodec;
   /** Drops a user from the authentication cache after an admin changes them. */
   forgetUser(userId: string): void;
   lifecycle: Lifecycle;
