@@ -4,6 +4,7 @@ import { startRelay } from "../../libs/broker";
 import { call, eventHandlers } from "../../libs/broker/bus";
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
+import { passwordProblems } from "./auth/password-policy";
 import { CursorCodec } from "../../libs/task-query";
 import { registerInput } from "../../libs/contracts";
 import type { StreamEndpoint } from "../../libs/contracts/streams";
@@ -116,6 +117,10 @@ async function ensureFirstAdmin(users: UserStore, config: Config, logger: { info
   if (!config.admin) return;
   const existing = await users.findByEmail(config.admin.email);
   if (!existing) {
+    // The operator chose it, and refusing to boot over it would lock them out: a warning, not a refusal.
+    if (passwordProblems(config.admin.password, [config.admin.email]).length) {
+      logger.warn("ADMIN_PASSWORD is too easy to guess (see the password policy in the README); choose a stronger one");
+    }
     const input = registerInput.parse({ email: config.admin.email, password: config.admin.password, name: "Administrator" });
     try {
       await users.create(input, ["member", "admin"]);

@@ -56,7 +56,7 @@ describe("health and contract", () => {
 
 describe("register and login", () => {
   test("register answers the user and a token pair", async () => {
-    const res = await api.post("/auth/register", { email: "New.User@Example.com", password: "0123456789", timezone: "Europe/Berlin" });
+    const res = await api.post("/auth/register", { email: "New.User@Example.com", password: "Tq4-lantern-Wx8-pebble", timezone: "Europe/Berlin" });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
       user: { email: "new.user@example.com", timezone: "Europe/Berlin", roles: ["member"], whatsappOptIn: false },
@@ -64,18 +64,29 @@ describe("register and login", () => {
       refreshToken: expect.any(String),
       expiresIn: 900,
     });
-    expectProblem(await api.post("/auth/register", { email: "new.user@example.com", password: "0123456789" }), 409);
+    expectProblem(await api.post("/auth/register", { email: "new.user@example.com", password: "Tq4-lantern-Wx8-pebble" }), 409);
   });
 
   test("bad registrations answer 422 naming the field, and create nothing", async () => {
     const short = await api.post("/auth/register", { email: "short@example.com", password: "123" });
     expectProblem(short, 422);
     expect(short.body.errors[0].path).toBe("body.password");
-    const escalation = await api.post("/auth/register", { email: "sneaky@example.com", password: "0123456789", roles: ["admin"] });
+    const escalation = await api.post("/auth/register", { email: "sneaky@example.com", password: "Tq4-lantern-Wx8-pebble", roles: ["admin"] });
     expectProblem(escalation, 422);
     expect(escalation.body.errors[0].message).toMatch(/roles/);
-    expectProblem(await api.post("/auth/register", { email: "tz@example.com", password: "0123456789", timezone: "Mars/Base" }), 422);
-    expectProblem(await api.post("/auth/login", { email: "sneaky@example.com", password: "0123456789" }), 401);
+    expectProblem(await api.post("/auth/register", { email: "tz@example.com", password: "Tq4-lantern-Wx8-pebble", timezone: "Mars/Base" }), 422);
+    expectProblem(await api.post("/auth/login", { email: "sneaky@example.com", password: "Tq4-lantern-Wx8-pebble" }), 401);
+  });
+
+  test("a common or guessable password answers 422 with the reason, and creates nothing", async () => {
+    for (const password of ["0123456789", "password1234", "qwertyuiop"]) {
+      const weak = await api.post("/auth/register", { email: "weak@example.com", password });
+      expectProblem(weak, 422);
+      expect(weak.body.errors[0]).toMatchObject({ path: "body.password", message: expect.stringMatching(/^is too easy to guess/) });
+    }
+    const own = await api.post("/auth/register", { email: "jane.doe.smith@example.com", password: "jane.doe.smith@example.com" });
+    expectProblem(own, 422);
+    expectProblem(await api.post("/auth/login", { email: "weak@example.com", password: "0123456789" }), 401);
   });
 
   test("malformed JSON is a 400 problem, never a 500", async () => {

@@ -10,7 +10,8 @@ import {
   updateMeInput,
   userSchema,
 } from "../../../libs/contracts";
-import { ForbiddenError, UnauthorizedError } from "../../../libs/errors";
+import { ForbiddenError, UnauthorizedError, ValidationError } from "../../../libs/errors";
+import { MIN_PASSWORD_LENGTH, MIN_PASSWORD_SCORE, passwordProblems } from "../auth/password-policy";
 import { burnPasswordCheck, verifyPassword } from "../auth/passwords";
 import { toUserDto, UserRow } from "../auth/user-store";
 import { idParams, pageQuery, route, RouteDef } from "../http/route";
@@ -33,9 +34,19 @@ export function authRoutes(ctx: GatewayContext): RouteDef[] {
     route({
       method: "post", path: "/auth/register", tag, auth: false, rateLimit: "auth",
       summary: "Create an account and sign in",
+      description: [
+        `Passwords follow NIST SP 800-63B: at least ${MIN_PASSWORD_LENGTH} characters and not common or guessable, judged by zxcvbn`,
+        `(common and English dictionaries, the email and name counting as guessable) at score ${MIN_PASSWORD_SCORE} of 4 or more;`,
+        "no composition rules. A weaker one answers 422 with zxcvbn's reason at `body.password`.",
+        "An existing email still answers 409. Registering is rate limited per client address (429 with Retry-After).",
+      ].join(" "),
       body: registerInput,
       responses: { 201: { description: "Signed in", schema: authResultSchema }, ...problemResponses(409, 422, 429) },
-      handle: async ({ body }) => signedIn(await ctx.users.create(body), 201),
+      handle: async ({ body }) => {
+        const weak = passwordProblems(body.password, [body.email, body.name]);
+        if (weak.length) throw new ValidationError("Invalid body: the password is too weak", weak);
+        return signedIn(await ctx.users.create(body), 201);
+      },
     }),
     route({
       method: "post", path: "/auth/login", tag, auth: false, rateLimit: "login",
