@@ -126,10 +126,22 @@ describe("tokens", () => {
     expect(first.status).toBe(200);
     expect(first.body.refreshToken).not.toBe(u.refreshToken);
     expect((await api.get("/me", { token: first.body.accessToken })).status).toBe(200);
+    const second = await api.post("/auth/refresh", { refreshToken: first.body.refreshToken });
+    expect(second.status).toBe(200);
 
+    // The first token's successor has been used since: this is a replay, grace period or not.
     expectProblem(await api.post("/auth/refresh", { refreshToken: u.refreshToken }), 401);
     // The stolen-token alarm took the legitimate successor down with it.
-    expectProblem(await api.post("/auth/refresh", { refreshToken: first.body.refreshToken }), 401);
+    expectProblem(await api.post("/auth/refresh", { refreshToken: second.body.refreshToken }), 401);
+  });
+
+  test("two tabs refreshing the same token at once both stay signed in, with the same new refresh token", async () => {
+    const u = await api.newUser();
+    const [a, b] = await Promise.all([api.post("/auth/refresh", { refreshToken: u.refreshToken }), api.post("/auth/refresh", { refreshToken: u.refreshToken })]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(a.body.refreshToken).toBe(b.body.refreshToken);
+    expect((await api.get("/me", { token: b.body.accessToken })).status).toBe(200);
+    expect((await api.post("/auth/refresh", { refreshToken: a.body.refreshToken })).status).toBe(200);
   });
 
   test("logout spends the refresh token", async () => {

@@ -63,6 +63,10 @@ export function authRoutes(ctx: GatewayContext): RouteDef[] {
     route({
       method: "post", path: "/auth/refresh", tag, auth: false, rateLimit: "auth",
       summary: "Trade a refresh token for a new pair; the old one is spent",
+      description:
+        "Reusing a spent refresh token answers 401 and revokes every token of the login, with one exception for two tabs refreshing at once: " +
+        "for 30 s after a rotation, and while the new refresh token is still unused, the old one answers again with that same refresh token " +
+        "(and a fresh access token).",
       body: refreshInput,
       responses: { 200: { description: "New pair", schema: pairSchema }, ...problemResponses(401, 422, 429) },
       handle: async ({ body }) => {
