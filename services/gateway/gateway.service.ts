@@ -118,9 +118,11 @@ async function ensureFirstAdmin(users: UserStore, config: Config, logger: { info
   const existing = await users.findByEmail(config.admin.email);
   if (!existing) {
     // The operator chose it, and refusing to boot over it would lock them out: a warning, not a refusal.
-    if (passwordProblems(config.admin.password, [config.admin.email]).length) {
-      logger.warn("ADMIN_PASSWORD is too easy to guess (see the password policy in the README); choose a stronger one");
-    }
+    // Not awaited: loading the dictionaries would hold up the boot for a warning.
+    void passwordProblems(config.admin.password, [config.admin.email]).then(
+      (weak) => weak.length && logger.warn("ADMIN_PASSWORD is too easy to guess (see the password policy in the README); choose a stronger one"),
+      () => undefined,
+    );
     const input = registerInput.parse({ email: config.admin.email, password: config.admin.password, name: "Administrator" });
     try {
       await users.create(input, ["member", "admin"]);

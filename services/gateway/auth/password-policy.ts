@@ -1,6 +1,4 @@
-import { ZxcvbnFactory } from "@zxcvbn-ts/core";
-import * as common from "@zxcvbn-ts/language-common";
-import * as en from "@zxcvbn-ts/language-en";
+import type { ZxcvbnFactory } from "@zxcvbn-ts/core";
 import type { FieldError } from "../../../libs/errors";
 
 /**
@@ -12,14 +10,16 @@ import type { FieldError } from "../../../libs/errors";
 export const MIN_PASSWORD_SCORE = 3;
 export const MIN_PASSWORD_LENGTH = 10;
 
-let factory: ZxcvbnFactory | undefined;
-/** Built on first use: the dictionaries take a moment to index and most processes never need them. */
-function zxcvbn(): ZxcvbnFactory {
-  factory ??= new ZxcvbnFactory({
-    translations: en.translations,
-    graphs: common.adjacencyGraphs,
-    dictionary: { ...common.dictionary, ...en.dictionary },
-  });
+let factory: Promise<ZxcvbnFactory> | undefined;
+/**
+ * Loaded on first use: the dictionaries take seconds of CPU to load and index, which at
+ * import time would stall every process's boot, and most never check a password.
+ */
+function zxcvbn(): Promise<ZxcvbnFactory> {
+  factory ??= Promise.all([import("@zxcvbn-ts/core"), import("@zxcvbn-ts/language-common"), import("@zxcvbn-ts/language-en")]).then(
+    ([{ ZxcvbnFactory }, common, en]) =>
+      new ZxcvbnFactory({ translations: en.translations, graphs: common.adjacencyGraphs, dictionary: { ...common.dictionary, ...en.dictionary } }),
+  );
   return factory;
 }
 
@@ -27,10 +27,10 @@ function zxcvbn(): ZxcvbnFactory {
  * Why `password` is too weak for this account, as field errors at `path` (none when it is
  * fine). The account's own email and name count as guessable words.
  */
-export function passwordProblems(password: string, userInputs: string[], path = "body.password"): FieldError[] {
+export async function passwordProblems(password: string, userInputs: string[], path = "body.password"): Promise<FieldError[]> {
   if (password.length < MIN_PASSWORD_LENGTH) return [{ path, message: `must be at least ${MIN_PASSWORD_LENGTH} characters` }];
   // zxcvbn's cost grows with length; past 100 characters nothing is guessable anyway.
-  const result = zxcvbn().check(password.slice(0, 100), userInputs.flatMap((s) => [s, ...s.split(/[@.\s_-]+/)]).filter((s) => s.length > 2));
+  const result = (await zxcvbn()).check(password.slice(0, 100), userInputs.flatMap((s) => [s, ...s.split(/[@.\s_-]+/)]).filter((s) => s.length > 2));
   if (result.score >= MIN_PASSWORD_SCORE) return [];
   const why = [result.feedback.warning, ...result.feedback.suggestions].filter((s): s is string => !!s);
   return [{ path, message: `is too easy to guess${why.length ? `: ${why.join(" ")}` : ""}` }];

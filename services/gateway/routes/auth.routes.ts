@@ -43,7 +43,7 @@ export function authRoutes(ctx: GatewayContext): RouteDef[] {
       body: registerInput,
       responses: { 201: { description: "Signed in", schema: authResultSchema }, ...problemResponses(409, 422, 429) },
       handle: async ({ body }) => {
-        const weak = passwordProblems(body.password, [body.email, body.name]);
+        const weak = await passwordProblems(body.password, [body.email, body.name]);
         if (weak.length) throw new ValidationError("Invalid body: the password is too weak", weak);
         return signedIn(await ctx.users.create(body), 201);
       },
