@@ -118,11 +118,14 @@ async function ensureFirstAdmin(users: UserStore, config: Config, logger: { info
   const existing = await users.findByEmail(config.admin.email);
   if (!existing) {
     // The operator chose it, and refusing to boot over it would lock them out: a warning, not a refusal.
-    // Not awaited: loading the dictionaries would hold up the boot for a warning.
-    void passwordProblems(config.admin.password, [config.admin.email]).then(
-      (weak) => weak.length && logger.warn("ADMIN_PASSWORD is too easy to guess (see the password policy in the README); choose a stronger one"),
-      () => undefined,
-    );
+    // Later, not awaited: loading the dictionaries takes seconds of CPU, which during boot
+    // starves the other services' migrations past their connection timeout.
+    const check = () =>
+      passwordProblems(config.admin!.password, [config.admin!.email]).then(
+        (weak) => weak.length && logger.warn("ADMIN_PASSWORD is too easy to guess (see the password policy in the README); choose a stronger one"),
+        () => undefined,
+      );
+    setTimeout(check, 10_000).unref();
     const input = registerInput.parse({ email: config.admin.email, password: config.admin.password, name: "Administrator" });
     try {
       await users.create(input, ["member", "admin"]);

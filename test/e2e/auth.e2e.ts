@@ -1,5 +1,5 @@
 import jwt from "jsonwebtoken";
-import { Api } from "../support/api";
+import { Api, expectProblem } from "../support/api";
 import { RunningStack, startStack, TEST_JWT_SECRET } from "../support/stack";
 
 const ADMIN = { email: "root@example.com", password: "admin-password-123" };
@@ -12,12 +12,6 @@ beforeAll(async () => {
   api = new Api(stack.baseUrl);
 }, 60_000);
 afterAll(() => stack?.stop(), 30_000);
-
-const expectProblem = (res: { status: number; headers: Headers; body: any }, status: number) => {
-  expect(res.status).toBe(status);
-  expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String), errors: expect.any(Array) });
-};
 
 describe("health and contract", () => {
   test("live and ready answer 200", async () => {

@@ -1,6 +1,6 @@
 import { gzipSync } from "node:zlib";
 import jwt from "jsonwebtoken";
-import { Api, TestUser } from "../support/api";
+import { Api, expectProblem, TestUser } from "../support/api";
 import { RunningStack, startStack, TEST_JWT_SECRET } from "../support/stack";
 
 let stack: RunningStack;
@@ -14,12 +14,6 @@ beforeAll(async () => {
   u = await api.newUser();
 }, 60_000);
 afterAll(() => stack?.stop(), 30_000);
-
-const expectProblem = (res: { status: number; headers: Headers; body: any }, status: number) => {
-  expect(res.status).toBe(status);
-  expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String), errors: expect.any(Array) });
-};
 
 /** Sends raw bytes, which the Api client (strings only) cannot. */
 async function sendBytes(method: string, path: string, body: Buffer, headers: Record<string, string>) {
