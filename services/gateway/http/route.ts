@@ -59,5 +59,5 @@ export function route<B extends Schema | undefined = undefined, Q extends Schema
 export const idParams = z.strictObject({ id: z.uuid() });
 export const pageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().min(1).max(500).optional(),
+  cursor: z.string().min(1).max(500).optional().meta({ description: "the nextCursor of the previous page, signed for this list and caller: anything else answers 422" }),
 });
