@@ -24,6 +24,8 @@ export const ERROR_TYPES = {
   NOT_FOUND: { status: 404, title: "Not found" },
   CONFLICT: { status: 409, title: "Conflict" },
   PRECONDITION_FAILED: { status: 412, title: "Precondition failed" },
+  PAYLOAD_TOO_LARGE: { status: 413, title: "Payload too large" },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "Unsupported media type" },
   VALIDATION: { status: 422, title: "Validation failed" },
   RATE_LIMITED: { status: 429, title: "Too many requests" },
   UNAVAILABLE: { status: 503, title: "Service unavailable" },
@@ -45,6 +47,8 @@ export class ForbiddenError extends defineError("FORBIDDEN") {}
 export class NotFoundError extends defineError("NOT_FOUND") {}
 export class ConflictError extends defineError("CONFLICT") {}
 export class PreconditionFailedError extends defineError("PRECONDITION_FAILED") {}
+export class PayloadTooLargeError extends defineError("PAYLOAD_TOO_LARGE") {}
+export class UnsupportedMediaTypeError extends defineError("UNSUPPORTED_MEDIA_TYPE") {}
 /** Retryable: the caller may try again later (a dependency is down or busy). */
 export class UnavailableError extends defineError("UNAVAILABLE") {
   override retryable = true;

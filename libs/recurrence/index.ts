@@ -23,7 +23,7 @@
  */
 import { z } from "zod";
 import { FieldError, ValidationError } from "../errors";
-import { normaliseTimeZone, readOffset, toWallClock, type Offset } from "../time";
+import { inInstantRange, normaliseTimeZone, readOffset, toWallClock, type Offset } from "../time";
 import { assertInstants, Recurrence, RECURRENCE_BASES, RecurrenceBase } from "./occurrences";
 import { formatRule, parseRule } from "./rrule";
 import { daysCanMeet, HORIZON_YEARS, matchesAfterStart, pastUntil } from "./series";
@@ -45,7 +45,10 @@ const ZONE_MESSAGE = "is not an IANA time zone such as Europe/Berlin";
 const INSTANT = "an ISO 8601 date-time with offset, e.g. 2026-12-01T09:00:00+01:00";
 
 /** An instant with its offset, like the API's other instants (declared here, not taken from libs/contracts, so contracts may import this module). */
-const exdate = z.iso.datetime({ offset: true, message: `must be ${INSTANT}` }).meta({ format: "date-time" });
+const exdate = z.iso
+  .datetime({ offset: true, message: `must be ${INSTANT}` })
+  .refine((text) => inInstantRange(Date.parse(text)), "must fall within the years 0001 to 9999 (UTC)")
+  .meta({ format: "date-time" });
 
 /** The API's `recurrence` object. Checks syntax only; parseRecurrence checks it against the due date. */
 export const recurrenceInput = z

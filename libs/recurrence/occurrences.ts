@@ -4,7 +4,7 @@
  */
 import { parseRule } from "./rrule";
 import { nextFromCompletion, SeriesSpec, walkSeries } from "./series";
-import { normaliseTimeZone } from "../time";
+import { inInstantRange, normaliseTimeZone } from "../time";
 
 export const RECURRENCE_BASES = ["due", "completion"] as const;
 export type RecurrenceBase = (typeof RECURRENCE_BASES)[number];
@@ -48,9 +48,9 @@ export function occurrencesFrom(rec: Recurrence, dtstart: Date, from: Date, limi
   const found: Date[] = [];
   if (rec.from === "completion") {
     const remaining = Math.min(limit, (spec.rule.count ?? Infinity) - completedCount);
-    for (let at: Date | null = from; at && found.length < remaining; at = nextFromCompletion(spec, dtstart, at, at)) found.push(at);
+    for (let at: Date | null = from; at && inInstantRange(at) && found.length < remaining; at = nextFromCompletion(spec, dtstart, at, at)) found.push(at);
   } else if (limit > 0) {
-    walkSeries(spec, dtstart, from, (at) => found.push(at) < limit);
+    walkSeries(spec, dtstart, from, (at) => inInstantRange(at) && found.push(at) < limit);
   }
   return found;
 }
@@ -80,12 +80,17 @@ export function nextOccurrence(rec: Recurrence, dtstart: Date, current: Date, co
   const spec = seriesOf(rec);
   if (rec.from === "completion") {
     if (spec.rule.count !== undefined && completedCount >= spec.rule.count) return null;
-    return nextFromCompletion(spec, dtstart, current, completedAt);
+    return withinRange(nextFromCompletion(spec, dtstart, current, completedAt));
   }
   const found: Date[] = [];
   walkSeries(spec, dtstart, current, (at) => {
     if (at.getTime() > current.getTime()) found.push(at);
     return found.length === 0;
   });
-  return found[0] ?? null;
+  return withinRange(found[0] ?? null);
+}
+
+/** Every series ends at the year 9999: an occurrence past it could be stored by no one. */
+function withinRange(at: Date | null): Date | null {
+  return at && inInstantRange(at) ? at : null;
 }

@@ -5,4 +5,4 @@
  */
 export { DAY_MS, fromWallClock, msIntoDay, normaliseTimeZone, toWallClock, type WallClock } from "./zoned";
 export { applyOffset, formatOffset, ISO_DURATION, MAX_OFFSET_DAYS, readOffset, type Offset } from "./duration";
-export { isoOrNull } from "./instant";
+export { inInstantRange, isoOrNull, MAX_INSTANT_MS, MIN_INSTANT_MS } from "./instant";

@@ -4,6 +4,8 @@ import { startRelay } from "../../libs/broker";
 import { call, eventHandlers } from "../../libs/broker/bus";
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
+import { passwordProblems } from "./auth/password-policy";
+import { CursorCodec } from "../../libs/task-query";
 import { registerInput } from "../../libs/contracts";
 import type { StreamEndpoint } from "../../libs/contracts/streams";
 import type { Db } from "../../libs/db";
@@ -77,6 +79,7 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
         users,
         phoneVerifications,
         tokens,
+        cursors: new CursorCodec(config.cursorSecret, clock),
         forgetUser: (id) => authenticator.forget(id),
         lifecycle,
       };
@@ -118,6 +121,15 @@ async function ensureFirstAdmin(users: UserStore, config: Config, logger: { info
   if (!config.admin) return;
   const existing = await users.findByEmail(config.admin.email);
   if (!existing) {
+    // The operator chose it, and refusing to boot over it would lock them out: a warning, not a refusal.
+    // Later, not awaited: loading the dictionaries takes seconds of CPU, which during boot
+    // starves the other services' migrations past their connection timeout.
+    const check = () =>
+      passwordProblems(config.admin!.password, [config.admin!.email]).then(
+        (weak) => weak.length && logger.warn("ADMIN_PASSWORD is too easy to guess (see the password policy in the README); choose a stronger one"),
+        () => undefined,
+      );
+    setTimeout(check, 10_000).unref();
     const input = registerInput.parse({ email: config.admin.email, password: config.admin.password, name: "Administrator" });
     try {
       await users.create(input, ["member", "admin"]);

@@ -4,6 +4,7 @@ import type { ReminderDueEvent } from "../../libs/contracts";
 import { postgresDb } from "../../test/support/db";
 import { migrations, NOTIFY_SCHEMA } from "./migrations";
 import { NotificationStore } from "./notification-store";
+import { CursorCodec } from "../../libs/task-query";
 
 const USER = randomUUID();
 const clock = new ManualClock(new Date("2026-06-01T09:00:00Z"));
@@ -12,7 +13,7 @@ let store: NotificationStore;
 
 beforeAll(async () => {
   pg = await postgresDb(5, { schema: NOTIFY_SCHEMA, migrations });
-  store = new NotificationStore(pg.db, clock);
+  store = new NotificationStore(pg.db, clock, new CursorCodec("notification-store-test-cursor-secret-0123456789", clock));
 });
 afterAll(() => pg.close());
 

@@ -15,6 +15,7 @@ import { NotFoundError, ValidationError } from "../../libs/errors";
 import { deliveries } from "../../libs/metrics";
 import { NOTIFY_SCHEMA } from "./migrations";
 import { isoOrNull } from "../../libs/time";
+import type { CursorCodec } from "../../libs/task-query";
 
 const NOTIFICATIONS = `${NOTIFY_SCHEMA}.notifications`;
 const DELIVERIES = `${NOTIFY_SCHEMA}.deliveries`;
@@ -71,10 +72,13 @@ function toDto(row: NotificationRow, deliveries: DeliveryRow[]): NotificationDto
 }
 
 /** The inbox: one notification per reminder occurrence, with a delivery record per channel. */
+const notificationCursor = (unread: boolean | undefined) => `notifications:${unread ?? "all"}`;
+
 export class NotificationStore {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    private readonly cursors: CursorCodec,
   ) {}
 
   /** Records a due reminder once; a redelivered event finds it already there (`created: false`). */
@@ -160,15 +164,16 @@ export class NotificationStore {
     if (query.unread === true) q.whereNull("read_at");
     if (query.unread === false) q.whereNotNull("read_at");
     if (query.cursor) {
-      const seq = /^\d{1,18}$/.test(query.cursor) ? Number(query.cursor) : NaN;
-      if (!Number.isSafeInteger(seq)) throw new ValidationError("Invalid cursor", [{ path: "query.cursor", message: "is not a cursor this list issued" }]);
+      // The filter is part of the fingerprint: a cursor from the unread list does not page the read one.
+      const [seq] = this.cursors.decode(query.cursor, notificationCursor(query.unread), userId, 1);
+      if (typeof seq !== "number" || !Number.isSafeInteger(seq)) throw new ValidationError("Invalid cursor", [{ path: "query.cursor", message: "is not a cursor this list issued" }]);
       q.where("seq", "<", seq);
     }
     const rows = await q.orderBy("seq", "desc").limit(query.limit + 1);
     const page = rows.slice(0, query.limit);
     return {
       items: await this.hydrate(page),
-      nextCursor: rows.length > query.limit ? String(page[page.length - 1]!.seq) : null,
+      nextCursor: rows.length > query.limit ? this.cursors.encode(notificationCursor(query.unread), userId, [Number(page[page.length - 1]!.seq)]) : null,
     };
   }
 

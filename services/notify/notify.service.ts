@@ -6,6 +6,7 @@ import { authOf } from "../../libs/broker";
 import { broadcast, call, channelHandlers, eventHandlers, serviceActions } from "../../libs/broker/bus";
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
+import { CursorCodec } from "../../libs/task-query";
 import { DONE, EventName, INVITATION_CREATED_CHANNEL, REMINDER_DUE_CHANNEL, USER_CHANNELS } from "../../libs/contracts";
 import type { StreamEndpoint } from "../../libs/contracts/streams";
 import { Db, ping } from "../../libs/db";
@@ -49,7 +50,7 @@ export const FANOUT_EVENT = "notify.fanout" satisfies EventName;
 export const USER_DISABLED_EVENT = "notify.userDisabled" satisfies EventName;
 
 export function notifyService({ db, config, clock, streams, lifecycle }: NotifyServiceDeps): ServiceSchema {
-  const store = new NotificationStore(db, clock);
+  const store = new NotificationStore(db, clock, new CursorCodec(config.cursorSecret, clock));
   const contacts = new ContactStore(db);
   const isDisabled = (userId: string) => contacts.isDisabled(userId);
   const tickets = new StreamTickets(db, clock, { perMinute: config.streamTicketsPerMinute, isDisabled });

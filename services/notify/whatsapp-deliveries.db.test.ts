@@ -1,3 +1,4 @@
+import { CursorCodec } from "../../libs/task-query";
 import { randomUUID } from "node:crypto";
 import { ManualClock } from "../../libs/clock";
 import type { ReminderDueEvent } from "../../libs/contracts";
@@ -17,7 +18,7 @@ const phones = new Map<string, string>();
 
 beforeAll(async () => {
   pg = await postgresDb(5, { schema: NOTIFY_SCHEMA, migrations });
-  store = new NotificationStore(pg.db, clock);
+  store = new NotificationStore(pg.db, clock, new CursorCodec("whatsapp-deliveries-test-cursor-secret-0123456789", clock));
   stub = await startCloudApiStub();
 });
 afterAll(async () => {

@@ -1,3 +1,4 @@
+import { CursorCodec } from "../../libs/task-query";
 import { packAbility } from "../../libs/authz";
 import { ManualClock } from "../../libs/clock";
 import { AuthMeta, createTaskInput } from "../../libs/contracts";
@@ -24,7 +25,7 @@ const clock = new ManualClock(new Date("2026-03-01T10:00:00Z"));
 beforeAll(async () => {
   pg = await postgresDb(5, { schema: TASKS_SCHEMA, migrations });
   const writer = new TaskWriter(pg.db, clock, () => wakes++);
-  projects = new ProjectStore(writer, LIMITS);
+  projects = new ProjectStore(writer, new CursorCodec("invitation-store-test-cursor-secret-0123456789", clock), LIMITS);
   invitations = new InvitationStore(writer, LIMITS);
   tasks = new TaskStore(writer);
 });

@@ -4,6 +4,7 @@ import { AuthMeta, ProjectDto, ProjectInput } from "../../libs/contracts";
 import type { Db, Trx } from "../../libs/db";
 import { DEFAULT_SHARING_LIMITS, type SharingLimits } from "../../libs/config";
 import { ForbiddenError, NotFoundError, RateLimitedError, ValidationError } from "../../libs/errors";
+import type { CursorCodec } from "../../libs/task-query";
 import { TASKS_SCHEMA } from "./migrations";
 import { TaskRow, TASKS } from "./task-row";
 import type { TaskWriter } from "./task-writer";
@@ -32,9 +33,13 @@ const toDto = (row: ProjectRow, role: ProjectRole): ProjectDto => ({
  * Projects and their members. Membership is read from this schema, so a change counts at
  * the next query; what a role may do comes from the one ability definition in libs/authz.
  */
+/** Signed like task cursors, so a forged id never reaches the query (a non-UUID there would be a 500). */
+const PROJECT_CURSOR = "projects";
+
 export class ProjectStore {
   constructor(
     private readonly writer: TaskWriter,
+    private readonly cursors: CursorCodec,
     private readonly limits: SharingLimits = DEFAULT_SHARING_LIMITS,
   ) {}
 
@@ -74,10 +79,11 @@ export class ProjectStore {
 
   async list(auth: AuthMeta, limit: number, after?: string): Promise<{ items: ProjectDto[]; nextCursor: string | null }> {
     const q = this.db(`${PROJECTS} as p`).join(`${MEMBERS} as m`, "m.project_id", "p.id").where("m.user_id", auth.userId).select("p.*", "m.role");
-    if (after) q.where("p.id", ">", after);
+    if (after) q.where("p.id", ">", this.cursors.decode(after, PROJECT_CURSOR, auth.userId, 1)[0]!);
     const rows = await q.orderBy("p.id").limit(limit + 1);
     const page = rows.slice(0, limit);
-    return { items: page.map((r) => toDto(r, r.role)), nextCursor: rows.length > limit ? page[page.length - 1]!.id : null };
+    const nextCursor = rows.length > limit ? this.cursors.encode(PROJECT_CURSOR, auth.userId, [page[page.length - 1]!.id]) : null;
+    return { items: page.map((r) => toDto(r, r.role)), nextCursor };
   }
 
   async get(auth: AuthMeta, id: string): Promise<ProjectDto> {

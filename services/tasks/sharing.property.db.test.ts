@@ -68,7 +68,7 @@ test("every user's list and search are exactly what the sharing rules allow", as
       await pg.db.raw(`truncate ${SEARCH_SCHEMA}.docs`);
       const writer = new TaskWriter(pg.db, systemClock, () => undefined);
       const tasks = new TaskStore(writer);
-      const projects = new ProjectStore(writer);
+      const projects = new ProjectStore(writer, new CursorCodec("sharing-property-test-cursor-secret-0123456789", systemClock));
       const invitations = new InvitationStore(writer);
       const as = async (u: number): Promise<AuthMeta> => packAbility({ id: USERS[u]!, roles: ["member"] }, await projects.memberships(USERS[u]!));
 

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { MAX_REMINDERS, type AuthMeta, type ReminderDto, type ReminderInput } from "../../libs/contracts";
 import { FieldError, NotFoundError, ValidationError } from "../../libs/errors";
-import { parseOffset } from "../../libs/recurrence";
+import { applyOffset, parseOffset } from "../../libs/recurrence";
+import { DAY_MS, inInstantRange } from "../../libs/time";
 import type { Trx } from "../../libs/db";
 import type { TaskWriter } from "./task-writer";
 
@@ -17,7 +18,13 @@ export function normaliseReminders(inputs: ReminderInput[], current: ReminderDto
     if (input.offset !== undefined) {
       if (!dueAt) errors.push({ path: `${path}.${i}.offset`, message: "needs the task to have a dueAt" });
       try {
-        parseOffset(input.offset);
+        const offset = parseOffset(input.offset);
+        // The scheduler applies it in the owner's zone; a day of slack covers any zone's shift.
+        const due = dueAt ? new Date(dueAt) : null;
+        const fire = due ? applyOffset(due, offset, "UTC").getTime() : NaN;
+        if (due && !(inInstantRange(fire - DAY_MS) && inInstantRange(fire + DAY_MS))) {
+          errors.push({ path: `${path}.${i}.offset`, message: "lands outside the years 0001 to 9999 from this task's dueAt" });
+        }
       } catch (err) {
         errors.push({ path: `${path}.${i}.offset`, message: (err as Error).message });
       }

@@ -6,6 +6,7 @@ import { migrations, TASKS_SCHEMA } from "./migrations";
 import { shareInStore } from "../../test/support/sharing";
 import { InvitationStore } from "./invitation-store";
 import { ProjectStore } from "./project-store";
+import { CursorCodec } from "../../libs/task-query";
 import { TASKS } from "./task-row";
 import { TaskStore } from "./task-store";
 import { TaskWriter } from "./task-writer";
@@ -24,7 +25,7 @@ beforeAll(async () => {
   pg = await postgresDb(5, { schema: TASKS_SCHEMA, migrations });
   const writer = new TaskWriter(pg.db, clock, () => wakes++);
   tasks = new TaskStore(writer);
-  projects = new ProjectStore(writer);
+  projects = new ProjectStore(writer, new CursorCodec("task-writer-test-cursor-secret-0123456789", clock));
   invitations = new InvitationStore(writer);
 });
 afterAll(() => pg.close());

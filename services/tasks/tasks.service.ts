@@ -33,9 +33,10 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
   const store = new TaskStore(writer);
   const recurrence = new TaskRecurrence(writer);
   const reminders = new TaskReminders(writer);
-  const projects = new ProjectStore(writer, config.limits);
+  const cursors = new CursorCodec(config.cursorSecret, clock);
+  const projects = new ProjectStore(writer, cursors, config.limits);
   const invitations = new InvitationStore(writer, config.limits);
-  const lister = new TaskLister(db, new CursorCodec(config.cursorSecret, clock), clock);
+  const lister = new TaskLister(db, cursors, clock);
 
   const tasks: ServiceSchema = {
     name: "tasks",

@@ -1,5 +1,5 @@
 import jwt from "jsonwebtoken";
-import { Api } from "../support/api";
+import { Api, expectProblem } from "../support/api";
 import { RunningStack, startStack, TEST_JWT_SECRET } from "../support/stack";
 
 const ADMIN = { email: "root@example.com", password: "admin-password-123" };
@@ -12,12 +12,6 @@ beforeAll(async () => {
   api = new Api(stack.baseUrl);
 }, 60_000);
 afterAll(() => stack?.stop(), 30_000);
-
-const expectProblem = (res: { status: number; headers: Headers; body: any }, status: number) => {
-  expect(res.status).toBe(status);
-  expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String), errors: expect.any(Array) });
-};
 
 describe("health and contract", () => {
   test("live and ready answer 200", async () => {
@@ -56,7 +50,7 @@ describe("health and contract", () => {
 
 describe("register and login", () => {
   test("register answers the user and a token pair", async () => {
-    const res = await api.post("/auth/register", { email: "New.User@Example.com", password: "0123456789", timezone: "Europe/Berlin" });
+    const res = await api.post("/auth/register", { email: "New.User@Example.com", password: "Tq4-lantern-Wx8-pebble", timezone: "Europe/Berlin" });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
       user: { email: "new.user@example.com", timezone: "Europe/Berlin", roles: ["member"], whatsappOptIn: false },
@@ -64,18 +58,29 @@ describe("register and login", () => {
       refreshToken: expect.any(String),
       expiresIn: 900,
     });
-    expectProblem(await api.post("/auth/register", { email: "new.user@example.com", password: "0123456789" }), 409);
+    expectProblem(await api.post("/auth/register", { email: "new.user@example.com", password: "Tq4-lantern-Wx8-pebble" }), 409);
   });
 
   test("bad registrations answer 422 naming the field, and create nothing", async () => {
     const short = await api.post("/auth/register", { email: "short@example.com", password: "123" });
     expectProblem(short, 422);
     expect(short.body.errors[0].path).toBe("body.password");
-    const escalation = await api.post("/auth/register", { email: "sneaky@example.com", password: "0123456789", roles: ["admin"] });
+    const escalation = await api.post("/auth/register", { email: "sneaky@example.com", password: "Tq4-lantern-Wx8-pebble", roles: ["admin"] });
     expectProblem(escalation, 422);
     expect(escalation.body.errors[0].message).toMatch(/roles/);
-    expectProblem(await api.post("/auth/register", { email: "tz@example.com", password: "0123456789", timezone: "Mars/Base" }), 422);
-    expectProblem(await api.post("/auth/login", { email: "sneaky@example.com", password: "0123456789" }), 401);
+    expectProblem(await api.post("/auth/register", { email: "tz@example.com", password: "Tq4-lantern-Wx8-pebble", timezone: "Mars/Base" }), 422);
+    expectProblem(await api.post("/auth/login", { email: "sneaky@example.com", password: "Tq4-lantern-Wx8-pebble" }), 401);
+  });
+
+  test("a common or guessable password answers 422 with the reason, and creates nothing", async () => {
+    for (const password of ["0123456789", "password1234", "qwertyuiop"]) {
+      const weak = await api.post("/auth/register", { email: "weak@example.com", password });
+      expectProblem(weak, 422);
+      expect(weak.body.errors[0]).toMatchObject({ path: "body.password", message: expect.stringMatching(/^is too easy to guess/) });
+    }
+    const own = await api.post("/auth/register", { email: "jane.doe.smith@example.com", password: "jane.doe.smith@example.com" });
+    expectProblem(own, 422);
+    expectProblem(await api.post("/auth/login", { email: "weak@example.com", password: "0123456789" }), 401);
   });
 
   test("malformed JSON is a 400 problem, never a 500", async () => {
@@ -115,10 +120,22 @@ describe("tokens", () => {
     expect(first.status).toBe(200);
     expect(first.body.refreshToken).not.toBe(u.refreshToken);
     expect((await api.get("/me", { token: first.body.accessToken })).status).toBe(200);
+    const second = await api.post("/auth/refresh", { refreshToken: first.body.refreshToken });
+    expect(second.status).toBe(200);
 
+    // The first token's successor has been used since: this is a replay, grace period or not.
     expectProblem(await api.post("/auth/refresh", { refreshToken: u.refreshToken }), 401);
     // The stolen-token alarm took the legitimate successor down with it.
-    expectProblem(await api.post("/auth/refresh", { refreshToken: first.body.refreshToken }), 401);
+    expectProblem(await api.post("/auth/refresh", { refreshToken: second.body.refreshToken }), 401);
+  });
+
+  test("two tabs refreshing the same token at once both stay signed in, with the same new refresh token", async () => {
+    const u = await api.newUser();
+    const [a, b] = await Promise.all([api.post("/auth/refresh", { refreshToken: u.refreshToken }), api.post("/auth/refresh", { refreshToken: u.refreshToken })]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(a.body.refreshToken).toBe(b.body.refreshToken);
+    expect((await api.get("/me", { token: b.body.accessToken })).status).toBe(200);
+    expect((await api.post("/auth/refresh", { refreshToken: a.body.refreshToken })).status).toBe(200);
   });
 
   test("logout spends the refresh token", async () => {

@@ -82,3 +82,10 @@ export async function share(api: Api, owner: { accessToken: string }, projectId:
 }
 
 export type TestUser = Awaited<ReturnType<Api["newUser"]>>;
+
+/** An RFC 9457 answer with the given status: the shape every error of the API has. */
+export function expectProblem(res: { status: number; headers: Headers; body: any }, status: number): void {
+  expect(res.status).toBe(status);
+  expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+  expect(res.body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String), errors: expect.any(Array) });
+}

@@ -3,7 +3,7 @@ import { ManualClock } from "../../../libs/clock";
 import { JWT_AUDIENCE, JWT_ISSUER, registerInput } from "../../../libs/contracts";
 import { postgresDb } from "../../../test/support/db";
 import { AUTH_SCHEMA, migrations } from "../migrations";
-import { TokenService } from "./token-service";
+import { REFRESH_GRACE_MS, TokenService } from "./token-service";
 import { UserStore } from "./user-store";
 
 const SECRET = "unit-test-secret-unit-test-secret-0123456789";
@@ -37,6 +37,7 @@ test("a refresh token is spent by rotation and its reuse revokes the family, suc
   const { refreshToken: t1 } = await tokens.issue(user);
   const { refreshToken: t2 } = await tokens.rotate(t1);
   const { refreshToken: t3 } = await tokens.rotate(t2);
+  // Within the grace period still: t2 was used, so t1 coming back is a replay.
   await expect(tokens.rotate(t1)).rejects.toMatchObject({ type: "UNAUTHORIZED" });
   await expect(tokens.rotate(t3)).rejects.toMatchObject({ type: "UNAUTHORIZED" });
   const rows = await pg.db(`${AUTH_SCHEMA}.refresh_tokens`).where({ user_id: user.id });
@@ -47,11 +48,34 @@ test("a refresh token is spent by rotation and its reuse revokes the family, suc
   await expect(tokens.rotate(other.refreshToken)).resolves.toMatchObject({ userId: user.id });
 });
 
-test("concurrent rotations of one token: exactly one wins", async () => {
+test("concurrent rotations of one token (two tabs) both get the same successor, and the family lives on", async () => {
   const user = await newUser();
   const { refreshToken } = await tokens.issue(user);
-  const results = await Promise.allSettled([tokens.rotate(refreshToken), tokens.rotate(refreshToken)]);
-  expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+  const [a, b] = await Promise.all([tokens.rotate(refreshToken), tokens.rotate(refreshToken)]);
+  expect(a.refreshToken).toBe(b.refreshToken);
+  expect(await pg.db(`${AUTH_SCHEMA}.refresh_tokens`).where({ user_id: user.id })).toHaveLength(2);
+  await expect(tokens.rotate(a.refreshToken)).resolves.toMatchObject({ userId: user.id });
+});
+
+test("within the grace period a rotated token answers its successor; after it, reuse revokes the family", async () => {
+  const user = await newUser();
+  const { refreshToken: t1 } = await tokens.issue(user);
+  const { refreshToken: t2 } = await tokens.rotate(t1);
+  clock.advance(REFRESH_GRACE_MS);
+  expect((await tokens.rotate(t1)).refreshToken).toBe(t2);
+  clock.advance(1);
+  await expect(tokens.rotate(t1)).rejects.toMatchObject({ type: "UNAUTHORIZED" });
+  await expect(tokens.rotate(t2)).rejects.toMatchObject({ type: "UNAUTHORIZED" });
+  const sealed = await pg.db(`${AUTH_SCHEMA}.refresh_tokens`).where({ user_id: user.id }).whereNotNull("successor_sealed").first();
+  expect(sealed.successor_sealed).not.toContain(t2.split(".")[1]);
+});
+
+test("a logged-out family gets no grace", async () => {
+  const user = await newUser();
+  const { refreshToken: t1 } = await tokens.issue(user);
+  await tokens.rotate(t1);
+  await tokens.revokeFamilyOf(t1);
+  await expect(tokens.rotate(t1)).rejects.toMatchObject({ type: "UNAUTHORIZED" });
 });
 
 test("refresh tokens expire on the injected clock, and forged ones are refused", async () => {

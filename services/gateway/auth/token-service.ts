@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import jwt from "jsonwebtoken";
 import type { Clock } from "../../../libs/clock";
 import { JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER, type Role } from "../../../libs/contracts";
@@ -21,6 +21,13 @@ export interface TokenSettings {
 }
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest();
+
+/**
+ * How long a just-rotated refresh token still answers, with the same successor: two tabs
+ * refreshing at once must not log the user out. Short, because within it a thief holding
+ * the old token gets the live successor too; after it, reuse revokes the family as before.
+ */
+export const REFRESH_GRACE_MS = 30_000;
 
 /**
  * Short-lived access JWTs and opaque rotating refresh tokens (`<id>.<secret>`; only a hash
@@ -60,13 +67,21 @@ export class TokenService {
       const row = await trx(REFRESH_TOKENS).where({ id }).forUpdate().first();
       if (!row || !timingSafeEqual(sha256(secret), Buffer.from(row.secret_hash, "hex"))) return { error: invalid };
       const now = this.clock.now();
+      const successor = !row.revoked_at && row.spent_at && now.getTime() - new Date(row.spent_at).getTime() <= REFRESH_GRACE_MS ? this.unseal(row.successor_sealed) : undefined;
+      if (successor) {
+        // Only while the successor is unused: a tab racing this one has not moved on yet. Once it
+        // has been rotated in turn, the old token coming back is a replay, not a race.
+        const live = await trx(REFRESH_TOKENS).where({ id: successor.split(".")[0] }).whereNull("revoked_at").whereNull("spent_at").forUpdate().first();
+        if (live) return { userId: row.user_id as string, refreshToken: successor };
+      }
       if (row.spent_at || row.revoked_at) {
         await trx(REFRESH_TOKENS).where({ family_id: row.family_id }).whereNull("revoked_at").update({ revoked_at: now });
         return { error: new UnauthorizedError("refresh token was already used; every session of this login is revoked") };
       }
       if (new Date(row.expires_at) <= now) return { error: invalid };
-      await trx(REFRESH_TOKENS).where({ id }).update({ spent_at: now });
-      return { userId: row.user_id as string, refreshToken: await this.insertRefresh(trx, row.user_id, row.family_id) };
+      const refreshToken = await this.insertRefresh(trx, row.user_id, row.family_id);
+      await trx(REFRESH_TOKENS).where({ id }).update({ spent_at: now, successor_sealed: this.seal(refreshToken) });
+      return { userId: row.user_id as string, refreshToken };
     });
     // The revocation must commit, so the error is thrown only after the transaction.
     if ("error" in outcome) throw outcome.error;
@@ -80,6 +95,31 @@ export class TokenService {
     const row = await this.db(REFRESH_TOKENS).where({ id }).first();
     if (!row || !timingSafeEqual(sha256(secret), Buffer.from(row.secret_hash, "hex"))) return;
     await this.db(REFRESH_TOKENS).where({ family_id: row.family_id }).whereNull("revoked_at").update({ revoked_at: this.clock.now() });
+  }
+
+  /** AES-256-GCM under a key derived from the signing secret: a database dump alone yields no live token. */
+  private seal(token: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv("aes-256-gcm", this.sealKey(), iv);
+    const data = Buffer.concat([cipher.update(token, "utf8"), cipher.final()]);
+    return [iv, cipher.getAuthTag(), data].map((b) => b.toString("base64url")).join(".");
+  }
+
+  private unseal(sealed: string | null | undefined): string | undefined {
+    if (!sealed) return undefined;
+    try {
+      const [iv, tag, data] = sealed.split(".").map((part) => Buffer.from(part, "base64url"));
+      const decipher = createDecipheriv("aes-256-gcm", this.sealKey(), iv!);
+      decipher.setAuthTag(tag!);
+      return Buffer.concat([decipher.update(data!), decipher.final()]).toString("utf8");
+    } catch {
+      // Sealed under a previous JWT secret: no grace, the ordinary reuse rule applies.
+      return undefined;
+    }
+  }
+
+  private sealKey(): Buffer {
+    return createHash("sha256").update(`refresh-successor:${this.settings.secret}`).digest();
   }
 
   private async insertRefresh(db: Db, userId: string, familyId: string): Promise<string> {

@@ -76,6 +76,12 @@ export function createApp(options: AppOptions): Express {
     if (options.isDraining()) res.setHeader("connection", "close");
     next();
   });
+  // Personal data must not linger in shared caches, and a JSON answer must never be sniffed into HTML.
+  app.use(API_BASE, (_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    res.setHeader("Cache-Control", "no-store");
+    next();
+  });
   // The raw bytes are kept for webhook signatures, which are computed over exactly what was sent.
   app.use(
     express.json({

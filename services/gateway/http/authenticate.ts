@@ -4,7 +4,7 @@ import passport from "passport";
 import { ExtractJwt, Strategy as JwtStrategy } from "passport-jwt";
 import { authMetaFor, Membership } from "../../../libs/authz";
 import type { Clock } from "../../../libs/clock";
-import { JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER, type AuthMeta } from "../../../libs/contracts";
+import { isAccessClaims, JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER, type AuthMeta } from "../../../libs/contracts";
 import { UnauthorizedError } from "../../../libs/errors";
 import type { UserRow, UserStore } from "../auth/user-store";
 
@@ -49,8 +49,8 @@ export function createAuthenticator(
       issuer: JWT_ISSUER,
       audience: JWT_AUDIENCE,
     },
-    (payload: { sub?: string }, done: (err: unknown, user?: AuthMeta | false) => void) => {
-      if (!payload.sub) return done(null, false);
+    (payload: { sub?: unknown; exp?: unknown }, done: (err: unknown, user?: AuthMeta | false) => void) => {
+      if (!isAccessClaims(payload)) return done(null, false);
       lookup(payload.sub).then(
         (auth) => done(null, auth),
         (err) => done(err),

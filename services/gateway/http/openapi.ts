@@ -38,6 +38,16 @@ function parameters(components: Components, where: "query" | "path", schema: z.Z
   }));
 }
 
+const API_DESCRIPTION = [
+  "Tasks, search, recurring reminders and notifications.",
+  "",
+  "Bad input is always a 4xx problem+json and changes nothing: a body over 1 MB answers 413; a `Content-Encoding`",
+  "other than gzip, deflate or identity answers 415, and a body that does not decode as its declared encoding 400;",
+  "a string anywhere in a body, query or path holding U+0000 or an unpaired UTF-16 surrogate answers 422;",
+  "instants must fall within the years 0001-9999 (422); every list cursor is signed and a forged or altered one answers 422.",
+  "Every `/api/v1` answer carries `X-Content-Type-Options: nosniff` and `Cache-Control: no-store`; a 401 carries `WWW-Authenticate: Bearer`.",
+].join("\n");
+
 /** The OpenAPI 3.1 document, built from the very schemas that validate requests. */
 export function buildOpenApi(routes: RouteDef[], basePath: string, version: string): object {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -56,6 +66,7 @@ export function buildOpenApi(routes: RouteDef[], basePath: string, version: stri
     paths[path] ??= {};
     paths[path][r.method] = {
       summary: r.summary,
+      ...(r.description ? { description: r.description } : {}),
       tags: [r.tag],
       operationId: `${r.method}${r.path.replace(/[/:](\w)/g, (_m, c: string) => c.toUpperCase()).replace(/\W/g, "")}`,
       ...(r.auth === true ? {} : { security: [] }),
@@ -70,7 +81,7 @@ export function buildOpenApi(routes: RouteDef[], basePath: string, version: stri
   }
   return {
     openapi: "3.1.0",
-    info: { title: "Todogenie API", version, description: "Tasks, search, recurring reminders and notifications." },
+    info: { title: "Todogenie API", version, description: API_DESCRIPTION },
     servers: [{ url: "/" }],
     components: { schemas: components.schemas, securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
     security: [{ bearer: [] }],

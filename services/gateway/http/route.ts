@@ -33,6 +33,8 @@ export interface RouteDef<B extends Schema | undefined = Schema | undefined, Q e
   /** Express path, relative to the mount point, e.g. `/tasks/:id`. */
   path: string;
   summary: string;
+  /** Longer prose for the OpenAPI document: decisions a client must know about. */
+  description?: string;
   tag: string;
   /** "optional": a Bearer token, when sent, is checked; the route authenticates otherwise itself. */
   auth: boolean | "optional";
@@ -57,5 +59,5 @@ export function route<B extends Schema | undefined = undefined, Q extends Schema
 export const idParams = z.strictObject({ id: z.uuid() });
 export const pageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().min(1).max(500).optional(),
+  cursor: z.string().min(1).max(500).optional().meta({ description: "the nextCursor of the previous page, signed for this list and caller: anything else answers 422" }),
 });

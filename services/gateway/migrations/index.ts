@@ -86,6 +86,16 @@ export const migrations: Migration[] = [
       });
     },
   },
+  {
+    name: "0004_refresh_token_grace",
+    async up(db) {
+      await db.schema.withSchema(AUTH_SCHEMA).alterTable("refresh_tokens", (t) => {
+        // The successor a rotation issued, encrypted: a second refresh of the same token within
+        // the grace period (two tabs) gets it again instead of tripping the reuse alarm.
+        t.text("successor_sealed");
+      });
+    },
+  },
 ];
 
 const SEED_BATCH = 1_000;

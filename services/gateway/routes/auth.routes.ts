@@ -13,6 +13,7 @@ import {
   userSchema,
 } from "../../../libs/contracts";
 import { ForbiddenError, UnauthorizedError, ValidationError } from "../../../libs/errors";
+import { MIN_PASSWORD_LENGTH, MIN_PASSWORD_SCORE, passwordProblems } from "../auth/password-policy";
 import { burnPasswordCheck, verifyPassword } from "../auth/passwords";
 import { toUserDto, UserRow } from "../auth/user-store";
 import { idParams, pageQuery, route, RouteDef } from "../http/route";
@@ -35,9 +36,19 @@ export function authRoutes(ctx: GatewayContext): RouteDef[] {
     route({
       method: "post", path: "/auth/register", tag, auth: false, rateLimit: "auth",
       summary: "Create an account and sign in",
+      description: [
+        `Passwords follow NIST SP 800-63B: at least ${MIN_PASSWORD_LENGTH} characters and not common or guessable, judged by zxcvbn`,
+        `(common and English dictionaries, the email and name counting as guessable) at score ${MIN_PASSWORD_SCORE} of 4 or more;`,
+        "no composition rules. A weaker one answers 422 with zxcvbn's reason at `body.password`.",
+        "An existing email still answers 409. Registering is rate limited per client address (429 with Retry-After).",
+      ].join(" "),
       body: registerInput,
       responses: { 201: { description: "Signed in", schema: authResultSchema }, ...problemResponses(409, 422, 429) },
-      handle: async ({ body }) => signedIn(await ctx.users.create(body), 201),
+      handle: async ({ body }) => {
+        const weak = await passwordProblems(body.password, [body.email, body.name]);
+        if (weak.length) throw new ValidationError("Invalid body: the password is too weak", weak);
+        return signedIn(await ctx.users.create(body), 201);
+      },
     }),
     route({
       method: "post", path: "/auth/login", tag, auth: false, rateLimit: "login",
@@ -54,6 +65,10 @@ export function authRoutes(ctx: GatewayContext): RouteDef[] {
     route({
       method: "post", path: "/auth/refresh", tag, auth: false, rateLimit: "auth",
       summary: "Trade a refresh token for a new pair; the old one is spent",
+      description:
+        "Reusing a spent refresh token answers 401 and revokes every token of the login, with one exception for two tabs refreshing at once: " +
+        "for 30 s after a rotation, and while the new refresh token is still unused, the old one answers again with that same refresh token " +
+        "(and a fresh access token).",
       body: refreshInput,
       responses: { 200: { description: "New pair", schema: pairSchema }, ...problemResponses(401, 422, 429) },
       handle: async ({ body }) => {
@@ -148,11 +163,9 @@ export function authRoutes(ctx: GatewayContext): RouteDef[] {
       },
       handle: async ({ auth, query }) => {
         requireAdmin(auth);
-        const page = await ctx.users.list(query.limit, query.cursor ? decodeUserCursor(query.cursor) : undefined);
-        const nextCursor =
-          page.more && page.last
-            ? Buffer.from(JSON.stringify({ createdAt: page.last.created_at.toISOString(), id: page.last.id })).toString("base64url")
-            : null;
+        const after = query.cursor ? ctx.cursors.decode(query.cursor, USER_CURSOR, auth.userId, 2) : undefined;
+        const page = await ctx.users.list(query.limit, after && { createdAt: new Date(after[0] as number).toISOString(), id: String(after[1]) });
+        const nextCursor = page.more && page.last ? ctx.cursors.encode(USER_CURSOR, auth.userId, [page.last.created_at.getTime(), page.last.id]) : null;
         return { status: 200, body: { items: page.items, nextCursor } };
       },
     }),
@@ -172,11 +185,5 @@ export function authRoutes(ctx: GatewayContext): RouteDef[] {
   ];
 }
 
-const userCursor = z.strictObject({ createdAt: z.iso.datetime(), id: z.uuid() });
-function decodeUserCursor(cursor: string): z.infer<typeof userCursor> {
-  try {
-    return userCursor.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
-  } catch {
-    throw new ValidationError("Invalid cursor", [{ path: "query.cursor", message: "is not a cursor this list issued" }]);
-  }
-}
+/** Signed like every list's cursor: only what this list issued comes back, so its values need no checks of their own. */
+const USER_CURSOR = "admin-users";

@@ -5,6 +5,7 @@ import { broadcast, callAs as callAsUser } from "../../../libs/broker/bus";
 import type { Db } from "../../../libs/db";
 import type { Lifecycle } from "../../../libs/lifecycle";
 import type { PhoneVerifications } from "../auth/phone-verification";
+import type { CursorCodec } from "../../../libs/task-query";
 import type { TokenService } from "../auth/token-service";
 import type { UserStore } from "../auth/user-store";
 
@@ -16,6 +17,8 @@ export interface GatewayContext {
   users: UserStore;
   phoneVerifications: PhoneVerifications;
   tokens: TokenService;
+  /** Signs list cursors the gateway issues (admin users), as tasks and notify sign theirs. */
+  cursors: CursorCodec;
   /** Drops a user from the authentication cache after an admin changes them. */
   forgetUser(userId: string): void;
   lifecycle: Lifecycle;

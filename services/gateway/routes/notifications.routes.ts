@@ -2,7 +2,7 @@ import { z } from "zod";
 import { call } from "../../../libs/broker/bus";
 import { listNotificationsQuery, notificationSchema, snoozeInput } from "../../../libs/contracts";
 import { STREAM_PATH, type StreamEndpoint } from "../../../libs/contracts/streams";
-import { UnavailableError } from "../../../libs/errors";
+import { UnavailableError, ValidationError } from "../../../libs/errors";
 import { proxyStream } from "../http/stream-proxy";
 import { idParams, route, RouteDef } from "../http/route";
 import { callAs, GatewayContext } from "./context";
@@ -22,13 +22,18 @@ export function notificationRoutes(ctx: GatewayContext, streams: StreamEndpoint)
         "Server-Sent Events: each notification as `id`/`event: reminder`/`data`; Last-Event-ID replays up to 7 days. " +
         "At most STREAMS_PER_USER (default 20) open streams per user on each notify replica. A disabled account's streams end within a second",
       query: streamQuery,
-      headers: [{ name: "Last-Event-ID", description: "resume after this notification id" }],
+      description: "A `Last-Event-ID` header is held to the same rule as the `lastEventId` parameter: a notification id (UUID), else 422.",
+      headers: [{ name: "Last-Event-ID", description: "resume after this notification id (a UUID; anything else answers 422)" }],
       responses: {
         200: { description: "An event stream", contentType: "text/event-stream", schema: z.string() },
         ...problemResponses(401, 422),
         429: { ...problemResponses(429)[429]!, description: "The user already holds STREAMS_PER_USER open streams here; `Retry-After` says when to try again" },
       },
       handle: async ({ req, res }) => {
+        const lastEventId = req.get("last-event-id");
+        if (lastEventId !== undefined && !z.uuid().safeParse(lastEventId).success) {
+          throw new ValidationError("Invalid headers", [{ path: "header.Last-Event-ID", message: "must be a notification id (UUID)" }]);
+        }
         // The same public path in every mode: in-process when notify runs here, else proxied to a replica.
         if (streams.local) {
           await streams.local(req, res);
