@@ -50,7 +50,7 @@ test("an invitation becomes one notification of kind invitation, streamed only, 
   expect(await store.recordInvitation(event)).toEqual({ notification: first.notification, created: false });
   expect(first.notification).toEqual({
     id: expect.any(String), kind: "invitation", taskId: null, reminderId: null, invitationId, projectId,
-    title: 'Invitation to join "Garden" as editor', dueAt: null, fireAt: null, createdAt: clock.now().toISOString(), readAt: null,
+    title: 'Invitation to join "Garden" as editor', dueAt: null, fireAt: null, createdAt: clock.now().toISOString(), readAt: null, late: false,
     deliveries: [{ channel: "sse", status: "pending", attempts: 0, lastError: null }],
   });
   expect(reminder).toMatchObject({ kind: "reminder", invitationId: null, projectId: null });
