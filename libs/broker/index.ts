@@ -12,10 +12,13 @@ import type { AuthMeta, CallMeta } from "../contracts/auth";
 import { UnauthorizedError, UnavailableError } from "../errors";
 import { bindBusIdentity, busIdentity, busIdentityOf } from "./identity";
 import { CHANNEL_MAX_DELIVERIES } from "./bus";
+import { IDEMPOTENT_ACTIONS } from "../contracts/bus";
+import { failFastOptions, readTimeouts, REQUEST_TIMEOUT_MS } from "./fail-fast";
 
 /** `clock` times the expiry of signed caller identities. */
 export function createBroker(config: Config, nodeID?: string, clock?: Clock): ServiceBroker {
   const distributed = config.mode === "distributed";
+  let broker: ServiceBroker | undefined;
   const options: BrokerOptions = {
     nodeID,
     namespace: config.namespace,
@@ -26,8 +29,10 @@ export function createBroker(config: Config, nodeID?: string, clock?: Clock): Se
       options: { level: config.logLevel, pino: { options: { base: logBase(config) }, destination: logDestination(config) } },
     },
     logLevel: config.logLevel,
-    requestTimeout: 10_000,
+    requestTimeout: REQUEST_TIMEOUT_MS,
     retryPolicy: { enabled: false },
+    // Peers in other processes can vanish without a word: see ./fail-fast for each setting.
+    ...(distributed ? failFastOptions(IDEMPOTENT_ACTIONS, () => broker) : {}),
     // Stopping waits for in-flight actions (and the calls this node made) up to the shutdown timeout;
     // the channels middleware likewise waits for the messages its handlers are processing.
     tracking: { enabled: true, shutdownTimeout: config.shutdownTimeoutMs },
@@ -36,6 +41,7 @@ export function createBroker(config: Config, nodeID?: string, clock?: Clock): Se
     // Meta carries only the caller; keep the wire small.
     contextParamsCloning: false,
     middlewares: [
+      ...(distributed ? [readTimeouts(IDEMPOTENT_ACTIONS)] : []),
       // The channels package types its middleware and adapter options more narrowly than it reads them.
       ChannelsMiddleware({
         adapter: (distributed
@@ -57,7 +63,7 @@ export function createBroker(config: Config, nodeID?: string, clock?: Clock): Se
       } as Parameters<typeof ChannelsMiddleware>[0]) as unknown as Middleware,
     ],
   };
-  const broker = new ServiceBroker(options);
+  broker = new ServiceBroker(options);
   bindBusIdentity(broker, busIdentity(config.busSecret, clock));
   if (distributed) failStartOnRefusal(broker);
   return broker;

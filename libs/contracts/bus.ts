@@ -33,9 +33,17 @@ import { email, phoneVerificationEventSchema, USER_CHANNELS, userUpdatedEventSch
 export interface ActionContract<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
   params: P;
   result: R;
+  /**
+   * Safe to send twice: it changes nothing. Such a call gets a short timeout and is retried on
+   * another replica when one does not answer (libs/broker createBroker); a change never is, as
+   * a timed-out change may have been made.
+   */
+  idempotent?: true;
 }
 
 const action = <P extends z.ZodType, R extends z.ZodType>(params: P, result: R): ActionContract<P, R> => ({ params, result });
+/** An action that only reads (see `idempotent`). */
+const read = <P extends z.ZodType, R extends z.ZodType>(params: P, result: R): ActionContract<P, R> => ({ params, result, idempotent: true });
 
 const none = z.strictObject({});
 const byId = z.strictObject({ id: z.uuid() });
@@ -52,7 +60,7 @@ const memberParams = byId.extend({ userId: z.uuid() });
 
 export const ACTIONS = {
   "tasks.create": action(z.strictObject({ input: createTaskInput, idempotencyKey }), taskSchema),
-  "tasks.get": action(byId, taskSchema),
+  "tasks.get": read(byId, taskSchema),
   "tasks.update": action(byId.extend({ patch: updateTaskInput, expectedVersion }), taskSchema),
   "tasks.remove": action(byId.extend({ expectedVersion }), done),
   "tasks.complete": action(
@@ -63,21 +71,21 @@ export const ACTIONS = {
   "tasks.occurrences": action(byId.extend({ limit: z.int().min(1).max(100) }), z.object({ items: z.array(instant) })),
   "tasks.addReminder": action(byId.extend({ input: reminderInput, idempotencyKey }), reminderSchema),
   "tasks.removeReminder": action(byId.extend({ reminderId: z.uuid() }), done),
-  "tasks.list": action(listTasksParams, page(taskSchema)),
+  "tasks.list": read(listTasksParams, page(taskSchema)),
   /** Internal: every task by id, for `npm run reindex`; the gateway never routes to it. */
   "tasks.export": action(
     z.strictObject({ afterId: z.uuid().optional(), limit: z.int().min(1).max(5_000), withTotal: z.boolean().optional() }),
     z.object({ items: z.array(taskSchema), total: z.number().optional() }),
   ),
-  "tasks.health": action(none, health),
+  "tasks.health": read(none, health),
 
   "projects.create": action(z.strictObject({ input: projectInput, idempotencyKey }), projectSchema),
-  "projects.list": action(pageParams, page(projectSchema)),
-  "projects.get": action(byId, projectSchema),
+  "projects.list": read(pageParams, page(projectSchema)),
+  "projects.get": read(byId, projectSchema),
   "projects.rename": action(byId.extend(projectInput.shape), projectSchema),
   "projects.remove": action(byId, done),
   /** Members by id and role; the gateway adds their names and emails. */
-  "projects.members": action(byId, z.object({ items: z.array(z.object({ userId: z.uuid(), role: z.enum(PROJECT_ROLES) })) })),
+  "projects.members": read(byId, z.object({ items: z.array(z.object({ userId: z.uuid(), role: z.enum(PROJECT_ROLES) })) })),
   "projects.changeRole": action(memberParams.extend({ role: z.enum(MEMBER_ROLES) }), done),
   "projects.removeMember": action(memberParams, done),
   /**
@@ -100,26 +108,26 @@ export const ACTIONS = {
   "projects.acceptInvitation": action(byId.extend({ email }), membershipSchema),
   "projects.declineInvitation": action(byId.extend({ email }), done),
   /** A user's memberships, from which their abilities are built (libs/authz `authMetaFor`). */
-  "projects.memberships": action(z.strictObject({ userId: z.uuid() }), z.array(membership)),
+  "projects.memberships": read(z.strictObject({ userId: z.uuid() }), z.array(membership)),
   /** The recipient check of notifications: may this user see this task now? */
   "projects.canRead": action(z.strictObject({ taskId: z.uuid(), userId: z.uuid() }), z.boolean()),
 
-  "search.tasks": action(listTasksParams.extend({ q: z.string().min(1).max(200) }), page(taskSchema)),
-  "search.health": action(none, health),
+  "search.tasks": read(listTasksParams.extend({ q: z.string().min(1).max(200) }), page(taskSchema)),
+  "search.health": read(none, health),
 
   /** Re-arms a fired reminder occurrence (named by its event key) `minutes` from now. */
   "scheduler.snooze": action(
     z.strictObject({ key: z.string().min(1).max(200), minutes: z.int().min(1).max(7 * 24 * 60) }),
     z.object({ key: z.string(), fireAt: instant }),
   ),
-  "scheduler.health": action(none, health),
+  "scheduler.health": read(none, health),
 
   "notify.createTicket": action(none, z.object({ ticket: z.string(), expiresIn: z.int() })),
-  "notify.list": action(
+  "notify.list": read(
     z.strictObject({ unread: z.boolean().optional(), limit: z.int().min(1).max(200), cursor: z.string().min(1).max(200).optional() }),
     page(notificationSchema),
   ),
-  "notify.get": action(byId, notificationSchema),
+  "notify.get": read(byId, notificationSchema),
   "notify.markRead": action(byId, done),
   "notify.snooze": action(byId.extend({ minutes: z.int().min(1).max(7 * 24 * 60) }), z.object({ id: z.uuid(), snoozedUntil: instant })),
   /** Meta's GET verification handshake. */
@@ -134,10 +142,14 @@ export const ACTIONS = {
   ),
   /** A replica's stream server; the balancer picks which replica answers, spreading streams. */
   "notify.streamEndpoint": action(none, z.object({ url: z.string().optional() })),
-  "notify.health": action(none, health),
+  "notify.health": read(none, health),
 } as const satisfies Record<string, ActionContract>;
 
 export type ActionName = keyof typeof ACTIONS;
+/** The actions marked `idempotent`. */
+export const IDEMPOTENT_ACTIONS: ReadonlySet<string> = new Set(
+  Object.entries(ACTIONS as Record<string, ActionContract>).flatMap(([name, contract]) => (contract.idempotent ? [name] : [])),
+);
 /** What a caller sends. */
 export type ParamsOf<A extends ActionName> = z.input<(typeof ACTIONS)[A]["params"]>;
 /** What the handler works with, once the params are parsed. */
