@@ -20,7 +20,7 @@ interface ErrorLike {
 }
 
 /** Moleculer's own errors that mean "try again", not "your request was wrong". */
-const TRANSPORT_ERRORS = new Set([
+const TRANSPORT_ERRORS: ReadonlySet<unknown> = new Set([
   "SERVICE_NOT_FOUND",
   "SERVICE_NOT_AVAILABLE",
   "REQUEST_TIMEOUT",
@@ -28,6 +28,11 @@ const TRANSPORT_ERRORS = new Set([
   "QUEUE_FULL",
   "BAD_GATEWAY",
 ]);
+
+/** The bus could not get an answer (nobody serves it, nobody answered in time, too busy). */
+export function isTransportError(err: unknown): boolean {
+  return TRANSPORT_ERRORS.has((err as ErrorLike | null)?.type);
+}
 
 /**
  * The one place where any thrown value becomes a problem. Errors may have crossed
@@ -50,7 +55,7 @@ export function toProblem(err: unknown): { problem: Problem; retryAfterSeconds?:
       unexpected: false,
     };
   }
-  if (type && TRANSPORT_ERRORS.has(type)) {
+  if (isTransportError(e)) {
     return {
       problem: {
         type: "https://todogenie.dev/problems/unavailable",

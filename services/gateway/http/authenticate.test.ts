@@ -1,19 +1,21 @@
 import type { Request, Response } from "express";
 import jwt from "jsonwebtoken";
+import { Errors } from "moleculer";
+import type { Membership } from "../../../libs/authz";
 import { ManualClock } from "../../../libs/clock";
 import { JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER, type AuthMeta } from "../../../libs/contracts";
 import { UnauthorizedError } from "../../../libs/errors";
 import type { UserRow, UserStore } from "../auth/user-store";
-import { createAuthenticator } from "./authenticate";
+import { createAuthenticator, STALE_MEMBERSHIPS_MS } from "./authenticate";
 
 const SECRET = "authenticate-test-secret-0123456789abcdef";
 const USER_ID = "8f0c3a52-3b8e-4d52-9a57-4f0d2a8e1c11";
 
-function harness() {
+function harness(membershipsOf: (userId: string) => Promise<Membership[]> = async () => []) {
   const clock = new ManualClock(new Date("2026-05-01T00:00:00Z"));
   let row: Partial<UserRow> = { id: USER_ID, roles: ["member"], timezone: "UTC", disabled: false };
   const users = { findById: jest.fn(async () => row as UserRow) };
-  const authenticator = createAuthenticator(users as unknown as UserStore, clock, SECRET, async () => []);
+  const authenticator = createAuthenticator(users as unknown as UserStore, clock, SECRET, membershipsOf);
   const token = jwt.sign({}, SECRET, { algorithm: JWT_ALGORITHM, subject: USER_ID, issuer: JWT_ISSUER, audience: JWT_AUDIENCE, expiresIn: 3600 });
   /** Runs the middleware once: the caller it let through, or the error it stopped them with. */
   const call = () =>
@@ -22,7 +24,7 @@ function harness() {
       const res = { locals: {} } as Response;
       authenticator.middleware(req, res, (err?: unknown) => resolve(err instanceof Error ? err : (res.locals.auth as AuthMeta)));
     });
-  return { clock, users, call, disable: () => (row = { ...row, disabled: true }) };
+  return { clock, users, call, authenticator, disable: () => (row = { ...row, disabled: true }) };
 }
 
 test("a looked-up caller is trusted for a second of the injected clock, then looked up again", async () => {
@@ -35,4 +37,78 @@ test("a looked-up caller is trusted for a second of the injected clock, then loo
   h.clock.advance(1);
   expect(await h.call()).toBeInstanceOf(UnauthorizedError);
   expect(h.users.findById).toHaveBeenCalledTimes(2);
+});
+
+describe("while the tasks service cannot answer for memberships", () => {
+  const PROJECT = "0d6f1b8e-7a9c-4c3e-9f51-2b7e8d4a6c10";
+  const member: Membership[] = [{ projectId: PROJECT, role: "editor" } as Membership];
+  /** A memberships call that answers, or fails with `failure` once told to. */
+  function tasks() {
+    let failure: Error | undefined;
+    const fn = jest.fn(async () => {
+      if (failure) throw failure;
+      return member;
+    });
+    return { fn, failWith: (err: Error | undefined) => (failure = err) };
+  }
+  const abilitiesOf = (auth: AuthMeta | Error) => JSON.stringify((auth as AuthMeta).rules);
+
+  test.each([
+    ["not answering", () => new Errors.RequestTimeoutError({ action: "projects.memberships", nodeID: "tasks-1" })],
+    ["gone from the registry", () => new Errors.ServiceNotAvailableError({ action: "projects.memberships" })],
+  ])("a caller seen before is authenticated with their last known memberships (tasks %s)", async (_case, error) => {
+    const t = tasks();
+    const h = harness(t.fn);
+    const before = await h.call();
+    t.failWith(error());
+    h.clock.advance(1_000);
+    const during = await h.call();
+    expect(during).toMatchObject({ userId: USER_ID });
+    expect(abilitiesOf(during)).toBe(abilitiesOf(before));
+    // The stand-in is cached like an answer: the next second's requests do not wait on tasks again.
+    expect(await h.call()).toMatchObject({ userId: USER_ID });
+    expect(t.fn).toHaveBeenCalledTimes(2);
+  });
+
+  test("the account still comes from the database: a disabled caller is refused", async () => {
+    const t = tasks();
+    const h = harness(t.fn);
+    await h.call();
+    t.failWith(new Errors.RequestTimeoutError({ action: "projects.memberships", nodeID: "tasks-1" }));
+    h.disable();
+    h.clock.advance(1_000);
+    expect(await h.call()).toBeInstanceOf(UnauthorizedError);
+  });
+
+  test("the last known memberships stand in for a limited time", async () => {
+    const t = tasks();
+    const h = harness(t.fn);
+    await h.call();
+    t.failWith(new Errors.RequestTimeoutError({ action: "projects.memberships", nodeID: "tasks-1" }));
+    h.clock.advance(STALE_MEMBERSHIPS_MS - 1);
+    expect(await h.call()).toMatchObject({ userId: USER_ID });
+    h.clock.advance(1_000);
+    expect(await h.call()).toMatchObject({ type: "REQUEST_TIMEOUT" });
+  });
+
+  test("an error tasks answered with is not covered up, nor is a caller never seen, nor one whose memberships changed", async () => {
+    const t = tasks();
+    const h = harness(t.fn);
+    t.failWith(new Errors.RequestTimeoutError({ action: "projects.memberships", nodeID: "tasks-1" }));
+    expect(await h.call()).toMatchObject({ type: "REQUEST_TIMEOUT" });
+
+    t.failWith(undefined);
+    h.clock.advance(1_000);
+    await h.call();
+    t.failWith(new Error("a bug in tasks"));
+    h.clock.advance(1_000);
+    expect(await h.call()).toMatchObject({ message: "a bug in tasks" });
+
+    t.failWith(undefined);
+    h.clock.advance(1_000);
+    await h.call();
+    h.authenticator.forget(USER_ID);
+    t.failWith(new Errors.ServiceNotAvailableError({ action: "projects.memberships" }));
+    expect(await h.call()).toMatchObject({ type: "SERVICE_NOT_AVAILABLE" });
+  });
 });

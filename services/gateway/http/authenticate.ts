@@ -6,10 +6,23 @@ import { authMetaFor, Membership } from "../../../libs/authz";
 import type { Clock } from "../../../libs/clock";
 import { isAccessClaims, JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER, type AuthMeta } from "../../../libs/contracts";
 import { UnauthorizedError } from "../../../libs/errors";
+import { isTransportError } from "../../../libs/errors/problem";
 import type { UserRow, UserStore } from "../auth/user-store";
 
 /** How long a looked-up caller is trusted: a disabled user, a role or a membership change takes effect within it. */
 const USER_CACHE_MS = 1_000;
+/**
+ * How long a caller's last known memberships stand in while the tasks service cannot answer
+ * for them (a restart, a crash until the registry drops it): their streams, inbox and tickets
+ * keep working meanwhile. A change of membership is announced by tasks itself, which drops
+ * the copy (`forget`), so the copy is only ever as old as tasks's absence.
+ */
+export const STALE_MEMBERSHIPS_MS = 10 * 60_000;
+/** Callers whose memberships are kept; beyond it the longest-kept go first. */
+const STALE_MEMBERSHIPS_MAX = 10_000;
+
+/** The memberships call went unanswered, as opposed to being answered with an error. */
+const unanswered = (err: unknown) => isTransportError(err) || (err as { retryable?: unknown } | null)?.retryable === true;
 
 export interface Authenticator {
   middleware: RequestHandler;
@@ -27,13 +40,28 @@ export function createAuthenticator(
   membershipsOf: (userId: string) => Promise<Membership[]>,
 ): Authenticator {
   const cache = new Map<string, { auth: AuthMeta | false; until: number }>();
+  const lastKnown = new Map<string, { memberships: Membership[]; until: number }>();
+  const memberships = async (id: string, t: number): Promise<Membership[]> => {
+    try {
+      const current = await membershipsOf(id);
+      lastKnown.delete(id);
+      if (lastKnown.size >= STALE_MEMBERSHIPS_MAX) lastKnown.delete(lastKnown.keys().next().value!);
+      lastKnown.set(id, { memberships: current, until: t + STALE_MEMBERSHIPS_MS });
+      return current;
+    } catch (err) {
+      const known = lastKnown.get(id);
+      if (known && known.until > t && unanswered(err)) return known.memberships;
+      throw err;
+    }
+  };
   /** The caller's packed abilities: their account as it is now, and their project memberships. */
   const lookup = async (id: string): Promise<AuthMeta | false> => {
     const hit = cache.get(id);
     const t = clock.now().getTime();
     if (hit && hit.until > t) return hit.auth;
+    // The account always comes from our own database: a disabled user is refused even while tasks is away.
     const row: UserRow | undefined = await users.findById(id);
-    const auth = row && !row.disabled ? authMetaFor({ id: row.id, roles: row.roles, timezone: row.timezone }, await membershipsOf(row.id)) : false;
+    const auth = row && !row.disabled ? authMetaFor({ id: row.id, roles: row.roles, timezone: row.timezone }, await memberships(row.id, t)) : false;
     if (cache.size > 10_000) cache.clear();
     cache.set(id, { auth, until: t + USER_CACHE_MS });
     return auth;
@@ -68,5 +96,11 @@ export function createAuthenticator(
       next();
     })(req, res, next);
   };
-  return { middleware, forget: (id) => cache.delete(id) };
+  return {
+    middleware,
+    forget: (id) => {
+      cache.delete(id);
+      lastKnown.delete(id);
+    },
+  };
 }
