@@ -21,6 +21,8 @@ import {
   MEMBER_ROLES,
   projectInput,
   projectInvitationSchema,
+  PROJECT_MEMBERSHIP_CHANNEL,
+  projectMembershipEventSchema,
   projectSchema,
 } from "./projects";
 import { reminderInput, reminderSchema } from "./reminders";
@@ -109,7 +111,10 @@ export const ACTIONS = {
   "projects.declineInvitation": action(byId.extend({ email }), done),
   /** A user's memberships, from which their abilities are built (libs/authz `authMetaFor`). */
   "projects.memberships": read(z.strictObject({ userId: z.uuid() }), z.array(membership)),
-  /** The recipient check of notifications: may this user see this task now? */
+  /**
+   * The recipient check of notifications, for a reminder.due without its task's project
+   * (published before the event carried it): may this user see this task now?
+   */
   "projects.canRead": action(z.strictObject({ taskId: z.uuid(), userId: z.uuid() }), z.boolean()),
 
   "search.tasks": read(listTasksParams.extend({ q: z.string().min(1).max(200) }), page(taskSchema)),
@@ -169,6 +174,7 @@ export const CHANNELS_ON_BUS = {
   [USER_CHANNELS.updated]: userUpdatedEventSchema,
   [USER_CHANNELS.phoneVerification]: phoneVerificationEventSchema,
   [INVITATION_CREATED_CHANNEL]: invitationCreatedEventSchema,
+  [PROJECT_MEMBERSHIP_CHANNEL]: projectMembershipEventSchema,
 } as const satisfies Record<string, z.ZodType>;
 export type ChannelName = keyof typeof CHANNELS_ON_BUS;
 export type PayloadOf<C extends ChannelName> = z.output<(typeof CHANNELS_ON_BUS)[C]>;

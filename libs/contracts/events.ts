@@ -43,6 +43,11 @@ export const reminderDueEventSchema = z.object({
   ownerId: z.uuid(),
   /** Who is notified: the assignee, else the owner. */
   recipientId: z.uuid(),
+  /**
+   * The task's project when the reminder was planned (null: a personal task). Absent on
+   * events from before it was carried: the recipient check then asks tasks.
+   */
+  projectId: z.uuid().nullable().optional(),
   title: z.string(),
   dueAt: instant.nullable(),
   /** The due instant of the occurrence the reminder belongs to. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PROJECT_ROLES } from "../authz";
 import { email } from "./users";
 import { instant } from "./time";
 
@@ -72,3 +73,21 @@ export const invitationCreatedEventSchema = z.object({
   createdAt: instant,
 });
 export type InvitationCreatedEvent = z.infer<typeof invitationCreatedEventSchema>;
+
+export const PROJECT_MEMBERSHIP_CHANNEL = "project.membership";
+
+/**
+ * One user's membership of one project as it is after a change, published from the tasks
+ * outbox in the change's transaction, so notify can check recipients without calling tasks.
+ * `role` null: no longer a member. `version` comes from one sequence for every membership
+ * change, so a consumer keeps the highest it saw, whatever order they arrive in, and a late
+ * grant cannot undo a later removal.
+ */
+export const projectMembershipEventSchema = z.object({
+  key: z.string().min(1),
+  projectId: z.uuid(),
+  userId: z.uuid(),
+  role: z.enum(PROJECT_ROLES).nullable(),
+  version: z.int().min(1),
+});
+export type ProjectMembershipEvent = z.infer<typeof projectMembershipEventSchema>;

@@ -7,7 +7,7 @@ import { broadcast, call, channelHandlers, eventHandlers, serviceActions } from 
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
 import { CursorCodec } from "../../libs/task-query";
-import { DONE, EventName, INVITATION_CREATED_CHANNEL, REMINDER_DUE_CHANNEL, USER_CHANNELS } from "../../libs/contracts";
+import { DONE, EventName, INVITATION_CREATED_CHANNEL, PROJECT_MEMBERSHIP_CHANNEL, REMINDER_DUE_CHANNEL, USER_CHANNELS } from "../../libs/contracts";
 import type { StreamEndpoint } from "../../libs/contracts/streams";
 import { Db, ping } from "../../libs/db";
 import { migrateSchema } from "../../libs/db/migrate";
@@ -15,6 +15,7 @@ import { ValidationError } from "../../libs/errors";
 import { DeadLetters, migrateDeadLetters } from "../../libs/dead-letters";
 import { closeHttpServer, Lifecycle } from "../../libs/lifecycle";
 import { ContactStore } from "./contacts";
+import { MembershipStore } from "./memberships";
 import { migrations, NOTIFY_SCHEMA } from "./migrations";
 import { NotificationStore } from "./notification-store";
 import { sendVerificationCode } from "./phone-verification-sender";
@@ -52,6 +53,7 @@ export const USER_DISABLED_EVENT = "notify.userDisabled" satisfies EventName;
 export function notifyService({ db, config, clock, streams, lifecycle }: NotifyServiceDeps): ServiceSchema {
   const store = new NotificationStore(db, clock, new CursorCodec(config.cursorSecret, clock));
   const contacts = new ContactStore(db);
+  const members = new MembershipStore(db);
   const isDisabled = (userId: string) => contacts.isDisabled(userId);
   const tickets = new StreamTickets(db, clock, { perMinute: config.streamTicketsPerMinute, isDisabled });
   const hub = new SseHub(undefined, config.streamsPerUser);
@@ -77,8 +79,11 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
         [REMINDER_DUE_CHANNEL]: async (event) => {
           // A disabled account is no recipient: nothing is recorded for it, on any channel.
           if (await contacts.isDisabled(event.recipientId)) return;
-          // The recipient check: nobody is told about a task they may no longer see.
-          if (!(await call(broker!, "projects.canRead", { taskId: event.taskId, userId: event.recipientId }))) return;
+          // The recipient check: nobody is told about a task they may no longer see. Answered
+          // from notify's own members, so reminders keep coming while tasks is down; only an
+          // event planned before it carried the task's project still asks tasks.
+          const mayRead = (await members.mayRead(event)) ?? (await call(broker!, "projects.canRead", { taskId: event.taskId, userId: event.recipientId }));
+          if (!mayRead) return;
           const { notification, created } = await store.record(event);
           if (!created) return;
           if (event.channels.includes("whatsapp")) whatsappLoop?.poke();
@@ -96,6 +101,9 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
         [USER_CHANNELS.phoneVerification]: async (event) => {
           await sendVerificationCode(event, { config: config.whatsapp, client, limiter, clock, logger: broker!.getLogger("notify") });
         },
+        [PROJECT_MEMBERSHIP_CHANNEL]: async (event) => {
+          await members.apply(event);
+        },
         [INVITATION_CREATED_CHANNEL]: async (event) => {
           const { notification, created } = await store.recordInvitation(event);
           if (created) await broadcast(broker!, FANOUT_EVENT, { userId: event.recipientId, notification }, "notify");
@@ -106,6 +114,8 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
         // fresh JetStream consumer) reads the stream from its start: snapshots are
         // idempotent, and the projection is complete only with every user's latest.
         [USER_CHANNELS.updated]: { nats: { consumerOptions: { config: { deliver_policy: "all" } } } },
+        // The same for members: the tasks migration published every existing membership once.
+        [PROJECT_MEMBERSHIP_CHANNEL]: { nats: { consumerOptions: { config: { deliver_policy: "all" } } } },
       },
       deadLetters,
     ),

@@ -109,6 +109,27 @@ test("fires when due, once, with the key notify deduplicates on; late after down
   clock.set("2026-03-28T12:00:00Z");
 });
 
+test("reminder.due carries the task's project as last planned, for notify's recipient check; a job planned before says nothing", async () => {
+  const [taskId, projectId, moved] = [randomUUID(), randomUUID(), randomUUID()];
+  const reminders = [{ id: R1, at: "2026-03-28T12:30:00.000Z", channels: ["sse" as const] }];
+  await scheduler.applyTaskEvent(taskEvent(1, { projectId, reminders }, { taskId }));
+  await scheduler.applyTaskEvent(taskEvent(2, { projectId: moved, reminders }, { taskId }));
+  const personal = randomUUID();
+  await scheduler.applyTaskEvent(taskEvent(1, { projectId: null, reminders: [{ id: R2, at: "2026-03-28T12:30:00.000Z", channels: ["sse"] }] }, { taskId: personal }));
+  // As a job left over from before the upgrade looks.
+  await pg.db(`${SCHEDULER_SCHEMA}.jobs`).insert({
+    id: randomUUID(), key: "old@1", task_id: randomUUID(), reminder_id: randomUUID(), owner_id: OWNER, recipient_id: OWNER, title: "Old",
+    fire_at: new Date("2026-03-28T12:30:00Z"), channels: ["sse"], timezone: "UTC",
+  });
+  clock.set("2026-03-28T12:30:00Z");
+  expect(await scheduler.fireDue()).toBe(3);
+  const byTask = new Map((await published()).map((e) => [e.taskId, e]));
+  expect(byTask.get(taskId)!.projectId).toBe(moved);
+  expect(byTask.get(personal)!.projectId).toBeNull();
+  expect([...byTask.values()].find((e) => e.key === "old@1")).not.toHaveProperty("projectId");
+  clock.set("2026-03-28T12:00:00Z");
+});
+
 test("snooze re-arms a fired reminder; it survives task edits but not completion", async () => {
   const taskId = randomUUID();
   const reminders = [{ id: R1, at: "2026-03-28T12:05:00.000Z", channels: ["sse" as const] }];

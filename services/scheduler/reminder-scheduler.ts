@@ -18,6 +18,8 @@ export interface JobRow {
   reminder_id: string;
   owner_id: string;
   recipient_id: string;
+  project_id: string | null;
+  project_known: boolean;
   title: string;
   due_at: Date | null;
   occurrence_at: Date | null;
@@ -64,7 +66,7 @@ export class ReminderScheduler {
       await trx(JOBS).where({ task_id: event.taskId, state: "pending", snoozed: false }).delete();
       await trx(JOBS)
         .where({ task_id: event.taskId, state: "pending", snoozed: true })
-        .update({ title: task.title, due_at: task.dueAt, recipient_id: recipientOf(event) });
+        .update({ title: task.title, due_at: task.dueAt, recipient_id: recipientOf(event), project_id: task.projectId ?? null, project_known: true });
 
       const planned = planReminders(event);
       if (planned.length === 0) return null;
@@ -77,6 +79,8 @@ export class ReminderScheduler {
             reminder_id: job.reminderId,
             owner_id: event.ownerId,
             recipient_id: recipientOf(event),
+            project_id: task.projectId ?? null,
+            project_known: true,
             title: task.title,
             due_at: task.dueAt,
             occurrence_at: job.occurrenceAt,
@@ -146,6 +150,7 @@ function toDueEvent(job: JobRow, now: Date): ReminderDueEvent {
     reminderId: job.reminder_id,
     ownerId: job.owner_id,
     recipientId: job.recipient_id,
+    ...(job.project_known ? { projectId: job.project_id } : {}),
     title: job.title,
     dueAt: job.due_at ? new Date(job.due_at).toISOString() : null,
     occurrenceAt: job.occurrence_at ? new Date(job.occurrence_at).toISOString() : null,

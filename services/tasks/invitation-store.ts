@@ -4,7 +4,7 @@ import { AuthMeta, INVITATION_CREATED_CHANNEL, MembershipDto, ProjectInvitationD
 import type { Db, Trx } from "../../libs/db";
 import { ConflictError, NotFoundError, RateLimitedError } from "../../libs/errors";
 import { TASKS_SCHEMA } from "./migrations";
-import { MEMBERS, PROJECTS, projectAccess } from "./project-store";
+import { MEMBERS, PROJECTS, projectAccess, recordMemberships } from "./project-store";
 import type { TaskWriter } from "./task-writer";
 
 const INVITATIONS = `${TASKS_SCHEMA}.invitations`;
@@ -137,10 +137,12 @@ export class InvitationStore {
     return this.writer.transaction(async (trx) => {
       const invitation = await this.answer(trx, auth, id, email, "accepted");
       // A member already (invited twice by different routes, say) keeps the role they have.
-      await trx(MEMBERS)
+      const added = await trx(MEMBERS)
         .insert({ project_id: invitation.project_id, user_id: auth.userId, role: invitation.role, created_at: this.writer.clock.now() })
         .onConflict(["project_id", "user_id"])
-        .ignore();
+        .ignore()
+        .returning("user_id");
+      if (added.length) await recordMemberships(trx, this.writer, [{ projectId: invitation.project_id, userId: auth.userId, role: invitation.role }]);
       const member = await trx(MEMBERS).where({ project_id: invitation.project_id, user_id: auth.userId }).first();
       return { projectId: invitation.project_id, userId: auth.userId, role: member.role };
     });

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { abilityFromMeta, Action, asProject, Membership, ProjectRole } from "../../libs/authz";
-import { AuthMeta, ProjectDto, ProjectInput } from "../../libs/contracts";
+import { AuthMeta, PROJECT_MEMBERSHIP_CHANNEL, ProjectDto, ProjectInput } from "../../libs/contracts";
 import type { Db, Trx } from "../../libs/db";
 import { DEFAULT_SHARING_LIMITS, type SharingLimits } from "../../libs/config";
 import { ForbiddenError, NotFoundError, RateLimitedError, ValidationError } from "../../libs/errors";
@@ -11,6 +11,26 @@ import type { TaskWriter } from "./task-writer";
 
 export const PROJECTS = `${TASKS_SCHEMA}.projects`;
 export const MEMBERS = `${TASKS_SCHEMA}.project_members`;
+/** Orders every membership change, for the consumers of project.membership (see migration 0007). */
+export const MEMBERSHIP_VERSIONS = `${TASKS_SCHEMA}.membership_versions`;
+
+/**
+ * Records membership changes (`role` null: removed) as project.membership events in the
+ * caller's transaction, so notify's projection of members can never miss a committed change.
+ */
+export async function recordMemberships(
+  trx: Trx,
+  writer: TaskWriter,
+  changes: { projectId: string; userId: string; role: ProjectRole | null }[],
+): Promise<void> {
+  if (!changes.length) return;
+  const versions: { v: string }[] = (await trx.raw("select nextval(?) as v from generate_series(1, ?)", [MEMBERSHIP_VERSIONS, changes.length])).rows;
+  await writer.publish(
+    trx,
+    PROJECT_MEMBERSHIP_CHANNEL,
+    changes.map((c, i) => ({ key: randomUUID(), projectId: c.projectId, userId: c.userId, role: c.role, version: Number(versions[i]!.v) })),
+  );
+}
 
 export interface ProjectRow {
   id: string;
@@ -72,6 +92,7 @@ export class ProjectStore {
       const row: ProjectRow = { id: randomUUID(), name: input.name, owner_id: auth.userId, created_at: now, updated_at: now };
       await trx(PROJECTS).insert(row);
       await trx(MEMBERS).insert({ project_id: row.id, user_id: auth.userId, role: "owner", created_at: now });
+      await recordMemberships(trx, this.writer, [{ projectId: row.id, userId: auth.userId, role: "owner" }]);
       return toDto(row, "owner");
     };
     return (await this.writer.creating(auth, "projects", idempotencyKey, input, insert)).response;
@@ -102,7 +123,9 @@ export class ProjectStore {
     await this.writer.transaction(async (trx) => {
       await projectAccess(trx, auth, id, "delete");
       await this.writer.write(trx, { kind: "delete", where: { project_id: id } });
+      const members: { user_id: string }[] = await trx(MEMBERS).where({ project_id: id }).select("user_id");
       await trx(PROJECTS).where({ id }).delete();
+      await recordMemberships(trx, this.writer, members.map((m) => ({ projectId: id, userId: m.user_id, role: null })));
     });
   }
 
@@ -113,11 +136,15 @@ export class ProjectStore {
   }
 
   async changeRole(auth: AuthMeta, id: string, userId: string, role: ProjectRole): Promise<void> {
-    await projectAccess(this.db, auth, id, "share");
-    const member = await this.db(MEMBERS).where({ project_id: id, user_id: userId }).first();
-    if (!member) throw new NotFoundError("no such member");
-    if (member.role === "owner") throw new ValidationError("The owner's role cannot change", [{ path: "params.userId", message: "is the project's owner" }]);
-    await this.db(MEMBERS).where({ project_id: id, user_id: userId }).update({ role });
+    await this.writer.transaction(async (trx) => {
+      await projectAccess(trx, auth, id, "share");
+      // Locked, so two role changes publish their versions in the order they commit.
+      const member = await trx(MEMBERS).where({ project_id: id, user_id: userId }).forUpdate().first();
+      if (!member) throw new NotFoundError("no such member");
+      if (member.role === "owner") throw new ValidationError("The owner's role cannot change", [{ path: "params.userId", message: "is the project's owner" }]);
+      await trx(MEMBERS).where({ project_id: id, user_id: userId }).update({ role });
+      await recordMemberships(trx, this.writer, [{ projectId: id, userId, role }]);
+    });
   }
 
   /**
@@ -133,6 +160,7 @@ export class ProjectStore {
       }
       const removed = await trx(MEMBERS).where({ project_id: id, user_id: userId }).delete();
       if (!removed) throw new NotFoundError("no such member");
+      await recordMemberships(trx, this.writer, [{ projectId: id, userId, role: null }]);
       await this.writer.write(trx, { kind: "update", where: { project_id: id, assignee_id: userId }, set: { assignee_id: null } });
     });
   }

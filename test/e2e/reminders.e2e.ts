@@ -7,6 +7,8 @@ import { distributedProcessEnv, RunningStack, StartedProcess, startProcess, star
 let stack: RunningStack;
 let api: Api;
 const streams: StreamClient[] = [];
+/** Processes a test started in place of one it killed; the stack does not know them. */
+const replacements: StartedProcess[] = [];
 
 beforeAll(async () => {
   stack = await startStack();
@@ -14,6 +16,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   streams.forEach((s) => s.close());
+  for (const p of replacements) await stopProcess(p.child);
   await stack?.stop();
 }, 30_000);
 
@@ -141,4 +144,29 @@ distributedOnly("several notify replicas", () => {
       for (const p of replicas) await stopProcess(p.child);
     }
   });
+});
+
+distributedOnly("the tasks service down", () => {
+  test("a reminder on a project task is delivered while the tasks process is killed: notify checks the recipient itself", async () => {
+    const index = DEPLOYMENT.findIndex((p) => p.name === "tasks");
+    const tasks = stack.processes[index]!;
+    const hana = await api.newUser();
+    const projectId = (await api.post("/projects", { name: "Kitchen" }, { token: hana.accessToken })).body.id;
+    // Opened now: the gateway needs tasks to authenticate a new stream, not to keep one going.
+    const stream = open(streamUrl(), { token: hana.accessToken });
+    await stream.opened;
+    await api.post("/tasks", { title: "Descale the kettle", projectId, reminders: [{ at: inSeconds(4) }] }, { token: hana.accessToken });
+    // Searchable means tasks' relay published task.created, which the scheduler plans from.
+    for (let i = 0; i < 50 && (await api.get("/tasks?q=kettle", { token: hana.accessToken })).body.items.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    try {
+      tasks.kill("SIGKILL");
+      expect((await stream.waitFor(1)).map((e) => e.data.title)).toEqual(["Descale the kettle"]);
+    } finally {
+      // The rest of the suite needs tasks back.
+      const spec = DEPLOYMENT[index]!;
+      const restarted = startProcess(distributedProcessEnv(spec, stack.env), "tasks-restarted");
+      replacements.push(restarted);
+      await restarted.ready;
+    }
+  }, 60_000);
 });

@@ -108,4 +108,19 @@ export const migrations: Migration[] = [
       await db.raw(`create index deliveries_whatsapp_sent_idx on ${NOTIFY_SCHEMA}.deliveries (sent_at) where channel = 'whatsapp' and sent_at is not null`);
     },
   },
+  {
+    name: "0006_memberships",
+    async up(db) {
+      // Notify's copy of project members, fed by project.membership: the recipient check of a
+      // reminder does not wait on the tasks service. A removal stays as a row with no role, so
+      // an older grant arriving after it cannot bring the member back.
+      await db.schema.withSchema(NOTIFY_SCHEMA).createTable("memberships", (t) => {
+        t.uuid("project_id").notNullable();
+        t.uuid("user_id").notNullable();
+        t.text("role");
+        t.bigInteger("version").notNullable();
+        t.primary(["project_id", "user_id"]);
+      });
+    },
+  },
 ];

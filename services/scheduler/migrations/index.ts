@@ -44,4 +44,16 @@ export const migrations: Migration[] = [
       await db.raw(`create unique index jobs_one_pending_snooze_idx on ${SCHEDULER_SCHEMA}.jobs (snoozed_from) where state = 'pending'`);
     },
   },
+  {
+    name: "0003_job_project",
+    async up(db) {
+      // The task's project when the job was planned, carried on reminder.due so notify checks
+      // the recipient against its own members. Jobs planned before have no such knowledge
+      // (project_known false): their events go without it and notify asks tasks instead.
+      await db.schema.withSchema(SCHEDULER_SCHEMA).alterTable("jobs", (t) => {
+        t.uuid("project_id");
+        t.boolean("project_known").notNullable().defaultTo(false);
+      });
+    },
+  },
 ];

@@ -1,7 +1,11 @@
+import { randomUUID } from "node:crypto";
+import type { Knex } from "knex";
+import { systemClock } from "../../../libs/clock";
+import { PROJECT_MEMBERSHIP_CHANNEL } from "../../../libs/contracts";
 import type { Migration } from "../../../libs/db/migrate";
 import { listIndexes, projectListIndexes } from "../../../libs/task-query";
 import { createIdempotencyTable } from "../../../libs/idempotency";
-import { createOutboxTable } from "../../../libs/outbox";
+import { createOutboxTable, enqueue } from "../../../libs/outbox";
 
 export const TASKS_SCHEMA = "tasks";
 
@@ -117,4 +121,32 @@ export const migrations: Migration[] = [
       await db.schema.withSchema(TASKS_SCHEMA).alterTable("projects", (t) => t.index(["owner_id"], "projects_owner_idx"));
     },
   },
+  {
+    // Versions of project.membership events: one sequence orders every membership change.
+    // Each existing membership is published once, so a notify that never saw these events
+    // (an upgraded deployment) builds a complete projection of members from the stream.
+    name: "0007_membership_events",
+    async up(db) {
+      await db.raw(`create sequence ${TASKS_SCHEMA}.membership_versions`);
+      await seedMembershipEvents(db);
+    },
+  },
 ];
+
+const SEED_BATCH = 1_000;
+
+async function seedMembershipEvents(db: Knex): Promise<void> {
+  let after: [string, string] | undefined;
+  for (;;) {
+    const q = db(`${TASKS_SCHEMA}.project_members`).orderBy(["project_id", "user_id"]).limit(SEED_BATCH).select("project_id", "user_id", "role");
+    if (after) q.whereRaw("(project_id, user_id) > (?, ?)", after);
+    const rows: { project_id: string; user_id: string; role: "owner" | "editor" | "viewer" }[] = await q;
+    if (!rows.length) return;
+    const versions: { v: string }[] = (await db.raw("select nextval(?) as v from generate_series(1, ?)", [`${TASKS_SCHEMA}.membership_versions`, rows.length])).rows;
+    const events = rows.map((r, i) => ({ key: randomUUID(), projectId: r.project_id, userId: r.user_id, role: r.role, version: Number(versions[i]!.v) }));
+    // Knex hands a migration its transaction as a plain Knex.
+    await enqueue(db as Knex.Transaction, TASKS_SCHEMA, PROJECT_MEMBERSHIP_CHANNEL, events, systemClock);
+    const last = rows[rows.length - 1]!;
+    after = [last.project_id, last.user_id];
+  }
+}
