@@ -95,9 +95,12 @@ export class OutboxRelay {
     this.renewEveryMs = options.renewEveryMs ?? Math.max(1, Math.floor(this.leaseMs / 3));
     this.loop = new WakeableLoop(
       async () => {
-        const published = await this.drainOnce();
-        if (this.options.onBacklog) this.options.onBacklog(await outboxBacklog(this.db, this.schema));
-        return { again: published === this.batchSize };
+        try {
+          return { again: (await this.drainOnce()) === this.batchSize };
+        } finally {
+          // Above all when publishing fails: that is when the backlog grows.
+          await this.reportBacklog();
+        }
       },
       onError,
       options.pollMs ?? 1_000,
@@ -113,6 +116,12 @@ export class OutboxRelay {
   stop(): Promise<void> {
     this.stopping = true;
     return this.loop.stop();
+  }
+
+  private async reportBacklog(): Promise<void> {
+    const report = this.options.onBacklog;
+    // A database that does not answer is drainOnce's error to report, not this one's.
+    if (report) await outboxBacklog(this.db, this.schema).then(report, () => undefined);
   }
 
   /** Something was just committed: publish it now instead of at the next poll. */
