@@ -1,5 +1,5 @@
 import { Middleware as ChannelsMiddleware } from "@moleculer/channels";
-import { BrokerOptions, Middleware, Service, ServiceBroker, ServiceSchema } from "moleculer";
+import { BrokerOptions, Context, Errors, Middleware, Service, ServiceBroker, ServiceSchema } from "moleculer";
 import { readFileSync } from "node:fs";
 import { type ConnectionOptions, credsAuthenticator, nkeyAuthenticator } from "nats";
 import pino, { type DestinationStream } from "pino";
@@ -37,6 +37,7 @@ export function createBroker(config: Config, nodeID?: string, clock?: Clock): Se
     // Meta carries only the caller; keep the wire small.
     contextParamsCloning: false,
     middlewares: [
+      forgetTimedOutCalls,
       // The channels package types its middleware and adapter options more narrowly than it reads them.
       ChannelsMiddleware({
         adapter: (distributed
@@ -63,6 +64,29 @@ export function createBroker(config: Config, nodeID?: string, clock?: Clock): Se
   if (distributed) failStartOnRefusal(broker);
   return broker;
 }
+
+/**
+ * Moleculer's Timeout middleware wraps its context tracker from outside: a remote call that times
+ * out is rejected to the caller while the request under it stays pending (its node died, or NATS
+ * dropped it), so the tracker counts it as running and `broker.stop` waits the whole shutdown
+ * timeout for it. This sits inside the tracker and fails the call at the same deadline, so the
+ * tracker lets go of it.
+ */
+export const forgetTimedOutCalls: Middleware = {
+  name: "ForgetTimedOutCalls",
+  remoteAction(next: (ctx: Context) => Promise<unknown>) {
+    return (ctx: Context) => {
+      const pending = next(ctx);
+      const timeout = ctx.options.timeout;
+      if (!timeout || timeout <= 0) return pending;
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Errors.RequestTimeoutError({ action: ctx.action?.name, nodeID: ctx.nodeID })), timeout);
+      });
+      return Promise.race([pending, expired]).finally(() => clearTimeout(timer));
+    };
+  },
+} as unknown as Middleware;
 
 /** NATS errors no retry mends: wrong credentials, a server certificate this process does not trust. */
 const REFUSED = /AUTHORIZATION_VIOLATION|AUTHENTICATION_EXPIRED|CERT|SIGNATURE|ERR_TLS/;
