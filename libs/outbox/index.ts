@@ -149,31 +149,34 @@ export class OutboxRelay {
       .returning(["id", "key", "channel", "payload"]);
     claimed.sort((a, b) => a.id - b.id);
     const published = new Set<number>();
-    const held = new Set(claimed.map((r) => r.id));
+    const held = new Set(claimed.map((r) => Number(r.id)));
     // Renewals run one at a time beside the publishing; the end of the batch waits for the last.
     let renewing = Promise.resolve();
     const renew = () => {
-      renewing = renewing.then(async () => {
-        const ids = [...held].filter((id) => !published.has(id));
-        if (!ids.length || this.stopping) return;
-        const next = new Date(this.clock.now().getTime() + this.leaseMs);
-        const kept: { id: number }[] = await this.db(table).whereIn("id", ids).where("claimed_until", until).update({ claimed_until: next }).returning("id");
-        const keptIds = new Set(kept.map((r) => Number(r.id)));
-        for (const id of ids) if (!keptIds.has(id)) held.delete(id);
-        until = next;
-      }, () => undefined);
+      renewing = renewing
+        .then(async () => {
+          const ids = [...held].filter((id) => !published.has(id));
+          if (!ids.length || this.stopping) return;
+          const next = new Date(this.clock.now().getTime() + this.leaseMs);
+          const kept: { id: number }[] = await this.db(table).whereIn("id", ids).where("claimed_until", until).update({ claimed_until: next }).returning("id");
+          const keptIds = new Set(kept.map((r) => Number(r.id)));
+          for (const id of ids) if (!keptIds.has(id)) held.delete(id);
+          until = next;
+        })
+        // A renewal the database refused is tried again at the next tick; the lease has slack for it.
+        .catch(() => undefined);
     };
     const timer = claimed.length ? setInterval(renew, this.renewEveryMs) : undefined;
     try {
       for (const row of claimed) {
         if (this.stopping) break;
-        if (!held.has(row.id)) continue;
+        if (!held.has(Number(row.id))) continue;
         await this.publish(row.channel, row.payload, row.key);
-        published.add(row.id);
+        published.add(Number(row.id));
       }
     } finally {
       clearInterval(timer);
-      await renewing.catch(() => undefined);
+      await renewing;
       if (published.size) await this.db(table).whereIn("id", [...published]).delete();
       // What failed to publish is retried at the next turn, not after the lease; rows another
       // relay has claimed since are its own now.
