@@ -9,6 +9,9 @@ import { Db, openDatabase } from "../libs/db";
 import { HealthServer, processProbes, runProbes, startHealthServer } from "../libs/health";
 import { Lifecycle } from "../libs/lifecycle";
 import { gatewayService } from "../services/gateway/gateway.service";
+import { AUTH_SCHEMA } from "../services/gateway/migrations";
+import { SCHEDULER_SCHEMA } from "../services/scheduler/migrations";
+import { TASKS_SCHEMA } from "../services/tasks/migrations";
 import { notifyService } from "../services/notify/notify.service";
 import { schedulerService } from "../services/scheduler/scheduler.service";
 import { searchService } from "../services/search/search.service";
@@ -31,6 +34,9 @@ export interface Stack {
   stop(options?: { drainDelayMs?: number }): Promise<void>;
 }
 
+/** The outboxes each service's relay publishes: the readiness of a process running it watches them. */
+const OUTBOX_SCHEMAS: Partial<Record<ServiceName, string>> = { gateway: AUTH_SCHEMA, tasks: TASKS_SCHEMA, scheduler: SCHEDULER_SCHEMA };
+
 /** The composition root: one database handle and one broker, shared by the services this process runs. */
 export function createStack(config: Config, clock: Clock = systemClock): Stack {
   const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
@@ -38,6 +44,7 @@ export function createStack(config: Config, clock: Clock = systemClock): Stack {
   const streams: StreamEndpoint = {};
   const lifecycle = new Lifecycle();
   let health: HealthServer | undefined;
+  const outbox = { schemas: config.services.flatMap((name) => OUTBOX_SCHEMAS[name] ?? []), staleAfterMs: config.outboxStaleAfterMs, clock };
   const stack: Stack = {
     broker,
     db,
@@ -46,7 +53,7 @@ export function createStack(config: Config, clock: Clock = systemClock): Stack {
       health = await startHealthServer({
         host: config.host,
         port: config.healthPort,
-        ready: () => runProbes(processProbes({ db, broker, lifecycle })),
+        ready: () => runProbes(processProbes({ db, broker, lifecycle, outbox })),
       });
       stack.healthPort = health.port;
       await broker.start();

@@ -1,5 +1,5 @@
 import { Middleware as ChannelsMiddleware } from "@moleculer/channels";
-import { BrokerOptions, Middleware, Service, ServiceBroker, ServiceSchema } from "moleculer";
+import { BrokerOptions, Context, Errors, Middleware, Service, ServiceBroker, ServiceSchema } from "moleculer";
 import { readFileSync } from "node:fs";
 import { type ConnectionOptions, credsAuthenticator, nkeyAuthenticator } from "nats";
 import pino, { type DestinationStream } from "pino";
@@ -7,6 +7,7 @@ import pinoPretty from "pino-pretty";
 import type { Clock } from "../clock";
 import { Db, ping } from "../db";
 import { OutboxRelay } from "../outbox";
+import { outboxBacklogRows, outboxOldestAge } from "../metrics";
 import type { Config } from "../config";
 import type { AuthMeta, CallMeta } from "../contracts/auth";
 import { UnauthorizedError, UnavailableError } from "../errors";
@@ -42,6 +43,7 @@ export function createBroker(config: Config, nodeID?: string, clock?: Clock): Se
     contextParamsCloning: false,
     middlewares: [
       ...(distributed ? [readTimeouts(IDEMPOTENT_ACTIONS)] : []),
+      forgetTimedOutCalls,
       // The channels package types its middleware and adapter options more narrowly than it reads them.
       ChannelsMiddleware({
         adapter: (distributed
@@ -68,6 +70,29 @@ export function createBroker(config: Config, nodeID?: string, clock?: Clock): Se
   if (distributed) failStartOnRefusal(broker);
   return broker;
 }
+
+/**
+ * Moleculer's Timeout middleware wraps its context tracker from outside: a remote call that times
+ * out is rejected to the caller while the request under it stays pending (its node died, or NATS
+ * dropped it), so the tracker counts it as running and `broker.stop` waits the whole shutdown
+ * timeout for it. This sits inside the tracker and fails the call at the same deadline, so the
+ * tracker lets go of it.
+ */
+export const forgetTimedOutCalls: Middleware = {
+  name: "ForgetTimedOutCalls",
+  remoteAction(next: (ctx: Context) => Promise<unknown>) {
+    return (ctx: Context) => {
+      const pending = next(ctx);
+      const timeout = ctx.options.timeout;
+      if (!timeout || timeout <= 0) return pending;
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Errors.RequestTimeoutError({ action: ctx.action?.name, nodeID: ctx.nodeID })), timeout);
+      });
+      return Promise.race([pending, expired]).finally(() => clearTimeout(timer));
+    };
+  },
+} as unknown as Middleware;
 
 /** NATS errors no retry mends: wrong credentials, a server certificate this process does not trust. */
 const REFUSED = /AUTHORIZATION_VIOLATION|AUTHENTICATION_EXPIRED|CERT|SIGNATURE|ERR_TLS/;
@@ -115,7 +140,59 @@ export function natsConnectionOptions(config: Pick<Config, "nats">): ConnectionO
     tls: nats.tls ? { ...nats.tls } : undefined,
     // The default gives up after 10 tries: a NATS restart longer than 20 s would leave the process deaf for good.
     maxReconnectAttempts: -1,
+    reconnectDelayHandler: reconnectBackoff(nats.reconnectWaitMs),
   };
+}
+
+/**
+ * nats.js asks this before each reconnect attempt: waits that double from the base up to 8 times
+ * it, each with a random jitter, so that a fleet of processes does not hammer a NATS coming back
+ * in lockstep. A connection that holds for a while starts again from the base.
+ */
+export function reconnectBackoff(baseMs: number, random: () => number = Math.random, now: () => number = Date.now) {
+  let attempt = 0;
+  let last = 0;
+  return (): number => {
+    const t = now();
+    if (t - last > baseMs * 16) attempt = 0;
+    last = t;
+    const wait = baseMs * 2 ** Math.min(attempt++, 3);
+    return Math.round(wait / 2 + random() * wait);
+  };
+}
+
+interface NatsClient {
+  isClosed(): boolean;
+  /** nats.js keeps no public flag for "between reconnects"; its protocol handler's is the one that says. */
+  protocol?: { connected?: boolean };
+}
+
+function natsClientDown(client: NatsClient | undefined | null): string | undefined {
+  // No client to ask (not connected yet): `connected` flags already say so.
+  if (!client) return undefined;
+  if (client.isClosed()) return "connection closed";
+  if (client.protocol && client.protocol.connected === false) return "reconnecting";
+  return undefined;
+}
+
+/**
+ * Why this broker's NATS connections are not usable, or undefined when they are (or when it has
+ * none: embedded mode). Moleculer's own `transit.connected` stays true while nats.js reconnects,
+ * and the channels adapter's `connected` while its connection is closed, so both clients are read.
+ */
+export function natsConnectionsDown(broker: ServiceBroker): string | undefined {
+  const transit = broker.transit as unknown as { connected: boolean; tx?: { client?: NatsClient } } | undefined;
+  const problems: string[] = [];
+  if (transit) {
+    const down = transit.connected ? natsClientDown(transit.tx?.client) : "not connected";
+    if (down) problems.push(`transporter: ${down}`);
+  }
+  const adapter = (broker as unknown as { channelAdapter?: { connected?: boolean; connection?: NatsClient } }).channelAdapter;
+  if (transit && adapter) {
+    const down = adapter.connected ? natsClientDown(adapter.connection) : "not connected";
+    if (down) problems.push(`channels: ${down}`);
+  }
+  return problems.length ? `NATS ${problems.join("; ")}` : undefined;
 }
 
 export type LogFormat = "pretty" | "json";
@@ -221,8 +298,18 @@ export function healthAction(db: Db) {
 
 /** Starts the relay that publishes a service's outbox to its durable channels. */
 export function startRelay(service: Service, db: Db, schema: string, config: Config, clock: Clock): OutboxRelay {
-  const relay = new OutboxRelay(db, schema, durablePublisher(service.broker, config), clock, (err) =>
-    service.logger.warn(`${schema} outbox: publish failed, will retry`, err),
+  const relay = new OutboxRelay(
+    db,
+    schema,
+    durablePublisher(service.broker, config),
+    clock,
+    (err) => service.logger.warn(`${schema} outbox: publish failed, will retry`, err),
+    {
+      onBacklog: ({ rows, oldest }) => {
+        outboxBacklogRows.set({ schema }, rows);
+        outboxOldestAge.set({ schema }, oldest ? Math.max(0, clock.now().getTime() - oldest.getTime()) / 1000 : 0);
+      },
+    },
   );
   relay.start();
   return relay;

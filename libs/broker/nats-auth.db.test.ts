@@ -3,47 +3,26 @@
  * runs it) and, if openssl is here, one that wants TLS: the broker's transporter and its
  * JetStream channels adapter both log in with what the configuration says, and nothing else gets in.
  */
-import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { ChildProcess, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ServiceBroker } from "moleculer";
 import { loadConfig } from "../config";
+import { startNatsServer } from "../../test/support/nats";
 import { ROOT } from "../../test/support/stack";
 import { createBroker } from ".";
 
-const NATS_SERVER = process.env.NATS_SERVER_BIN ?? "/usr/sbin/nats-server";
 const USER = "todogenie";
 const PASSWORD = "Nats0Test0Password0Letters0And0Digits";
 let dir: string;
 const servers: ChildProcess[] = [];
 const brokers: ServiceBroker[] = [];
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
 async function startNats(args: string[], env: Record<string, string> = {}): Promise<number> {
-  const port = await freePort();
-  const child = spawn(NATS_SERVER, ["-a", "127.0.0.1", "-p", String(port), "--jetstream", "--store_dir", mkdtempSync(path.join(dir, "js-")), ...args], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  servers.push(child);
-  let log = "";
-  await new Promise<void>((resolve, reject) => {
-    child.stderr!.on("data", (c: Buffer) => {
-      log += c.toString();
-      if (log.includes("Server is ready")) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`nats-server exited with ${code}:\n${log}`)));
-  });
-  return port;
+  const server = await startNatsServer(dir, args, { env });
+  servers.push(server.process);
+  return server.port;
 }
 
 /** A broker as a distributed process makes it, with a ping service, on the given NATS settings. */

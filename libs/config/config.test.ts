@@ -79,7 +79,7 @@ describe("NATS connection settings", () => {
   const nats = (env: Record<string, string>) => loadConfig({ ...distributed, SERVICES: "scheduler", ...env }).nats;
 
   test("hosts come from NATS_URL; a user and password from the URL or NATS_USER and NATS_PASSWORD", () => {
-    expect(nats({})).toEqual({ servers: ["localhost:4222"] });
+    expect(nats({})).toEqual({ servers: ["localhost:4222"], reconnectWaitMs: 1_000 });
     expect(nats({ NATS_URL: "nats://todo:p%40ss@a:4222,nats://b" })).toMatchObject({ servers: ["a:4222", "b:4222"], user: "todo", pass: "p@ss" });
     expect(nats({ NATS_USER: "todo", NATS_PASSWORD: "pw" })).toMatchObject({ user: "todo", pass: "pw" });
     expect(nats({ NATS_TOKEN: "t0ken" })).toMatchObject({ token: "t0ken" });

@@ -34,6 +34,10 @@ const envSchema = z.object({
   NATS_TLS_CA: optionalString,
   NATS_TLS_CERT: optionalString,
   NATS_TLS_KEY: optionalString,
+  /** The base wait between reconnect attempts; each adds a random jitter up to as much again. */
+  NATS_RECONNECT_WAIT_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  /** Readiness fails when an outbox row has waited longer than this: the process cannot publish. */
+  OUTBOX_STALE_AFTER_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
   BUS_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, "must be at least 32 characters"),
   NAMESPACE: z
     .string()
@@ -135,6 +139,8 @@ export interface Config {
   shutdownDrainDelayMs: number;
   /** On SIGTERM: how long in-flight requests, actions and channel messages may take to finish. */
   shutdownTimeoutMs: number;
+  /** How old the oldest unpublished outbox row may be before readiness fails. */
+  outboxStaleAfterMs: number;
   /** Where a notify process without a gateway serves its event streams. */
   notifyPort: number;
   notifyAdvertiseUrl?: string;
@@ -158,6 +164,8 @@ export interface NatsConfig {
   credsFile?: string;
   /** Present when a `tls://` URL or any NATS_TLS_* asks for TLS; files are PEM. */
   tls?: { caFile?: string; certFile?: string; keyFile?: string };
+  /** Base wait between reconnect attempts (NATS_RECONNECT_WAIT_MS). */
+  reconnectWaitMs: number;
 }
 
 /** Bounds on sharing, each answered with 429: a runaway script or an abuser stops there. */
@@ -271,6 +279,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logFormat: e.LOG_FORMAT,
     shutdownDrainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    outboxStaleAfterMs: e.OUTBOX_STALE_AFTER_MS,
     notifyPort: e.NOTIFY_PORT,
     notifyAdvertiseUrl: e.NOTIFY_ADVERTISE_URL,
     webDir: e.WEB_DIR ? path.resolve(e.WEB_DIR) : undefined,
@@ -341,7 +350,7 @@ function natsConfig(e: z.output<typeof envSchema>, problems: string[]): NatsConf
     if (e[name] !== undefined && !existsSync(e[name])) problems.push(`${name}: no file at ${e[name]}`);
   }
   const tls = tlsUrl || e.NATS_TLS_CA || e.NATS_TLS_CERT ? { caFile: e.NATS_TLS_CA, certFile: e.NATS_TLS_CERT, keyFile: e.NATS_TLS_KEY } : undefined;
-  return { servers, user, pass, token: e.NATS_TOKEN, nkeySeed: e.NATS_NKEY_SEED, credsFile: e.NATS_CREDS_FILE, tls };
+  return { servers, user, pass, token: e.NATS_TOKEN, nkeySeed: e.NATS_NKEY_SEED, credsFile: e.NATS_CREDS_FILE, tls, reconnectWaitMs: e.NATS_RECONNECT_WAIT_MS };
 }
 
 /** Embedded mode keeps one generated secret in DATA_DIR so tokens survive restarts. */

@@ -1,6 +1,9 @@
 import { createServer, Server } from "node:http";
 import type { ServiceBroker } from "moleculer";
+import { natsConnectionsDown } from "../broker";
+import type { Clock } from "../clock";
 import { Db, ping } from "../db";
+import { outboxBacklog } from "../outbox";
 import { closeHttpServer, Lifecycle } from "../lifecycle";
 import { METRICS_CONTENT_TYPE, metricsText } from "../metrics";
 
@@ -41,19 +44,45 @@ export interface ProcessProbeDeps {
   db: Db;
   broker: ServiceBroker;
   lifecycle: Lifecycle;
+  /** The outboxes this process publishes, when it runs a relay. */
+  outbox?: OutboxProbeOptions;
 }
 
-/** What any process needs to be ready: its database answers, the broker is connected, it has started and is not draining. */
-export function processProbes({ db, broker, lifecycle }: ProcessProbeDeps): Record<string, Probe> {
+export interface OutboxProbeOptions {
+  schemas: readonly string[];
+  staleAfterMs: number;
+  clock: Clock;
+}
+
+/**
+ * What any process needs to be ready: its database answers, both its NATS connections are up,
+ * it has started and is not draining, and its outboxes are publishing.
+ */
+export function processProbes({ db, broker, lifecycle, outbox }: ProcessProbeDeps): Record<string, Probe> {
   return {
     database: () => ping(db),
     broker: () => {
       if (broker.transit && !broker.transit.connected) throw new Error("not connected to NATS");
+      const down = natsConnectionsDown(broker);
+      if (down) throw new Error(down);
     },
     lifecycle: () => {
       if (lifecycle.state !== "running") throw new Error(lifecycle.state);
     },
+    ...(outbox?.schemas.length ? { outbox: () => outboxFresh(db, outbox) } : {}),
   };
+}
+
+/** Fails when a row has waited past the threshold: the relay cannot publish, events pile up unseen. */
+export async function outboxFresh(db: Db, { schemas, staleAfterMs, clock }: OutboxProbeOptions): Promise<void> {
+  const now = clock.now().getTime();
+  const stale: string[] = [];
+  for (const schema of schemas) {
+    const { rows, oldest } = await outboxBacklog(db, schema);
+    const age = oldest ? now - oldest.getTime() : 0;
+    if (age > staleAfterMs) stale.push(`${schema}: ${rows} unpublished, oldest ${Math.round(age / 1000)} s old`);
+  }
+  if (stale.length) throw new Error(`outbox not publishing (${stale.join("; ")})`);
 }
 
 export interface HealthServer {

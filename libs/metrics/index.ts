@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /**
  * The process's Prometheus metrics, in one registry: `GET /metrics` on the gateway's port and
@@ -39,5 +39,19 @@ export const deadLettersTotal = new Counter({
   name: "todogenie_dead_letters_total",
   help: "Channel messages a consumer gave up on after its retries and recorded as dead letters (npm run dead-letters -- list)",
   labelNames: ["channel", "group"] as const,
+  registers: [registry],
+});
+
+export const outboxBacklogRows = new Gauge({
+  name: "todogenie_outbox_backlog_rows",
+  help: "Outbox rows waiting to be published, by service schema, as the relay last saw them",
+  labelNames: ["schema"] as const,
+  registers: [registry],
+});
+
+export const outboxOldestAge = new Gauge({
+  name: "todogenie_outbox_oldest_age_seconds",
+  help: "Age of the oldest outbox row waiting to be published, by service schema (0 when none waits)",
+  labelNames: ["schema"] as const,
   registers: [registry],
 });

@@ -34,8 +34,27 @@ export interface RelayOptions {
   batchSize?: number;
   /** How long a claim lasts: a relay that dies mid-batch leaves rows another picks up after this. */
   leaseMs?: number;
+  /** How often a live relay extends the claim on the rows it has not published yet. */
+  renewEveryMs?: number;
   /** Safety-net poll for rows written by other replicas or left by a crash. */
   pollMs?: number;
+  /** Told the backlog after every turn (the metrics gauges). */
+  onBacklog?: (backlog: OutboxBacklog) => void;
+}
+
+export interface OutboxBacklog {
+  rows: number;
+  /** When the oldest row still waiting was written; undefined when none waits. */
+  oldest?: Date;
+}
+
+/** What waits to be published in a schema's outbox, claimed or not. */
+export async function outboxBacklog(db: Knex, schema: string): Promise<OutboxBacklog> {
+  const row: { n: string | number; oldest: string | Date | null } | undefined = await db(`${schema}.outbox`)
+    .select(db.raw("count(*) as n, min(created_at) as oldest"))
+    .first();
+  const oldest = row?.oldest ? new Date(row.oldest) : undefined;
+  return { rows: Number(row?.n ?? 0), oldest };
 }
 
 interface OutboxRow {
@@ -50,11 +69,18 @@ interface OutboxRow {
  * under SKIP LOCKED (so replicas share the work), published outside any transaction, then
  * deleted. A crash between publish and delete republishes with the same key; consumers and
  * JetStream's duplicate window drop the repeat.
+ *
+ * The lease is short so that a successor takes over a dead relay's rows within seconds; a live
+ * relay renews it while it publishes, so a slow publish (NATS reconnecting) does not hand its
+ * rows to another relay mid-batch. Renewal is compare-and-set on the claim's own expiry: a relay
+ * that stalled past its lease learns it lost the rows instead of taking them back.
  */
 export class OutboxRelay {
   private readonly loop: WakeableLoop;
   private readonly batchSize: number;
   private readonly leaseMs: number;
+  private readonly renewEveryMs: number;
+  private stopping = false;
 
   constructor(
     private readonly db: Db,
@@ -62,19 +88,40 @@ export class OutboxRelay {
     private readonly publish: Publish,
     private readonly clock: Clock,
     onError: (err: unknown) => void,
-    options: RelayOptions = {},
+    private readonly options: RelayOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 200;
-    this.leaseMs = options.leaseMs ?? 30_000;
-    this.loop = new WakeableLoop(async () => ({ again: (await this.drainOnce()) === this.batchSize }), onError, options.pollMs ?? 1_000);
+    this.leaseMs = options.leaseMs ?? 3_000;
+    this.renewEveryMs = options.renewEveryMs ?? Math.max(1, Math.floor(this.leaseMs / 3));
+    this.loop = new WakeableLoop(
+      async () => {
+        try {
+          return { again: (await this.drainOnce()) === this.batchSize };
+        } finally {
+          // Above all when publishing fails: that is when the backlog grows.
+          await this.reportBacklog();
+        }
+      },
+      onError,
+      options.pollMs ?? 1_000,
+    );
   }
 
   start(): void {
+    this.stopping = false;
     this.loop.start();
   }
 
+  /** Finishes the publish under way, starts no other, and stops renewing: the rest waits for a successor. */
   stop(): Promise<void> {
+    this.stopping = true;
     return this.loop.stop();
+  }
+
+  private async reportBacklog(): Promise<void> {
+    const report = this.options.onBacklog;
+    // A database that does not answer is drainOnce's error to report, not this one's.
+    if (report) await outboxBacklog(this.db, this.schema).then(report, () => undefined);
   }
 
   /** Something was just committed: publish it now instead of at the next poll. */
@@ -86,8 +133,9 @@ export class OutboxRelay {
   async drainOnce(): Promise<number> {
     const now = this.clock.now();
     const table = `${this.schema}.outbox`;
+    let until = new Date(now.getTime() + this.leaseMs);
     const claimed: OutboxRow[] = await this.db(table)
-      .update({ claimed_until: new Date(now.getTime() + this.leaseMs) })
+      .update({ claimed_until: until })
       .whereIn(
         "id",
         this.db(table)
@@ -100,18 +148,41 @@ export class OutboxRelay {
       )
       .returning(["id", "key", "channel", "payload"]);
     claimed.sort((a, b) => a.id - b.id);
-    const published: number[] = [];
+    const published = new Set<number>();
+    const held = new Set(claimed.map((r) => Number(r.id)));
+    // Renewals run one at a time beside the publishing; the end of the batch waits for the last.
+    let renewing = Promise.resolve();
+    const renew = () => {
+      renewing = renewing
+        .then(async () => {
+          const ids = [...held].filter((id) => !published.has(id));
+          if (!ids.length || this.stopping) return;
+          const next = new Date(this.clock.now().getTime() + this.leaseMs);
+          const kept: { id: number }[] = await this.db(table).whereIn("id", ids).where("claimed_until", until).update({ claimed_until: next }).returning("id");
+          const keptIds = new Set(kept.map((r) => Number(r.id)));
+          for (const id of ids) if (!keptIds.has(id)) held.delete(id);
+          until = next;
+        })
+        // A renewal the database refused is tried again at the next tick; the lease has slack for it.
+        .catch(() => undefined);
+    };
+    const timer = claimed.length ? setInterval(renew, this.renewEveryMs) : undefined;
     try {
       for (const row of claimed) {
+        if (this.stopping) break;
+        if (!held.has(Number(row.id))) continue;
         await this.publish(row.channel, row.payload, row.key);
-        published.push(row.id);
+        published.add(Number(row.id));
       }
     } finally {
-      if (published.length) await this.db(table).whereIn("id", published).delete();
-      // What failed to publish is retried at the next turn, not after the lease.
-      const left = claimed.filter((r) => !published.includes(r.id)).map((r) => r.id);
-      if (left.length) await this.db(table).whereIn("id", left).update({ claimed_until: null });
+      clearInterval(timer);
+      await renewing;
+      if (published.size) await this.db(table).whereIn("id", [...published]).delete();
+      // What failed to publish is retried at the next turn, not after the lease; rows another
+      // relay has claimed since are its own now.
+      const left = [...held].filter((id) => !published.has(id));
+      if (left.length) await this.db(table).whereIn("id", left).where("claimed_until", until).update({ claimed_until: null });
     }
-    return published.length;
+    return published.size;
   }
 }
