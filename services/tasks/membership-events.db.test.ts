@@ -1,51 +1,28 @@
-import { packAbility } from "../../libs/authz";
-import { ManualClock } from "../../libs/clock";
-import { AuthMeta, PROJECT_MEMBERSHIP_CHANNEL, ProjectMembershipEvent } from "../../libs/contracts";
+import { ALICE, BOB, CAROL, useTasksDb } from "../../test/support/tasks-db";
+import { PROJECT_MEMBERSHIP_CHANNEL, ProjectMembershipEvent } from "../../libs/contracts";
 import { migrateSchema } from "../../libs/db/migrate";
-import { CursorCodec } from "../../libs/task-query";
 import { postgresDb } from "../../test/support/db";
 import { emailOf } from "../../test/support/sharing";
-import { InvitationStore } from "./invitation-store";
 import { migrations, TASKS_SCHEMA } from "./migrations";
-import { ProjectStore } from "./project-store";
-import { TaskWriter } from "./task-writer";
 
-const ALICE = "00000000-0000-4000-8000-00000000000a";
-const BOB = "00000000-0000-4000-8000-00000000000b";
-const CAROL = "00000000-0000-4000-8000-00000000000c";
-
-let pg: Awaited<ReturnType<typeof postgresDb>>;
-let projects: ProjectStore;
-let invitations: InvitationStore;
-let wakes = 0;
-const clock = new ManualClock(new Date("2026-03-01T10:00:00Z"));
-
-beforeAll(async () => {
-  pg = await postgresDb(5, { schema: TASKS_SCHEMA, migrations });
-  const writer = new TaskWriter(pg.db, clock, () => wakes++);
-  projects = new ProjectStore(writer, new CursorCodec("membership-events-test-cursor-secret-0123456789", clock));
-  invitations = new InvitationStore(writer);
-});
-beforeEach(() => pg.db.raw(`truncate ${TASKS_SCHEMA}.projects, ${TASKS_SCHEMA}.tasks, ${TASKS_SCHEMA}.outbox cascade`));
-afterAll(() => pg.close());
-
-const as = async (userId: string): Promise<AuthMeta> => packAbility({ id: userId, roles: ["member"] }, await projects.memberships(userId));
+const fx = useTasksDb();
+beforeEach(() => fx.truncate());
 const events = async (): Promise<ProjectMembershipEvent[]> =>
-  (await pg.db(`${TASKS_SCHEMA}.outbox`).where({ channel: PROJECT_MEMBERSHIP_CHANNEL }).orderBy("id").select("payload")).map((r) => r.payload);
+  (await fx.db(`${TASKS_SCHEMA}.outbox`).where({ channel: PROJECT_MEMBERSHIP_CHANNEL }).orderBy("id").select("payload")).map((r) => r.payload);
 const brief = (list: ProjectMembershipEvent[]) => list.map((e) => [e.userId, e.role]);
 
 async function join(projectId: string, userId: string, role: "editor" | "viewer") {
-  const { invitationId } = await invitations.invite(await as(ALICE), projectId, emailOf(userId), role, userId);
-  await invitations.accept(await as(userId), invitationId, emailOf(userId));
+  const { invitationId } = await fx.invitations.invite(await fx.as(ALICE), projectId, emailOf(userId), role, userId);
+  await fx.invitations.accept(await fx.as(userId), invitationId, emailOf(userId));
 }
 
 test("every membership change is published in its transaction, versions rising in the order of the changes", async () => {
-  const project = await projects.create(await as(ALICE), { name: "Garden" });
+  const project = await fx.projects.create(await fx.as(ALICE), { name: "Garden" });
   await join(project.id, BOB, "editor");
   await join(project.id, CAROL, "viewer");
-  await projects.changeRole(await as(ALICE), project.id, CAROL, "editor");
-  await projects.removeMember(await as(ALICE), project.id, BOB);
-  await projects.removeMember(await as(CAROL), project.id, CAROL);
+  await fx.projects.changeRole(await fx.as(ALICE), project.id, CAROL, "editor");
+  await fx.projects.removeMember(await fx.as(ALICE), project.id, BOB);
+  await fx.projects.removeMember(await fx.as(CAROL), project.id, CAROL);
   const published = await events();
   expect(brief(published)).toEqual([
     [ALICE, "owner"],
@@ -62,13 +39,13 @@ test("every membership change is published in its transaction, versions rising i
 });
 
 test("deleting a project removes every member; a refused change publishes nothing", async () => {
-  const project = await projects.create(await as(ALICE), { name: "Shed" });
+  const project = await fx.projects.create(await fx.as(ALICE), { name: "Shed" });
   await join(project.id, BOB, "viewer");
   const before = (await events()).length;
-  await expect(projects.changeRole(await as(ALICE), project.id, ALICE, "editor")).rejects.toBeDefined();
-  await expect(projects.removeMember(await as(BOB), project.id, ALICE)).rejects.toBeDefined();
+  await expect(fx.projects.changeRole(await fx.as(ALICE), project.id, ALICE, "editor")).rejects.toBeDefined();
+  await expect(fx.projects.removeMember(await fx.as(BOB), project.id, ALICE)).rejects.toBeDefined();
   expect(await events()).toHaveLength(before);
-  await projects.remove(await as(ALICE), project.id);
+  await fx.projects.remove(await fx.as(ALICE), project.id);
   expect(brief((await events()).slice(before)).sort()).toEqual([
     [ALICE, null],
     [BOB, null],
