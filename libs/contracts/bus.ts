@@ -115,7 +115,7 @@ export const ACTIONS = {
    * The recipient check of notifications, for a reminder.due without its task's project
    * (published before the event carried it): may this user see this task now?
    */
-  "projects.canRead": action(z.strictObject({ taskId: z.uuid(), userId: z.uuid() }), z.boolean()),
+  "projects.canRead": read(z.strictObject({ taskId: z.uuid(), userId: z.uuid() }), z.boolean()),
 
   "search.tasks": read(listTasksParams.extend({ q: z.string().min(1).max(200) }), page(taskSchema)),
   "search.health": read(none, health),
