@@ -14,6 +14,8 @@
  *                                                  validates (throws ValidationError), normalises; deeply with dtstart
  *   occurrencesFrom(rec, dtstart, from, limit, completedCount?) → Date[]: occurrences at or after `from`
  *   nextOccurrence(rec, dtstart, current, completedAt, completedCount) → Date | null
+ *   describeRecurrence(rec, dtstart) → "every month on the 1st at 09:00"
+ *   firstDate(rrule, timezone, start, from) → Date | null: where a new series starts (quick add)
  *   parseOffset(text, path?) / applyOffset(due, offset, timezone) / formatOffset(offset)
  *                                                  reminder offsets (ISO 8601 durations)
  *
@@ -31,6 +33,8 @@ import { daysCanMeet, HORIZON_YEARS, matchesAfterStart, pastUntil } from "./seri
 export { applyOffset, formatOffset, MAX_OFFSET_DAYS, normaliseTimeZone, readOffset, type Offset } from "../time";
 export { nextOccurrence, occurrencesFrom, RECURRENCE_BASES, type Recurrence, type RecurrenceBase } from "./occurrences";
 export { HORIZON_YEARS } from "./series";
+export { firstDate } from "./first-date";
+export { describeRecurrence } from "./describe";
 
 export const MAX_EXDATES = 1000;
 

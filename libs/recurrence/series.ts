@@ -251,3 +251,21 @@ export function daysCanMeet(rule: Rule): boolean {
   if (!(rule.byday || rule.bymonthday || rule.byyearday || rule.byweekno)) return true;
   return matchesAfterStart({ ...rule, interval: 1 }, "UTC", new Date(Date.UTC(2000, 0, 1)));
 }
+
+/**
+ * The first date the rule gives at or after `from`, with DTSTART `start` setting INTERVAL's
+ * phase, the days the rule leaves to DTSTART and the time of day. Unlike walkSeries, DTSTART
+ * is not an occurrence unless the rule gives it: this picks where a new series starts.
+ */
+export function firstRuleDate(rule: Rule, zone: string, start: Date, from: Date): Date | null {
+  const startWall = toWallClock(start, zone);
+  const end = yearsLater(toWallClock(from, zone), HORIZON_YEARS);
+  let found: Date | null = null;
+  ruleDates(withDefaults(rule, startWall), startWall, end, (wall) => {
+    const at = fromWallClock(wall, zone);
+    if (at.getTime() < from.getTime()) return true;
+    found = at;
+    return false;
+  });
+  return found;
+}

@@ -1,0 +1,46 @@
+import * as chrono from "chrono-node";
+import type { DurationUnit, FreqUnit, Vocabulary } from "./vocabulary";
+
+const ORDINALS: Record<string, number> = {
+  first: 1, "1st": 1, second: 2, "2nd": 2, third: 3, "3rd": 3, fourth: 4, "4th": 4, fifth: 5, "5th": 5,
+  last: -1, "second-to-last": -2, "second to last": -2, "second last": -2, "penultimate": -2,
+};
+const DAY = "(?:[12]\\d|3[01]|0?[1-9])(?:st|nd|rd|th)?";
+const NUMBERS: Record<string, number> = { other: 2, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10 };
+
+export const english: Vocabulary = {
+  locale: "en",
+  chrono: chrono.en.casual,
+  weekdays: ["mon(?:day)?s?", "tue(?:s|sday)?s?", "wed(?:nesday)?s?", "thu(?:rs?|rsday)?s?", "fri(?:day)?s?", "sat(?:urday)?s?", "sun(?:day)?s?"],
+  months: ["jan(?:uary)?", "feb(?:ruary)?", "mar(?:ch)?", "apr(?:il)?", "may", "june?", "july?", "aug(?:ust)?", "sep(?:t|tember)?", "oct(?:ober)?", "nov(?:ember)?", "dec(?:ember)?"],
+  forms: {
+    lastDayOfMonth: "(?:every|each) (?:last|final) day(?: of (?:the|each|every) month)?|(?:every|each) month on the last day|(?:every|each) end of (?:the )?month",
+    nthWorkday: "(?:every|each) (?<ord>{ORD}) (?:weekday|workday|business day|working day)(?: of (?:the|each|every) month)?",
+    nthWeekday: "(?:every|each) (?<ord>{ORD}) (?<wd>{WD})(?: of (?:the|each|every) month)?",
+    workdays: "(?:every|each) (?:(?<n>{N}) )?(?:weekday|workday|business day|working day)s?|weekdays|workdays",
+    weekend: "(?:every|each) weekend",
+    weekdays: "(?:every|each) (?:(?<n>{N}) )?(?<wds>{WD}(?:(?:\\s*,\\s*|\\s+and\\s+|\\s*&\\s*)(?:{WD}))*)",
+    monthDay: "(?:(?:every|each) month|monthly) on the (?<day>{DAY})|(?:every|each) (?<day2>\\d{1,2}(?:st|nd|rd|th))(?: of (?:the|each|every) month)?",
+    yearDate: "(?:(?:every|each) year|yearly|annually) on (?:the )?(?:(?<day>{DAY}) (?:of )?(?<mon>{MON})|(?<mon2>{MON}) (?<day2>{DAY}))|(?:every|each) (?:(?<day3>{DAY}) (?:of )?(?<mon3>{MON})|(?<mon4>{MON}) (?<day4>{DAY}))",
+    unit: "(?:every|each) (?:(?<n>{N}) )?(?<unit>day|week|month|year)s?|(?<unit2>daily|weekly|monthly|yearly|annually|fortnightly|biweekly)",
+  },
+  completion: "after (?:completion|(?:it'?s |it is )?(?:done|completed))",
+  until: "(?:until|till|through|up to)",
+  count: "(?:for )?(?<count>\\d{1,4}) times",
+  starting: "(?:starting|beginning)(?: on| from)?",
+  remindBefore: "remind(?: me)? (?<amount>\\d{1,4}) ?(?<unit>m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)(?: before| earlier| ahead)?",
+  remindAt: "remind(?: me)? at (?<time>{TIME})",
+  endOfMonth: "(?:by |on |at )?(?:the )?end of (?:the |this )?month",
+  unit: (word): FreqUnit => {
+    const w = word.toLowerCase();
+    if (w.startsWith("day") || w === "daily") return "DAILY";
+    if (w.startsWith("week") || w === "fortnightly" || w === "biweekly") return "WEEKLY";
+    if (w.startsWith("month")) return "MONTHLY";
+    return "YEARLY";
+  },
+  durationUnit: (word): DurationUnit => ({ m: "M", h: "H", d: "D", w: "W" })[word[0]!.toLowerCase()] as DurationUnit,
+  ordinals: ORDINALS,
+  numbers: NUMBERS,
+  day: DAY,
+  priorities: { urgent: "urgent", high: "high", medium: "medium", med: "medium", low: "low", none: "none" },
+};
