@@ -70,6 +70,7 @@ export const recurrenceInput = z
       .meta({ description: "IANA time zone the occurrences keep their wall-clock time in; default: the owner's" }),
     from: z.enum(RECURRENCE_BASES).default("due").meta({ description: "next occurrence from the previous due date, or from the completion" }),
     exdates: z.array(exdate).max(MAX_EXDATES).default([]).meta({ description: "occurrences to skip (RFC 5545 EXDATE)" }),
+    text: z.string().max(1000).optional().meta({ description: "read-only: the answer's words for the rule; ignored when sent back" }),
   })
   .meta({ id: "RecurrenceInput" });
 

@@ -1,12 +1,10 @@
 import type { Priority, ReminderInput } from "../../../libs/contracts";
 import type { Recurrence } from "../../../libs/recurrence";
 
-export const QUICK_ADD_LOCALES = ["en", "de"] as const;
-export type QuickAddLocale = (typeof QUICK_ADD_LOCALES)[number];
-/** Longest phrase read: a title is at most 500 characters, and the rest is a few words. */
-export const MAX_QUICK_ADD_LENGTH = 1000;
+import { SPAN_FIELDS } from "../../../libs/contracts/quick-add";
 
-export type SpanField = "title" | "dueAt" | "recurrence" | "tags" | "priority" | "projectId" | "assigneeId" | "reminders";
+export { MAX_QUICK_ADD_LENGTH, QUICK_ADD_LOCALES, type QuickAddLocale } from "../../../libs/contracts/quick-add";
+export type SpanField = (typeof SPAN_FIELDS)[number];
 
 export interface Span {
   start: number;
