@@ -38,6 +38,8 @@ interface Context {
 
 interface RuleDraft {
   parts: string[];
+  /** the time of day the phrase itself gives ("every evening"), in minutes */
+  minutes?: number;
   from: "due" | "completion";
   start?: WallClock;
   startHasTime?: boolean;
@@ -50,7 +52,9 @@ function expand(source: string, v: Vocabulary): string {
   return source
     .replaceAll("{WD}", `(?:${v.weekdays.join("|")})`)
     .replaceAll("{MON}", `(?:${v.months.join("|")})`)
-    .replaceAll("{ORD}", `(?:${alternation(Object.keys(v.ordinals))})`)
+    .replaceAll("{EVERY}", `(?:(?:${v.every})!?)`)
+    .replaceAll("{LIST}", v.listJoin)
+    .replaceAll("{ORD}", `(?:${alternation(Object.keys(v.ordinals))}|\\d{1,2}(?:st|nd|rd|th|\\.))`)
     .replaceAll("{N}", `(?:\\d{1,3}(?:st|nd|rd|th|\\.)?|${alternation(Object.keys(v.numbers))})`)
     .replaceAll("{DAY}", v.day)
     .replaceAll("{TIME}", "\\d{1,2}(?:[:.]\\d{2})?\\s?(?:am|pm|a\\.m\\.|p\\.m\\.|uhr|h)?");
@@ -105,35 +109,62 @@ function readTokens(claims: TextClaims, ctx: Context, fields: QuickAddFields, ou
   }
 }
 
-function readRecurrence(claims: TextClaims, ctx: Context): RuleDraft | null {
+function readRecurrence(claims: TextClaims, ctx: Context, ambiguities: string[]): RuleDraft | null {
   const v = ctx.vocab;
   const f = v.forms;
   const g = (m: RegExpExecArray, ...names: string[]) => names.map((n) => m.groups?.[n]).find((x) => x !== undefined);
   const interval = (word: string | undefined) => (word === undefined ? 1 : (v.numbers[word.toLowerCase()] ?? Number(word.replace(/\D/g, ""))));
-  const every = (freq: FreqUnit, n: number, ...rest: string[]) => [`FREQ=${freq}`, ...(n > 1 ? [`INTERVAL=${n}`] : []), ...rest];
+  const every = (freq: FreqUnit, n: number, ...rest: string[]) => (n >= 1 && n <= 1000 ? [`FREQ=${freq}`, ...(n > 1 ? [`INTERVAL=${n}`] : []), ...rest] : null);
+  const weekdays = (list: string) => {
+    const names = list.split(new RegExp(v.listJoin, "iu"));
+    return [...new Set(names.map((w) => indexIn(v.weekdays, w)))].sort().map((i) => WEEKDAY_CODES[i]!).join(",");
+  };
   const monthDay = (text: string) => Number(text.replace(/\D/g, ""));
   const month = (text: string) => indexIn(v.months, text) + 1;
+  const ordinal = (word: string, max: number) => {
+    const n = v.ordinals[word.toLowerCase()] ?? Number(word.replace(/\D/g, ""));
+    return Math.abs(n) <= max && n !== 0 ? n : null;
+  };
+  let minutes: number | undefined;
   const forms: [string, (m: RegExpExecArray) => string[] | null][] = [
     [f.lastDayOfMonth, () => every("MONTHLY", 1, "BYMONTHDAY=-1")],
-    [f.nthWorkday, (m) => every("MONTHLY", 1, `BYDAY=${WORKWEEK}`, `BYSETPOS=${v.ordinals[m.groups!.ord!.toLowerCase()]}`)],
-    [f.nthWeekday, (m) => every("MONTHLY", 1, `BYDAY=${v.ordinals[m.groups!.ord!.toLowerCase()]}${WEEKDAY_CODES[indexIn(v.weekdays, m.groups!.wd!)]}`)],
-    [f.workdays, (m) => every("WEEKLY", interval(m.groups?.n), `BYDAY=${WORKWEEK}`)],
-    [f.weekend, () => every("WEEKLY", 1, "BYDAY=SA,SU")],
-    [f.weekdays, (m) => {
-      const names = m.groups!.wds!.split(/\s*,\s*|\s+(?:and|und)\s+|\s*&\s*/iu);
-      const codes = [...new Set(names.map((w) => indexIn(v.weekdays, w)))].sort().map((i) => WEEKDAY_CODES[i]!);
-      return every("WEEKLY", interval(m.groups?.n), `BYDAY=${codes.join(",")}`);
+    [f.nthWorkday, (m) => {
+      const n = ordinal(m.groups!.ord!, 23);
+      return n === null ? null : every("MONTHLY", 1, `BYDAY=${WORKWEEK}`, `BYSETPOS=${n}`);
     }],
+    [f.nthWeekday, (m) => {
+      const ords = g(m, "ord", "ord2")!.split(new RegExp(v.listJoin, "iu")).map((o) => ordinal(o, 5));
+      const day = WEEKDAY_CODES[indexIn(v.weekdays, g(m, "wd", "wd2")!)];
+      if (ords.includes(null)) return null;
+      if (!m.groups?.month && new RegExp(`^(?:${v.ambiguousOrdinal})$`, "iu").test(g(m, "ord", "ord2")!)) {
+        ambiguities.push(`"${m[0].trim()}" is read as the ${m.groups!.ord} ${m.groups!.wd} of each month; for every other week, say "every other ${m.groups!.wd}"`);
+      }
+      return every("MONTHLY", 1, `BYDAY=${[...new Set(ords)].map((n) => `${n}${day}`).join(",")}`);
+    }],
+    [f.workdays, (m) => every("WEEKLY", interval(m.groups?.n), `BYDAY=${WORKWEEK}`)],
+    [f.weekend, () => every("WEEKLY", 1, "BYDAY=SA")],
+    [f.partOfDay, (m) => {
+      minutes = v.partsOfDay[g(m, "part", "part2")!.toLowerCase()];
+      return every("DAILY", 1);
+    }],
+    [f.weekdays, (m) => every("WEEKLY", interval(m.groups?.n), `BYDAY=${weekdays(g(m, "wds", "wds2")!)}`)],
     [f.yearDate, (m) => {
       const [day, mon] = [monthDay(g(m, "day", "day2", "day3", "day4")!), month(g(m, "mon", "mon2", "mon3", "mon4")!)];
       return day <= [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mon - 1]! ? every("YEARLY", 1, `BYMONTH=${mon}`, `BYMONTHDAY=${day}`) : null;
     }],
     [f.monthDay, (m) => every("MONTHLY", 1, `BYMONTHDAY=${monthDay(g(m, "day", "day2")!)}`)],
-    [f.unit, (m) => every(v.unit(g(m, "unit", "unit2")!), /fortnight|biweek/i.test(m[0]) ? 2 : interval(m.groups?.n))],
+    [f.unit, (m) => {
+      const freq = v.unit(g(m, "unit", "unit2")!);
+      const days = m.groups?.wds;
+      if (days && freq !== "WEEKLY") return null;
+      return every(freq, /fortnight|biweek/i.test(m[0]) ? 2 : interval(m.groups?.n), ...(days ? [`BYDAY=${weekdays(days)}`] : []));
+    }],
   ];
   for (const [source, build] of forms) {
     let parts: string[] | null = null;
-    if (claims.first(expand(source, v), "recurrence", (m) => (parts = build(m)) !== null)) return { parts: parts!, from: "due" };
+    const m = claims.first(expand(source, v), "recurrence", (m) => (parts = build(m)) !== null);
+    // Todoist's "every!": from the completion
+    if (m) return { parts: parts!, minutes, from: /^\S+!/.test(m[0]) ? "completion" : "due" };
   }
   return null;
 }
@@ -231,7 +262,10 @@ function readDue(claims: TextClaims, ctx: Context, ambiguities: string[]): { day
   const results = ctx.vocab.chrono.parse(claims.visible, { instant: ctx.today, timezone: 0 }, { forwardDate: true });
   const first = results[0];
   results.slice(1).forEach((r) => ambiguities.push(`"${r.text}" is another date: only the first one is used, this one stays in the title`));
-  if (first) claims.claim(first.index, first.index + first.text.length, "dueAt");
+  if (first) {
+    const before = new RegExp(`(?<![\\p{L}\\p{N}_])(?:${ctx.vocab.datePrefix})\\s+$`, "iu").exec(claims.visible.slice(0, first.index));
+    claims.claim(before ? before.index : first.index, first.index + first.text.length, "dueAt");
+  }
   const t = ctx.today;
   if (eom) {
     const day = wallDay(t.getUTCFullYear(), t.getUTCMonth() + 1, 0);
@@ -239,10 +273,12 @@ function readDue(claims: TextClaims, ctx: Context, ambiguities: string[]): { day
   }
   if (!first) return {};
   const c = first.start;
-  const timed = c.isCertain("hour") || /night|evening|morning|afternoon|noon|abend|morgens|nachmittag|mittag/i.test(first.text);
-  const minutes = timed ? c.get("hour")! * 60 + c.get("minute")! : undefined;
-  // chrono's "next friday" is the Friday of next week; name the nearer one, which some mean.
-  if (/^next\s/i.test(first.text) && c.isCertain("weekday") && !c.isCertain("day")) {
+  // "tomorrow evening" is the grammar's evening (as in "every evening"), not chrono's
+  const part = Object.keys(ctx.vocab.partsOfDay).find((word) => new RegExp(word, "iu").test(first.text));
+  const timed = c.isCertain("hour") || part !== undefined;
+  const minutes = c.isCertain("hour") ? c.get("hour")! * 60 + c.get("minute")! : part === undefined ? undefined : ctx.vocab.partsOfDay[part];
+  // chrono's "next friday" ("nächsten Freitag") is the Friday of next week; name the nearer one, which some mean.
+  if (/^(?:next|nächste[nrs]?)\s/i.test(first.text) && c.isCertain("weekday") && !c.isCertain("day")) {
     const days = Math.round((dayOf(first).getTime() - wallDay(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate()).getTime()) / 86_400_000);
     if (days > 7) ambiguities.push(`"${first.text}" is read as next week's, ${dayOf(first).toISOString().slice(0, 10)}, not the coming one ${days - 7} days earlier`);
   }
@@ -260,12 +296,15 @@ export function readPhrase(text: string, vocab: Vocabulary, timezone: string, no
 
   readTokens(claims, ctx, fields, names, ambiguities);
   const reminders = readReminders(claims, ctx);
-  const rule = readRecurrence(claims, ctx);
+  if (new RegExp(`(?<![\\p{L}\\p{N}_])(?:${expand(vocab.subDaily, vocab)})(?![\\p{L}\\p{N}_])`, "iu").test(claims.visible)) {
+    ambiguities.push("a task repeats at most daily: a repetition by hours or minutes stays in the title");
+  }
+  const rule = readRecurrence(claims, ctx, ambiguities);
   if (rule) readSuffixes(claims, ctx, rule, ambiguities);
   const due = readDue(claims, ctx, ambiguities);
 
   const t = ctx.today;
-  const minutes = due.minutes ?? (rule?.startHasTime ? timeOf(rule.start!) : DEFAULT_HOUR * 60);
+  const minutes = due.minutes ?? (rule?.startHasTime ? timeOf(rule.start!) : (rule?.minutes ?? DEFAULT_HOUR * 60));
   const day = rule?.start ?? due.day;
   let dueAt: Date | undefined;
   if (day || due.minutes !== undefined) {
@@ -279,7 +318,9 @@ export function readPhrase(text: string, vocab: Vocabulary, timezone: string, no
     let start = dueAt ?? fromWallClock(wallDay(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate(), minutes), timezone);
     if (!day && start.getTime() < now.getTime()) start = fromWallClock(wallDay(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate() + 1, minutes), timezone);
     const rrule = rule.parts.join(";");
-    const first = firstDate(rrule, timezone, start, day ? start : now);
+    // Without a start date the first occurrence is the rule's next date, whatever INTERVAL's
+    // phase: "every 2 weeks on monday" starts next Monday, and counts its weeks from there.
+    const first = day ? firstDate(rrule, timezone, start, start) : firstDate(rrule.replace(/;INTERVAL=\d+/, ""), timezone, start, now);
     try {
       if (!first) throw new Error("no date matches it");
       const rec = parseRecurrence({ rrule, timezone, from: rule.from }, timezone, first);

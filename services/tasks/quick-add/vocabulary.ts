@@ -6,7 +6,7 @@
  *
  * Placeholders in the forms, expanded once: {WD} a weekday, {MON} a month, {ORD} an ordinal
  * ("3rd", "last", "dritten"), {N} an interval ("2", "other", "zweite"), {DAY} a day of the
- * month ("15th", "15."), {TIME} a time of day handed to chrono.
+ * month ("15th", "15."), {TIME} a time of day, {EVERY} the words for "every", {LIST} a list's joints.
  */
 import type { Chrono } from "chrono-node";
 import type { Priority } from "../../../libs/contracts";
@@ -20,19 +20,21 @@ export interface RecurrenceForms {
   lastDayOfMonth: string;
   /** every last weekday of the month; groups: ord */
   nthWorkday: string;
-  /** every 3rd friday; groups: ord, wd */
+  /** every 3rd friday, every 2nd and 4th tuesday; groups: ord (the list), wd, month (" of the month", when said) */
   nthWeekday: string;
   /** every weekday / every other workday; groups: n? */
   workdays: string;
-  /** every weekend */
+  /** every weekend: Saturdays (Todoist's reading: one task a weekend) */
   weekend: string;
+  /** every morning / every evening: daily at partsOfDay's time; groups: part or part2 */
+  partOfDay: string;
   /** every monday and thursday; groups: n?, wds (the whole list) */
   weekdays: string;
   /** every month on the 15th / every 15th; groups: day */
   monthDay: string;
   /** every year on 3 March / every March 3; groups: day, mon */
   yearDate: string;
-  /** every 2 weeks / every other day / daily; groups: n?, unit */
+  /** every 2 weeks / every other day / daily / every 2 weeks on monday; groups: n?, unit, wds? */
   unit: string;
 }
 
@@ -44,6 +46,18 @@ export interface Vocabulary {
   /** Names of January..December, each a regex alternation. */
   months: string[];
   forms: RecurrenceForms;
+  /** The words for "every" ({EVERY} in the forms); "every!" (Todoist's) counts from completion. */
+  every: string;
+  /** Words before a date that belong to it ("on 3 March", "am 3. März"): claimed with the date. */
+  datePrefix: string;
+  /** Ordinals of "every <ordinal> <weekday>" that some read as "every other week": an ambiguity says how it was read. */
+  ambiguousOrdinal: string;
+  /** A repetition more often than daily, which tasks cannot have: left in the title, with an ambiguity. */
+  subDaily: string;
+  /** Times of day of "every morning" and the like, by word (lower case), in minutes. */
+  partsOfDay: Record<string, number>;
+  /** What joins the days of a list ({LIST}): ", ", " and ", ", and ". */
+  listJoin: string;
   /** Suffixes of a recurrence: from completion; until and starting (keywords, the date after them is chrono's); N times (group count). */
   completion: string;
   until: string;
