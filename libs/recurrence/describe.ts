@@ -32,7 +32,8 @@ function days(rule: Rule, start: Date): string {
     return ` on the ${list(bysetpos.map(ordinal))} ${set}${rule.freq === "YEARLY" ? " of the year" : ""}`;
   }
   if (bysetpos) return "";
-  if (rule.freq === "YEARLY" && !rule.byweekno && !rule.byyearday) {
+  if (rule.freq === "YEARLY" && (rule.byweekno || rule.byyearday)) return byday ? ` on ${list(byday.map(dayName))}` : "";
+  if (rule.freq === "YEARLY") {
     const months = (bymonth ?? [start.getUTCMonth() + 1]).map((m) => MONTH_NAMES[m - 1]!);
     if (byday) return ` on the ${list(byday.map(dayName))} in ${list(months)}`;
     const dates = bymonthday ?? [start.getUTCDate()];
