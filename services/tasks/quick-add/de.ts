@@ -1,5 +1,5 @@
 import * as chrono from "chrono-node";
-import type { DurationUnit, FreqUnit, Vocabulary } from "./vocabulary";
+import type { Vocabulary } from "./vocabulary";
 
 const ORDINALS: Record<string, number> = {
   "1.": 1, erste: 1, ersten: 1, "2.": 2, zweite: 2, zweiten: 2, "3.": 3, dritte: 3, dritten: 3, "4.": 4, vierte: 4, vierten: 4,
@@ -16,7 +16,6 @@ export const german: Vocabulary = {
   weekdays: ["mo(?:ntags?)?", "di(?:enstags?)?", "mi(?:ttwochs?)?", "do(?:nnerstags?)?", "fr(?:eitags?)?", "sa(?:mstags?)?", "so(?:nntags?)?"],
   months: ["jan(?:uar)?", "feb(?:ruar)?", "m(?:ä|ae)r(?:z)?", "apr(?:il)?", "mai", "jun[i]?", "jul[i]?", "aug(?:ust)?", "sep(?:t|tember)?", "okt(?:ober)?", "nov(?:ember)?", "dez(?:ember)?"],
   forms: {
-
     lastDayOfMonth: "(?:jeden|am) letzten (?:Tag|Tag des Monats)(?: des Monats| im Monat)?|jedes Monatsende|jeden Monat am letzten Tag",
     nthWorkday: "jeden (?<ord>{ORD}) (?:Werktag|Arbeitstag)(?: des Monats| im Monat)?",
     // "jeden zweiten Dienstag" is every other week; with "im Monat", the month's second
@@ -42,14 +41,8 @@ export const german: Vocabulary = {
   remindBefore: "erinnere?(?:n)?(?: mich)? (?<amount>\\d{1,4}) ?(?<unit>m|min|minuten?|h|std|stunden?|t|tage?n?|w|wochen?)(?: vorher| davor| früher)",
   remindAt: "erinnere?(?:n)?(?: mich)? um (?<time>{TIME})",
   endOfMonth: "(?:zum |am |bis )?(?:Monatsende|Ende des Monats)",
-  unit: (word): FreqUnit => {
-    const w = word.toLowerCase();
-    if (w.startsWith("tag") || w === "täglich") return "DAILY";
-    if (w.startsWith("woche") || w === "wöchentlich") return "WEEKLY";
-    if (w.startsWith("monat")) return "MONTHLY";
-    return "YEARLY";
-  },
-  durationUnit: (word): DurationUnit => ({ m: "M", h: "H", s: "H", t: "D", w: "W" })[word[0]!.toLowerCase()] as DurationUnit,
+  units: { DAILY: "tag|täglich", WEEKLY: "woche|wöchentlich", MONTHLY: "monat", YEARLY: "jahr|jährlich" },
+  durationUnits: { M: "m", H: "h|s", D: "t", W: "w" },
   ordinals: ORDINALS,
   numbers: NUMBERS,
   day: DAY,

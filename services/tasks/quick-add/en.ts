@@ -1,5 +1,5 @@
 import * as chrono from "chrono-node";
-import type { DurationUnit, FreqUnit, Vocabulary } from "./vocabulary";
+import type { Vocabulary } from "./vocabulary";
 
 const ORDINALS: Record<string, number> = {
   first: 1, "1st": 1, second: 2, "2nd": 2, third: 3, "3rd": 3, fourth: 4, "4th": 4, fifth: 5, "5th": 5,
@@ -39,14 +39,8 @@ export const english: Vocabulary = {
   remindBefore: "remind(?: me)? (?<amount>\\d{1,4}) ?(?<unit>m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)(?: before| earlier| ahead)?",
   remindAt: "remind(?: me)? at (?<time>{TIME})",
   endOfMonth: "(?:by |on |at )?(?:the )?end of (?:the |this )?month",
-  unit: (word): FreqUnit => {
-    const w = word.toLowerCase();
-    if (w.startsWith("day") || w === "daily") return "DAILY";
-    if (w.startsWith("week") || w === "fortnightly" || w === "biweekly") return "WEEKLY";
-    if (w.startsWith("month")) return "MONTHLY";
-    return "YEARLY";
-  },
-  durationUnit: (word): DurationUnit => ({ m: "M", h: "H", d: "D", w: "W" })[word[0]!.toLowerCase()] as DurationUnit,
+  units: { DAILY: "day|daily", WEEKLY: "week|fortnight|biweek", MONTHLY: "month", YEARLY: "year|annual" },
+  durationUnits: { M: "m", H: "h", D: "d", W: "w" },
   ordinals: ORDINALS,
   numbers: NUMBERS,
   day: DAY,

@@ -60,6 +60,9 @@ function expand(source: string, v: Vocabulary): string {
     .replaceAll("{TIME}", "\\d{1,2}(?:[:.]\\d{2})?\\s?(?:am|pm|a\\.m\\.|p\\.m\\.|uhr|h)?");
 }
 
+/** The key whose pattern `word` starts with. */
+const keyOf = <K extends string>(patterns: Record<K, string>, word: string): K =>
+  (Object.keys(patterns) as K[]).find((k) => new RegExp(`^(?:${patterns[k]})`, "iu").test(word.trim()))!;
 const indexIn = (patterns: string[], word: string) => patterns.findIndex((p) => new RegExp(`^(?:${p})$`, "iu").test(word.trim()));
 const iso = (at: Date, zone: string) => DateTime.fromJSDate(at, { zone }).toISO({ suppressMilliseconds: true })!;
 const wallDay = (y: number, m: number, d: number, minutes = 0) => new Date(Date.UTC(y, m, d) + minutes * 60_000);
@@ -154,7 +157,7 @@ function readRecurrence(claims: TextClaims, ctx: Context, ambiguities: string[])
     }],
     [f.monthDay, (m) => every("MONTHLY", 1, `BYMONTHDAY=${monthDay(g(m, "day", "day2")!)}`)],
     [f.unit, (m) => {
-      const freq = v.unit(g(m, "unit", "unit2")!);
+      const freq = keyOf(v.units, g(m, "unit", "unit2")!);
       const days = m.groups?.wds;
       if (days && freq !== "WEEKLY") return null;
       return every(freq, /fortnight|biweek/i.test(m[0]) ? 2 : interval(m.groups?.n), ...(days ? [`BYDAY=${weekdays(days)}`] : []));
@@ -234,7 +237,7 @@ function readReminders(claims: TextClaims, ctx: Context): Reminder[] {
   const found: Reminder[] = [];
   claims.each(v.remindBefore, "reminders", (m) => {
     const amount = Number(m.groups!.amount);
-    const unit = v.durationUnit(m.groups!.unit!);
+    const unit = keyOf(v.durationUnits, m.groups!.unit!);
     if (amount === 0 || amount > 1000) return false;
     found.push({ kind: "before", offset: unit === "M" || unit === "H" ? `-PT${amount}${unit}` : `-P${amount}${unit}` });
     return true;

@@ -74,7 +74,9 @@ export interface Vocabulary {
   numbers: Record<string, number>;
   /** A day of the month as written ("15th", "15."), a regex. */
   day: string;
-  unit(word: string): FreqUnit;
-  durationUnit(word: string): DurationUnit;
+  /** What a unit word ("weeks", "monatlich") starts with, by the frequency it means. */
+  units: Record<FreqUnit, string>;
+  /** The same for a reminder's "30 min" / "2 Tage". */
+  durationUnits: Record<DurationUnit, string>;
   priorities: Record<string, Priority>;
 }
