@@ -42,10 +42,13 @@ const weekdayOf = (wall: WallClock) => (wall.getUTCDay() + 6) % 7;
 
 /**
  * The BYxxx parts rrule.js would take from DTSTART when the rule names no day (the month
- * day for MONTHLY, the weekday for WEEKLY, month and day for YEARLY), written out, so the
- * rule means the same from any other start.
+ * day for MONTHLY, the weekday for WEEKLY, month and day for YEARLY, the weekday for
+ * YEARLY;BYWEEKNO), written out, so the rule means the same from any other start.
  */
 export function withDefaults(rule: Rule, dtstart: WallClock): Rule {
+  // BYWEEKNO names weeks, not days: the day within the week is DTSTART's (RFC 5545: what
+  // the rule leaves out comes from DTSTART), not all seven, which rrule.js would give.
+  if (rule.byweekno && !rule.byday && !rule.bymonthday && !rule.byyearday) return { ...rule, byday: [{ weekday: weekdayOf(dtstart) }] };
   if (rule.byweekno || rule.byyearday || rule.bymonthday || rule.byday) return rule;
   switch (rule.freq) {
     case "YEARLY":
