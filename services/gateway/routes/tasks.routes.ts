@@ -51,7 +51,9 @@ export function taskRoutes(ctx: GatewayContext): RouteDef[] {
         "With `quickAdd` the task is made from the phrase as POST /tasks/parse reads it; any task field given beside it wins over " +
         "the phrase's (tags, reminders and recurrence are replaced, not merged; `projectId` given also decides whose members an @name " +
         "may be, and a +Project in the phrase is then ignored). A phrase that leaves no title, and no `title` given, answers 422 at " +
-        "body.quickAdd. Names that resolve to nothing are left out, as in the parse.",
+        "body.quickAdd. Names that resolve to nothing are left out, as in the parse. An Idempotency-Key covers the task the phrase " +
+        "was read into: a retry returns the first task, unless the phrase has come to read differently meanwhile (\"today\" after " +
+        "midnight), which answers 422 like any changed body.",
       body: createTaskBody,
       bodyDoc: createTaskBodyDoc,
       headers: [IDEMPOTENCY_HEADER],
