@@ -18,10 +18,15 @@ What a phrase may hold (English; German in brackets), in any order; what is left
   due at 09:00; a time alone is the next such time. "next fri" is the Friday of next week (an ambiguity says so when the
   coming Friday is nearer). Only the first date is used; another one stays in the title, with an ambiguity.
 - **Repetition** (a \`recurrence\` with an RRULE, the caller's zone, its first occurrence as \`dueAt\`):
-  "every day", "every 3 days", "daily", "every weekday", "every weekend", "every monday and thursday", "every other week",
-  "every 2 weeks", "every 3rd friday", "every last friday", "every last day of the month", "every last weekday of the
-  month", "every month on the 15th", "every 15th", "every year on 3 March", "every March 3"
-  ("jeden Tag", "täglich", "jeden Werktag", "alle 2 Wochen", "jede zweite Woche", "jeden Dienstag", "jeden 3. Freitag",
+  "every day", "every 3 days", "daily", "every morning" (09:00; afternoon 12:00, evening 19:00, night 22:00), "every
+  weekday", "every weekend" (Saturdays: one task a weekend, as Todoist reads it), "every mon, wed and fri", "every other
+  week", "every 2 weeks on monday", "every 3rd friday", "every 2nd and 4th tuesday", "every last friday", "every last day
+  of the month", "every last weekday of the month", "every 15th workday", "every month on the 15th", "every 15th",
+  "every year on 3 March", "every March 3". "every second wednesday" is the month's second (an ambiguity says so;
+  "every other wednesday" is every two weeks). A repetition by hours or minutes is not a task's: it stays in the title.
+  Todoist's "every!" counts from the completion
+  ("jeden Tag", "täglich", "jeden Abend", "jeden Werktag", "alle 2 Wochen", "jede zweite Woche", "jeden Dienstag",
+  "montags und donnerstags", "jeden 3. Freitag", "jeden zweiten Dienstag" (every other week; "im Monat": the month's second),
   "jeden letzten Tag des Monats", "jeden Monat am 15.", "jedes Jahr am 3. März"), with a time ("at 9am") and these
   endings: "after completion" ("nach Erledigung": the next one counts from the completion), "5 times" ("5 mal"),
   "until 30 June" ("bis 30. Juni": the last day it may fall on; "until June" alone means up to the start of June, said
