@@ -30,8 +30,6 @@ const NAME = `"(?<quoted>[^"\\n]{1,100})"|(?<bare>[\\p{L}\\p{N}_.'-]{1,100})`;
 
 interface Context {
   vocab: Vocabulary;
-  timezone: string;
-  now: Date;
   /** now on the caller's wall clock */
   today: WallClock;
 }
@@ -291,7 +289,7 @@ function readDue(claims: TextClaims, ctx: Context, ambiguities: string[]): { day
 
 /** Reads a phrase. `now` and `timezone` are the caller's; nothing here looks anything up. */
 export function readPhrase(text: string, vocab: Vocabulary, timezone: string, now: Date): QuickAddParse {
-  const ctx: Context = { vocab, timezone, now, today: toWallClock(now, timezone) };
+  const ctx: Context = { vocab, today: toWallClock(now, timezone) };
   const claims = new TextClaims(text);
   const fields: QuickAddFields = { title: "" };
   const names: { project?: NameRef; assignee?: NameRef } = {};
@@ -310,16 +308,17 @@ export function readPhrase(text: string, vocab: Vocabulary, timezone: string, no
   const minutes = due.minutes ?? (rule?.startHasTime ? timeOf(rule.start!) : (rule?.minutes ?? DEFAULT_HOUR * 60));
   const day = rule?.start ?? due.day;
   let dueAt: Date | undefined;
-  if (day || due.minutes !== undefined) {
-    const d = day ?? wallDay(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate());
-    dueAt = fromWallClock(wallDay(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), minutes), timezone);
-    // A time alone ("at 9am") is the next such time.
-    if (!day && dueAt.getTime() < now.getTime()) dueAt = fromWallClock(wallDay(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1, minutes), timezone);
-  }
+  /** `at` minutes into today on the caller's clock, or into tomorrow once that has passed. */
+  const next = (at: number) => {
+    const today = fromWallClock(wallDay(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate(), at), timezone);
+    return today.getTime() < now.getTime() ? fromWallClock(wallDay(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate() + 1, at), timezone) : today;
+  };
+  // A time alone ("at 9am") is the next such time.
+  if (day) dueAt = fromWallClock(wallDay(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), minutes), timezone);
+  else if (due.minutes !== undefined) dueAt = next(minutes);
   if (rule) {
-    // Without a day, the series starts with the next such time: today's, or tomorrow's once it has passed.
-    let start = dueAt ?? fromWallClock(wallDay(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate(), minutes), timezone);
-    if (!day && start.getTime() < now.getTime()) start = fromWallClock(wallDay(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate() + 1, minutes), timezone);
+    // Without a day, the series starts with the next such time.
+    const start = dueAt ?? next(minutes);
     const rrule = rule.parts.join(";");
     // Without a start date the first occurrence is the rule's next date, whatever INTERVAL's
     // phase: "every 2 weeks on monday" starts next Monday, and counts its weeks from there.
@@ -340,11 +339,7 @@ export function readPhrase(text: string, vocab: Vocabulary, timezone: string, no
     if (r.kind === "before" && !dueAt) ambiguities.push("a reminder before the due time needs a due date: it was left out");
     else if (r.kind === "before") kept.push({ offset: r.offset!, channels: ["sse"] });
     else if (dueAt) kept.push({ offset: offsetBefore(toWallClock(dueAt, timezone), r.minutes!), channels: ["sse"] });
-    else {
-      let at = fromWallClock(wallDay(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate(), r.minutes!), timezone);
-      if (at.getTime() <= now.getTime()) at = fromWallClock(wallDay(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate() + 1, r.minutes!), timezone);
-      kept.push({ at: iso(at, timezone), channels: ["sse"] });
-    }
+    else kept.push({ at: iso(next(r.minutes!), timezone), channels: ["sse"] });
   }
   if (kept.length) fields.reminders = kept;
 
