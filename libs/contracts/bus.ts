@@ -25,6 +25,7 @@ import {
   projectMembershipEventSchema,
   projectSchema,
 } from "./projects";
+import { MAX_QUICK_ADD_LENGTH, QUICK_ADD_LOCALES, quickAddResolvedSchema } from "./quick-add";
 import { reminderInput, reminderSchema } from "./reminders";
 import { listTasksParams } from "./task-list-query";
 import { completionSchema, createTaskInput, taskSchema, updateTaskInput } from "./tasks";
@@ -80,6 +81,19 @@ export const ACTIONS = {
     z.object({ items: z.array(taskSchema), total: z.number().optional() }),
   ),
   "tasks.health": read(none, health),
+  /**
+   * Quick add: a phrase read in the caller's zone (`timezone`, default theirs), its +Project
+   * resolved among the caller's projects (or `projectId`'s members used, when the request
+   * names one). The @name is answered as `assignee` with the ids it may mean, `memberIds`.
+   */
+  "tasks.parse": read(
+    z.strictObject({
+      text: z.string().min(1).max(MAX_QUICK_ADD_LENGTH),
+      locale: z.enum(QUICK_ADD_LOCALES),
+      projectId: z.uuid().nullable().optional(),
+    }),
+    quickAddResolvedSchema,
+  ),
 
   "projects.create": action(z.strictObject({ input: projectInput, idempotencyKey }), projectSchema),
   "projects.list": read(pageParams, page(projectSchema)),

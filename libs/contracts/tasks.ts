@@ -72,7 +72,13 @@ export const taskSchema = z
     completedAt: instant.nullable(),
     tags: z.array(z.string()),
     recurrence: z
-      .object({ rrule: z.string(), timezone: z.string(), from: z.enum(["due", "completion"]), exdates: z.array(z.string()) })
+      .object({
+        rrule: z.string(),
+        timezone: z.string(),
+        from: z.enum(["due", "completion"]),
+        exdates: z.array(z.string()),
+        text: z.string().optional().meta({ description: 'the rule in words, read-only: "every month on the 1st at 09:00"' }),
+      })
       .nullable()
       .meta({ id: "Recurrence" }),
     reminders: z.array(reminderSchema),

@@ -360,7 +360,7 @@ describe("recurrenceInput (zod schema for the API)", () => {
     type ObjectSchema = { properties: Record<string, unknown>; required: string[]; additionalProperties: boolean };
     const generated = z.toJSONSchema(recurrenceInput, { io: "input" }) as { $defs: Record<string, ObjectSchema> };
     const schema = generated.$defs.RecurrenceInput!; // a named component, as the gateway's OpenAPI document hoists it
-    expect(Object.keys(schema.properties)).toEqual(["rrule", "timezone", "from", "exdates"]);
+    expect(Object.keys(schema.properties)).toEqual(["rrule", "timezone", "from", "exdates", "text"]);
     expect(schema.required).toEqual(["rrule"]);
     expect(schema.additionalProperties).toBe(false);
   });

@@ -14,6 +14,8 @@
  *                                                  validates (throws ValidationError), normalises; deeply with dtstart
  *   occurrencesFrom(rec, dtstart, from, limit, completedCount?) → Date[]: occurrences at or after `from`
  *   nextOccurrence(rec, dtstart, current, completedAt, completedCount) → Date | null
+ *   describeRecurrence(rec, dtstart) → "every month on the 1st at 09:00"
+ *   firstDate(rrule, timezone, start, from) → Date | null: where a new series starts (quick add)
  *   parseOffset(text, path?) / applyOffset(due, offset, timezone) / formatOffset(offset)
  *                                                  reminder offsets (ISO 8601 durations)
  *
@@ -31,6 +33,8 @@ import { daysCanMeet, HORIZON_YEARS, matchesAfterStart, pastUntil } from "./seri
 export { applyOffset, formatOffset, MAX_OFFSET_DAYS, normaliseTimeZone, readOffset, type Offset } from "../time";
 export { nextOccurrence, occurrencesFrom, RECURRENCE_BASES, type Recurrence, type RecurrenceBase } from "./occurrences";
 export { HORIZON_YEARS } from "./series";
+export { firstDate } from "./first-date";
+export { describeRecurrence } from "./describe";
 
 export const MAX_EXDATES = 1000;
 
@@ -66,6 +70,7 @@ export const recurrenceInput = z
       .meta({ description: "IANA time zone the occurrences keep their wall-clock time in; default: the owner's" }),
     from: z.enum(RECURRENCE_BASES).default("due").meta({ description: "next occurrence from the previous due date, or from the completion" }),
     exdates: z.array(exdate).max(MAX_EXDATES).default([]).meta({ description: "occurrences to skip (RFC 5545 EXDATE)" }),
+    text: z.string().max(1000).optional().meta({ description: "read-only: the answer's words for the rule; ignored when sent back" }),
   })
   .meta({ id: "RecurrenceInput" });
 

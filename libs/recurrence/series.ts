@@ -42,10 +42,13 @@ const weekdayOf = (wall: WallClock) => (wall.getUTCDay() + 6) % 7;
 
 /**
  * The BYxxx parts rrule.js would take from DTSTART when the rule names no day (the month
- * day for MONTHLY, the weekday for WEEKLY, month and day for YEARLY), written out, so the
- * rule means the same from any other start.
+ * day for MONTHLY, the weekday for WEEKLY, month and day for YEARLY, the weekday for
+ * YEARLY;BYWEEKNO), written out, so the rule means the same from any other start.
  */
 export function withDefaults(rule: Rule, dtstart: WallClock): Rule {
+  // BYWEEKNO names weeks, not days: the day within the week is DTSTART's (RFC 5545: what
+  // the rule leaves out comes from DTSTART), not all seven, which rrule.js would give.
+  if (rule.byweekno && !rule.byday && !rule.bymonthday && !rule.byyearday) return { ...rule, byday: [{ weekday: weekdayOf(dtstart) }] };
   if (rule.byweekno || rule.byyearday || rule.bymonthday || rule.byday) return rule;
   switch (rule.freq) {
     case "YEARLY":
@@ -76,17 +79,66 @@ function toOptions(rule: Rule, dtstart: Date): Partial<Options> {
 
 /**
  * Feeds `visit` the rule's dates with DTSTART `start`, from `start` on, in order, until it
- * returns false or a date passes `end`. rrule.js only checks its bounds at a date it
- * produces, so a rule that matches nothing runs on to its last year, 9999: the calendar is
- * moved by whole 400-year cycles to put `end` less than 400 years before that, which bounds
- * every search.
+ * returns false or a date passes `end`.
  */
 function ruleDates(rule: Rule, start: WallClock, end: WallClock, visit: (wall: WallClock) => boolean): void {
+  if (rule.bysetpos) setPositionDates(rule, rule.bysetpos, start, end, visit);
+  else rruleDates(rule, start, end, visit);
+}
+
+/**
+ * rrule.js's own dates. It only checks its bounds at a date it produces, so a rule that
+ * matches nothing runs on to its last year, 9999: the calendar is moved by whole 400-year
+ * cycles to put `end` less than 400 years before that, which bounds every search.
+ */
+function rruleDates(rule: Rule, start: WallClock, end: WallClock, visit: (wall: WallClock) => boolean): void {
   const yearly = yearlyOver(rule);
   if (yearly && rule.interval === 1 && !rule.bysetpos) rule = yearly; // the same dates, a year per step
-  const shift = Math.max(0, Math.floor((RRULE_MAX_YEAR - end.getUTCFullYear()) / 400)) * CYCLE_MS;
+  const shift = Math.max(0, Math.floor((RRULE_MAX_YEAR - 1 - end.getUTCFullYear()) / 400)) * CYCLE_MS;
   const moved = (wall: WallClock) => new Date(wall.getTime() + shift);
   new RRule(toOptions(rule, moved(start)), true).between(moved(start), moved(end), true, (d) => visit(new Date(d.getTime() - shift)));
+}
+
+const MIDNIGHT = new Date(0);
+
+/**
+ * BYSETPOS applied here, not by rrule.js, whose release in use has two faults with it:
+ * positions that pick the same date give that date twice (and it counts twice toward
+ * COUNT), and a negative position past the size of the set picks its first date instead
+ * of none. RFC 5545: within each period of FREQ (from the start of DTSTART's period, as
+ * the set is the whole period's), the dates the other parts give form the set, ordered;
+ * each position picks one (1 the first, -1 the last, none when past either end), each
+ * date at most once; those before DTSTART are then dropped.
+ */
+function setPositionDates(rule: Rule, positions: number[], start: WallClock, end: WallClock, visit: (wall: WallClock) => boolean): void {
+  const free: Rule = { ...rule, bysetpos: undefined };
+  const periodOf = (wall: WallClock) => periodStart(rule, wall, 0, MIDNIGHT).getTime();
+  let set: WallClock[] = [];
+  let period: number | undefined;
+  let going = true;
+  const pick = (): boolean => {
+    const picked = new Set<number>();
+    for (const pos of positions) {
+      const wall = set[pos > 0 ? pos - 1 : set.length + pos];
+      if (wall) picked.add(wall.getTime());
+    }
+    for (const at of [...picked].sort((a, b) => a - b)) {
+      if (at < start.getTime()) continue;
+      if (at > end.getTime() || !visit(new Date(at))) return false;
+    }
+    return true;
+  };
+  // Past `end` to the end of its period, so the last period's set is whole.
+  rruleDates(free, periodStart(rule, start, 0, start), periodStart(rule, end, 1, end), (wall) => {
+    if (period !== undefined && periodOf(wall) !== period) {
+      going = pick();
+      set = [];
+    }
+    period = periodOf(wall);
+    set.push(wall);
+    return going;
+  });
+  if (going && set.length) pick();
 }
 
 /** Whether an occurrence lies past UNTIL: a date UNTIL by its wall-clock day, a UTC one by its instant. */
@@ -201,4 +253,22 @@ export function matchesAfterStart(rule: Rule, zone: string, dtstart: Date): bool
 export function daysCanMeet(rule: Rule): boolean {
   if (!(rule.byday || rule.bymonthday || rule.byyearday || rule.byweekno)) return true;
   return matchesAfterStart({ ...rule, interval: 1 }, "UTC", new Date(Date.UTC(2000, 0, 1)));
+}
+
+/**
+ * The first date the rule gives at or after `from`, with DTSTART `start` setting INTERVAL's
+ * phase, the days the rule leaves to DTSTART and the time of day. Unlike walkSeries, DTSTART
+ * is not an occurrence unless the rule gives it: this picks where a new series starts.
+ */
+export function firstRuleDate(rule: Rule, zone: string, start: Date, from: Date): Date | null {
+  const startWall = toWallClock(start, zone);
+  const end = yearsLater(toWallClock(from, zone), HORIZON_YEARS);
+  let found: Date | null = null;
+  ruleDates(withDefaults(rule, startWall), startWall, end, (wall) => {
+    const at = fromWallClock(wall, zone);
+    if (at.getTime() < from.getTime()) return true;
+    found = at;
+    return false;
+  });
+  return found;
 }

@@ -30,7 +30,7 @@ const daily = (extra: Record<string, unknown> = {}) =>
 
 test("a recurring task keeps its owner's zone and its wall-clock time across the DST change", async () => {
   const task = await daily();
-  expect(task.recurrence).toEqual({ rrule: "FREQ=DAILY", timezone: "Europe/Berlin", from: "due", exdates: [] });
+  expect(task.recurrence).toEqual({ rrule: "FREQ=DAILY", timezone: "Europe/Berlin", from: "due", exdates: [], text: "every day at 09:00" });
   // 09:00 in Berlin: 08:00Z before 29 March, 07:00Z after.
   expect(await recurrence.occurrences(ALICE, task.id, 3)).toEqual(["2026-03-28T08:00:00.000Z", "2026-03-29T07:00:00.000Z", "2026-03-30T07:00:00.000Z"]);
 });

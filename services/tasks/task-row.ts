@@ -1,5 +1,5 @@
 import { PRIORITIES, Priority, ReminderDto, TaskDto, TaskStatus } from "../../libs/contracts";
-import type { Recurrence } from "../../libs/recurrence";
+import { describeRecurrence, type Recurrence } from "../../libs/recurrence";
 import { TASKS_SCHEMA } from "./migrations";
 import { isoOrNull } from "../../libs/time";
 
@@ -48,7 +48,7 @@ export function toTaskDto(row: TaskRow): TaskDto {
     startAt: isoOrNull(row.start_at),
     completedAt: isoOrNull(row.completed_at),
     tags: row.tags,
-    recurrence: row.recurrence,
+    recurrence: row.recurrence && { ...row.recurrence, text: describeRecurrence(row.recurrence, row.dtstart ?? row.due_at ?? row.created_at) },
     reminders: row.reminders,
     projectId: row.project_id,
     assigneeId: row.assignee_id,

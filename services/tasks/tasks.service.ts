@@ -18,6 +18,9 @@ import { TaskRecurrence } from "./task-recurrence";
 import { TaskReminders } from "./task-reminders";
 import { CursorCodec } from "../../libs/task-query";
 import { TaskStore } from "./task-store";
+import { parseQuickAdd } from "./quick-add";
+import { resolveProject } from "./quick-add/names";
+import { normaliseTimeZone } from "../../libs/time";
 
 export interface TasksServiceDeps {
   db: Db;
@@ -62,6 +65,11 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
       }),
       list: (p, ctx) => lister.list(authOf(ctx), p),
       health: healthAction(db),
+      parse: (p, ctx) => {
+        const auth = authOf(ctx);
+        const timezone = normaliseTimeZone(auth.timezone ?? "UTC") ?? "UTC";
+        return resolveProject(db, auth, parseQuickAdd(p.text, { locale: p.locale, timezone, now: clock.now() }), p.projectId);
+      },
     }),
     async started() {
       await migrateSchema(db, TASKS_SCHEMA, migrations);

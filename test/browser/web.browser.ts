@@ -266,3 +266,21 @@ step("an invitation waits in the inbox until accepted; then the project's tasks 
   await page.getByRole("link", { name: "Tasks" }).click();
   await visible(row("Pick the next book"), "the shared project's task in the list");
 });
+
+step("quick add previews the parse while typing and creates the task on Enter", async () => {
+  const box = page.getByLabel("Quick add");
+  await box.fill("Pay rent every month on the 1st at 9am #home !high");
+  const line = page.locator(".qa-line");
+  await visible(line.locator("mark.qa-recurrence").filter({ hasText: "every month on the 1st" }), "the recurrence highlighted");
+  await visible(line.locator("mark.qa-tags").filter({ hasText: "#home" }), "the tag highlighted");
+  const preview = page.locator("#qa-preview");
+  await visible(preview.getByText("every month on the 1st at 09:00"), "the rule in words");
+  await visible(preview.locator(".qa-next li").nth(3), "the next occurrences");
+  expect(await preview.locator(".qa-next li").first().textContent()).toMatch(/^\w{3}, 1 \w{3} \d{4}, 09:00$/);
+  await artifacts.shoot(page, "quick-add");
+  await box.press("Enter");
+  await visible(row("Pay rent").filter({ hasText: "every month on the 1st at 09:00" }), "the task with its rule in words");
+  const [task] = (await api.get("/tasks", { token })).body.items.filter((t: { title: string }) => t.title === "Pay rent");
+  expect(task).toMatchObject({ priority: "high", tags: ["home"], recurrence: { rrule: "FREQ=MONTHLY;BYMONTHDAY=1", timezone: ZONE } });
+  expect(await box.inputValue()).toBe("");
+});

@@ -27,7 +27,7 @@ describe("health and contract", () => {
     expect(res.body.openapi).toBe("3.1.0");
     expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(["/api/v1/tasks", "/api/v1/tasks/{id}", "/api/v1/auth/refresh"]));
     const body = res.body.paths["/api/v1/tasks"].post.requestBody.content["application/json"].schema;
-    expect(body).toEqual({ $ref: "#/components/schemas/CreateTask" });
+    expect(body).toEqual({ anyOf: [{ $ref: "#/components/schemas/CreateTask" }, { $ref: "#/components/schemas/QuickAddTask" }] }); // a task, or a phrase (quick add)
     expect(res.body.components.schemas.CreateTask).toMatchObject({ additionalProperties: false, required: ["title"] });
     expect(res.body.components.schemas.Task.properties.priority.enum).toEqual(["none", "low", "medium", "high", "urgent"]);
   });

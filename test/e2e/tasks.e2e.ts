@@ -186,7 +186,7 @@ describe("recurrence", () => {
       as(alice),
     );
     expect(created.status).toBe(201);
-    expect(created.body.recurrence).toEqual({ rrule: "FREQ=MONTHLY;BYMONTHDAY=-1", timezone: "Europe/Berlin", from: "due", exdates: [] });
+    expect(created.body.recurrence).toEqual({ rrule: "FREQ=MONTHLY;BYMONTHDAY=-1", timezone: "Europe/Berlin", from: "due", exdates: [], text: "every month on the last day at 09:00" });
     const next = await api.get(`/tasks/${created.body.id}/occurrences?limit=4`, as(alice));
     // Last day of each month at 09:00 Berlin, CET then CEST.
     expect(next.body.items).toEqual(["2026-01-31T08:00:00.000Z", "2026-02-28T08:00:00.000Z", "2026-03-31T07:00:00.000Z", "2026-04-30T07:00:00.000Z"]);

@@ -1,3 +1,4 @@
+import type { QuickAddDto } from "../../libs/contracts/quick-add";
 import type { AuthResult, Invitation, Notification, Page, Task, TaskInput, User, UserPatch } from "./types";
 
 const BASE = "/api/v1";
@@ -150,6 +151,9 @@ export class Api {
   // --- tasks
   listTasks = (query: URLSearchParams, signal?: AbortSignal) => this.request<Page<Task>>("GET", "/tasks", { query, signal });
   getTask = (id: string) => this.request<Task>("GET", `/tasks/${id}`);
+  /** Quick add: what a phrase means (nothing created), and the task made from it. */
+  parseTask = (text: string, signal?: AbortSignal) => this.request<QuickAddDto>("POST", "/tasks/parse", { body: { text }, signal });
+  quickAdd = (text: string, idempotencyKey: string) => this.request<Task>("POST", "/tasks", { body: { quickAdd: text }, headers: { "idempotency-key": idempotencyKey } });
   createTask = (input: TaskInput, idempotencyKey: string) => this.request<Task>("POST", "/tasks", { body: input, headers: { "idempotency-key": idempotencyKey } });
   updateTask = (id: string, patch: Partial<TaskInput>, version: number) =>
     this.request<Task>("PATCH", `/tasks/${id}`, { body: patch, headers: { "if-match": `"${version}"` } });

@@ -75,7 +75,7 @@ export function buildOpenApi(routes: RouteDef[], basePath: string, version: stri
         ...parameters(components, "query", r.query),
         ...(r.headers ?? []).map((h) => ({ name: h.name, in: "header", required: false, description: h.description, schema: { type: "string" } })),
       ],
-      ...(r.body ? { requestBody: { required: true, content: { "application/json": { schema: components.add(r.body, "input") } } } } : {}),
+      ...(r.body ? { requestBody: { required: true, content: { "application/json": { schema: components.add(r.bodyDoc ?? r.body, "input") } } } } : {}),
       responses,
     };
   }

@@ -39,6 +39,8 @@ export interface RouteDef<B extends Schema | undefined = Schema | undefined, Q e
   /** "optional": a Bearer token, when sent, is checked; the route authenticates otherwise itself. */
   auth: boolean | "optional";
   body?: B;
+  /** The body as the OpenAPI document shows it, when `body` can only be written as a transform (a choice between shapes). */
+  bodyDoc?: Schema;
   query?: Q;
   params?: P;
   /** Headers the route reads, for the OpenAPI document. */

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import {
   completionSchema,
-  createTaskInput,
   instant,
   reminderInput,
   reminderSchema,
@@ -15,6 +14,9 @@ import { IDEMPOTENCY_HEADER, idempotencyKeyOf } from "../http/idempotency";
 import { idParams, route, RouteDef } from "../http/route";
 import { callAs, GatewayContext } from "./context";
 import { problemResponse, problemResponses } from "./problems";
+import { parseTaskInput, quickAddSchema } from "../../../libs/contracts/quick-add";
+import { createTaskBody, createTaskBodyDoc, localeOf, quickAdd, taskFromPhrase } from "./quick-add";
+import { QUICK_ADD_GRAMMAR } from "./quick-add-doc";
 
 const tag = "tasks";
 const etag = (task: TaskDto) => ({ ETag: `"${task.version}"` });
@@ -44,17 +46,35 @@ export function taskRoutes(ctx: GatewayContext): RouteDef[] {
   return [
     route({
       method: "post", path: "/tasks", tag, auth: true,
-      summary: "Create a task",
-      body: createTaskInput,
+      summary: "Create a task, from its fields or from a phrase (quickAdd)",
+      description:
+        "With `quickAdd` the task is made from the phrase as POST /tasks/parse reads it; any task field given beside it wins over " +
+        "the phrase's (tags, reminders and recurrence are replaced, not merged; `projectId` given also decides whose members an @name " +
+        "may be, and a +Project in the phrase is then ignored). A phrase that leaves no title, and no `title` given, answers 422 at " +
+        "body.quickAdd. Names that resolve to nothing are left out, as in the parse. An Idempotency-Key covers the task the phrase " +
+        "was read into: a retry returns the first task, unless the phrase has come to read differently meanwhile (\"today\" after " +
+        "midnight), which answers 422 like any changed body.",
+      body: createTaskBody,
+      bodyDoc: createTaskBodyDoc,
       headers: [IDEMPOTENCY_HEADER],
       responses: { 201: { description: "Created", schema: taskSchema }, ...problemResponses(401, 422) },
       handle: async ({ auth, body, header }) => {
+        const input = "quickAdd" in body ? await taskFromPhrase(ctx, auth, body, header("accept-language")) : body;
         const task = await callAs(ctx, auth, "tasks.create", {
-          input: body,
+          input,
           idempotencyKey: idempotencyKeyOf(header),
         });
         return { status: 201, body: task, headers: { ...etag(task), Location: `/api/v1/tasks/${task.id}` } };
       },
+    }),
+    route({
+      method: "post", path: "/tasks/parse", tag, auth: true,
+      summary: "Read a quick-add phrase into task fields, without creating anything",
+      description: QUICK_ADD_GRAMMAR,
+      body: parseTaskInput,
+      headers: [{ name: "Accept-Language", description: "the phrase's language when the body names no `locale` (en or de; default en)" }],
+      responses: { 200: { description: "The fields, where each came from, and what was unclear", schema: quickAddSchema }, ...problemResponses(401, 422) },
+      handle: async ({ auth, body, header }) => ({ status: 200, body: await quickAdd(ctx, auth, body.text, localeOf(body.locale, header("accept-language"))) }),
     }),
     route({
       method: "get", path: "/tasks", tag, auth: true,

@@ -7,6 +7,7 @@ import { summary } from "../recurrence";
 import { formatInstant } from "../time";
 import { failure, info } from "../toasts";
 import type { Task } from "../types";
+import { quickAddBox } from "./quick-add";
 import { openEditor } from "./task-editor";
 
 const PAGE_SIZE = 30;
@@ -95,7 +96,7 @@ export const tasksView: View = (app, main) => {
       overdue ? h("span", { class: "badge danger" }, "Overdue") : null,
       task.status === "in_progress" ? h("span", { class: "badge" }, STATUS_LABELS.in_progress) : null,
       task.priority !== "none" ? h("span", { class: `badge priority-${task.priority}` }, `${PRIORITY_LABELS[task.priority]} priority`) : null,
-      task.recurrence ? h("span", { class: "repeat" }, h("span", { "aria-hidden": "true" }, "↻ "), summary(task.recurrence.rrule, task.recurrence.from)) : null,
+      task.recurrence ? h("span", { class: "repeat" }, h("span", { "aria-hidden": "true" }, "↻ "), task.recurrence.text ?? summary(task.recurrence.rrule, task.recurrence.from)) : null,
       task.reminders.length ? h("span", { class: "reminders" }, `${task.reminders.length} reminder${task.reminders.length > 1 ? "s" : ""}`) : null,
       ...task.tags.map((t) => h("span", { class: "tag" }, `#${t}`)),
     );
@@ -170,6 +171,7 @@ export const tasksView: View = (app, main) => {
   replace(
     main,
     h("div", { class: "page-head" }, h("h1", { tabindex: "-1" }, "Tasks"), h("button", { type: "button", class: "primary", onclick: () => edit(null) }, "New task")),
+    quickAddBox(app, reload),
     h("div", { class: "toolbar" }, field("Search", search, "Typos are fine. Press / to search from anywhere.")),
     filters(reload),
     status,
