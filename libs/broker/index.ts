@@ -145,9 +145,12 @@ export function natsConnectionOptions(config: Pick<Config, "nats">): ConnectionO
 }
 
 /**
- * nats.js asks this before each reconnect attempt: waits that double from the base up to 8 times
+ * nats.js asks this before each reconnect attempt: waits that double from the base up to twice
  * it, each with a random jitter, so that a fleet of processes does not hammer a NATS coming back
- * in lockstep. A connection that holds for a while starts again from the base.
+ * in lockstep. A connection that holds for a while starts again from the base. The cap is low on
+ * purpose: a process finds NATS back at most 3 s (with the 1 s default) after it returns, so the
+ * pipeline catches up within 5 s of the end of an outage however long (the fault suite, issue
+ * 13); a longer cap left it deaf up to 12 s after a 10 s outage. An attempt is one TCP connect.
  */
 export function reconnectBackoff(baseMs: number, random: () => number = Math.random, now: () => number = Date.now) {
   let attempt = 0;
@@ -156,7 +159,7 @@ export function reconnectBackoff(baseMs: number, random: () => number = Math.ran
     const t = now();
     if (t - last > baseMs * 16) attempt = 0;
     last = t;
-    const wait = baseMs * 2 ** Math.min(attempt++, 3);
+    const wait = baseMs * 2 ** Math.min(attempt++, 1);
     return Math.round(wait / 2 + random() * wait);
   };
 }
