@@ -124,15 +124,23 @@ function every(everyMs: number, step: () => Promise<void>): { stop(): Promise<vo
 }
 
 let turn = 0;
+async function createReminder(at: Date): Promise<void> {
+  const user = turn++ % USERS;
+  const res = await request(stack.baseUrl, "POST", "/tasks", users[user]!.accessToken, { title: `fault ${turn}`, reminders: [{ at: at.toISOString(), channels: ["sse"] }] });
+  answers.push(res);
+  if (res.status === 201) planned.push({ user, taskId: res.body.id, reminderId: res.body.reminders[0].id, fireAt: at.getTime() });
+}
+
+/** Due evenly through the fault window and 3 s past it, so every stretch of it has reminders falling due. */
+const SPREAD = 8;
+async function spreadThrough(fault: Fault, faultAt: number): Promise<void> {
+  const window = fault.downMs + 3_000;
+  for (let i = 0; i < SPREAD; i++) await createReminder(new Date(faultAt + ((i + 0.5) / SPREAD) * window));
+}
+
 /** The steady load: a reminder created, due somewhere in the fault window or just after. */
 function createReminders(fault: Fault) {
-  return every(CREATE_EVERY_MS, async () => {
-    const user = turn++ % USERS;
-    const at = new Date(Date.now() + 1_000 + Math.random() * (LEAD_MS + fault.downMs + 4_000));
-    const res = await request(stack.baseUrl, "POST", "/tasks", users[user]!.accessToken, { title: `fault ${turn}`, reminders: [{ at: at.toISOString(), channels: ["sse"] }] });
-    answers.push(res);
-    if (res.status === 201) planned.push({ user, taskId: res.body.id, reminderId: res.body.reminders[0].id, fireAt: at.getTime() });
-  });
+  return every(CREATE_EVERY_MS, () => createReminder(new Date(Date.now() + 1_000 + Math.random() * (LEAD_MS + fault.downMs + 4_000))));
 }
 
 /** Reads that cross each service: the task list (tasks), the inbox (notify), a search (search). */
@@ -175,6 +183,7 @@ async function waitCaughtUp(dueBy: number, withinMs: number): Promise<number> {
 
 async function runPhase(fault: Fault): Promise<Figures> {
   const start = Date.now();
+  await spreadThrough(fault, start + LEAD_MS + 500);
   const creating = createReminders(fault);
   const reading = probeReads();
   await sleep(LEAD_MS);
