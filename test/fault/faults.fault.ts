@@ -4,8 +4,8 @@
  * throughout, due all through each fault window; SSE clients stay connected through it all,
  * reconnecting with Last-Event-ID. Asserted per fault: no reminder lost or duplicated (inbox and
  * every stream, replays included), inbox and streams caught up within 5 s of the part being
- * back, every API answer (success or 503) within 3 s during the fault, and reminders delivered
- * late flagged `late`. FAULT_SUITE=short (the default, in `npm test`) keeps outages short;
+ * back, every API answer (success or 503) within 3 s during the fault and the 3 s after it, and
+ * reminders delivered late flagged `late`. FAULT_SUITE=short (the default, in `npm test`) keeps outages short;
  * `npm run test:fault` runs the full one (NATS down 30 s, each service down 10 s).
  * FAULT_RESULTS=<file> writes the figures as JSON.
  */
