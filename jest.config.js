@@ -7,6 +7,9 @@
  *   e2e-embedded, e2e-distributed   `test/e2e/*.e2e.ts`: the whole stack as real processes, in both modes.
  *   browser, browser-distributed    `test/browser/*.browser.ts`: the web client in headless Chromium.
  *   deploy   `test/deploy/*.test.ts`: the image, compose, Kubernetes manifests and graceful shutdown.
+ *   fault    `test/fault/*.fault.ts`: kill -9 of each service, NATS down, Postgres connections cut, over the built
+ *            entry point. `npm test` runs its short version (FAULT_SUITE=short, about 3 min); `npm run test:fault`
+ *            the full one (FAULT_SUITE=full: NATS down 30 s, each service down 10 s).
  * The scripts close `--selectProjects` with a flag (`--runInBand` again): it takes every word after it as a
  * project name, so `npm run test:db -- libs/db` would otherwise run the whole tier instead of filtering it.
  */
@@ -55,5 +58,6 @@ module.exports = {
       testMatch: ["<rootDir>/test/browser/**/*.browser.ts"],
       setupFiles: ["<rootDir>/test/support/mode-distributed.ts"],
     },
+    { ...base, displayName: "fault", testMatch: ["<rootDir>/test/fault/**/*.fault.ts"] },
   ],
 };

@@ -71,7 +71,7 @@ export function createStack(config: Config, clock: Clock = systemClock): Stack {
   const factories: Record<ServiceName, () => void> = {
     gateway: () =>
       broker.createService(
-        gatewayService({ db, config, clock, lifecycle, streams, version: pkg.version, onListening: (url) => (stack.url = url) }),
+        gatewayService({ db, config, clock, lifecycle, streams, outbox, version: pkg.version, onListening: (url) => (stack.url = url) }),
       ),
     tasks: () => tasksServices({ db, config, clock }).forEach((schema) => broker.createService(schema)),
     search: () => broker.createService(searchService({ db, config, clock })),

@@ -73,6 +73,26 @@ export const CHANNEL_MAX_DELIVERIES = 5;
 /** In-process retries wait this much longer each time (JetStream redelivers on its own). */
 const LOCAL_RETRY_STEP_MS = 50;
 
+/**
+ * JetStream redelivers a message not acknowledged within this long. Its default, 30 s, is how
+ * long the messages a killed consumer held wait before another (or its restart) gets them: 5 s
+ * keeps a crash's backlog within the 5 s catch-up of issue 13. A handler running longer tells
+ * JetStream it is still at work (`keepWorking`), so it is not redelivered meanwhile.
+ */
+export const CHANNEL_ACK_WAIT_MS = 5_000;
+
+/** While `work` runs, tells JetStream every half ack wait that the message is in progress. */
+async function keepWorking<T>(raw: unknown, work: () => Promise<T>): Promise<T> {
+  const working = (raw as { working?: () => void } | undefined)?.working;
+  if (typeof working !== "function") return work();
+  const timer = setInterval(() => working.call(raw), CHANNEL_ACK_WAIT_MS / 2);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /** The adapter's second handler argument: a JetStream message carries its delivery count. */
 function deliveryCount(raw: unknown): number | undefined {
   const count = (raw as { info?: { redeliveryCount?: unknown } } | undefined)?.info?.redeliveryCount;
@@ -117,7 +137,7 @@ export function channelHandlers<C extends ChannelName>(
             const delivered = deliveryCount(raw);
             for (let attempt = delivered ?? 1; ; attempt++) {
               try {
-                return await handler(parsed.data as PayloadOf<C>);
+                return await keepWorking(raw, () => handler(parsed.data as PayloadOf<C>));
               } catch (err) {
                 if (attempt < CHANNEL_MAX_DELIVERIES) {
                   // JetStream redelivers a NAKed message itself.

@@ -1,6 +1,6 @@
-import type { CallingOptions, ServiceBroker } from "moleculer";
+import { CallingOptions, ServiceBroker } from "moleculer";
 import { IDEMPOTENT_ACTIONS } from "../contracts/bus";
-import { CIRCUIT_BREAKER, READ_TIMEOUT_MS, readTimeouts, retriesElsewhere } from "./fail-fast";
+import { CIRCUIT_BREAKER, dropSilentNodes, READ_TIMEOUT_MS, readTimeouts, retriesElsewhere, SILENT_AFTER_MS } from "./fail-fast";
 
 /** A registry holding `action` on the given nodes ("local" is this one). */
 function registryWith(nodes: { id: string; available?: boolean }[]) {
@@ -43,3 +43,27 @@ test("the circuit breaker counts only silence, not errors a service answered wit
   expect(CIRCUIT_BREAKER.check!({ type: "UNAVAILABLE", code: 503 } as unknown as Error)).toBe(false);
   expect(CIRCUIT_BREAKER.check!({ code: 500 } as unknown as Error)).toBe(false);
 });
+
+test("a change sent to a peer that went silent is rejected about 2 s after its last heartbeat, not when the request times out", async () => {
+  const namespace = `silent${Math.random().toString(36).slice(2, 8)}`;
+  const common = { namespace, transporter: "Fake", logger: false, heartbeatInterval: 1, heartbeatTimeout: 30 } as const;
+  const callee = new ServiceBroker({ ...common, nodeID: "callee" });
+  let release = () => {};
+  callee.createService({ name: "stuck", actions: { change: () => new Promise<void>((resolve) => (release = resolve)) } });
+  const caller = new ServiceBroker({ ...common, nodeID: "caller", middlewares: [dropSilentNodes()] });
+  await Promise.all([callee.start(), caller.start()]);
+  await caller.waitForServices("stuck", 5_000);
+  try {
+    // kill -9 as the caller sees it: no goodbye, no more heartbeats, no answer.
+    (callee.registry as unknown as { discoverer: { sendHeartbeat: () => Promise<void> } }).discoverer.sendHeartbeat = () => Promise.resolve();
+    const started = Date.now();
+    await expect(caller.call("stuck.change", {}, { timeout: 10_000 })).rejects.toMatchObject({ type: "REQUEST_REJECTED" });
+    const waited = Date.now() - started;
+    expect(waited).toBeLessThan(SILENT_AFTER_MS + 1_000);
+    expect(caller.registry.nodes.get("callee")!.available).toBe(false);
+  } finally {
+    release();
+    await caller.stop();
+    await callee.stop().catch(() => undefined);
+  }
+}, 20_000);

@@ -1,7 +1,7 @@
 import { Middleware as ChannelsMiddleware } from "@moleculer/channels";
 import { BrokerOptions, Context, Errors, Middleware, Service, ServiceBroker, ServiceSchema } from "moleculer";
 import { readFileSync } from "node:fs";
-import { type ConnectionOptions, credsAuthenticator, nkeyAuthenticator } from "nats";
+import { type ConnectionOptions, credsAuthenticator, nanos, nkeyAuthenticator } from "nats";
 import pino, { type DestinationStream } from "pino";
 import pinoPretty from "pino-pretty";
 import type { Clock } from "../clock";
@@ -12,9 +12,9 @@ import type { Config } from "../config";
 import type { AuthMeta, CallMeta } from "../contracts/auth";
 import { UnauthorizedError, UnavailableError } from "../errors";
 import { bindBusIdentity, busIdentity, busIdentityOf } from "./identity";
-import { CHANNEL_MAX_DELIVERIES } from "./bus";
+import { CHANNEL_ACK_WAIT_MS, CHANNEL_MAX_DELIVERIES } from "./bus";
 import { IDEMPOTENT_ACTIONS } from "../contracts/bus";
-import { failFastOptions, readTimeouts, REQUEST_TIMEOUT_MS } from "./fail-fast";
+import { dropSilentNodes, failFastOptions, readTimeouts, REQUEST_TIMEOUT_MS } from "./fail-fast";
 
 /** `clock` times the expiry of signed caller identities. */
 export function createBroker(config: Config, nodeID?: string, clock?: Clock): ServiceBroker {
@@ -42,7 +42,7 @@ export function createBroker(config: Config, nodeID?: string, clock?: Clock): Se
     // Meta carries only the caller; keep the wire small.
     contextParamsCloning: false,
     middlewares: [
-      ...(distributed ? [readTimeouts(IDEMPOTENT_ACTIONS)] : []),
+      ...(distributed ? [readTimeouts(IDEMPOTENT_ACTIONS), dropSilentNodes()] : []),
       forgetTimedOutCalls,
       // The channels package types its middleware and adapter options more narrowly than it reads them.
       ChannelsMiddleware({
@@ -51,7 +51,11 @@ export function createBroker(config: Config, nodeID?: string, clock?: Clock): Se
               type: "NATS",
               options: {
                 // No `url`: the adapter would keep only its hosts and drop the credentials in it.
-                nats: { connectionOptions: { ...natsConnectionOptions(config), name: `todogenie-${config.services.join("+")}` } },
+                nats: {
+                  connectionOptions: { ...natsConnectionOptions(config), name: `todogenie-${config.services.join("+")}` },
+                  // What a killed consumer held goes to the next one within seconds (see CHANNEL_ACK_WAIT_MS).
+                  consumerOptions: { config: { ack_wait: nanos(CHANNEL_ACK_WAIT_MS) } },
+                },
                 // channelHandlers gives up after CHANNEL_MAX_DELIVERIES and records a dead letter;
                 // the adapter's limit only catches a message whose recording itself keeps failing.
                 maxRetries: CHANNEL_MAX_DELIVERIES * 20,
@@ -145,9 +149,12 @@ export function natsConnectionOptions(config: Pick<Config, "nats">): ConnectionO
 }
 
 /**
- * nats.js asks this before each reconnect attempt: waits that double from the base up to 8 times
+ * nats.js asks this before each reconnect attempt: waits that double from the base up to twice
  * it, each with a random jitter, so that a fleet of processes does not hammer a NATS coming back
- * in lockstep. A connection that holds for a while starts again from the base.
+ * in lockstep. A connection that holds for a while starts again from the base. The cap is low on
+ * purpose: a process finds NATS back at most 3 s (with the 1 s default) after it returns, so the
+ * pipeline catches up within 5 s of the end of an outage however long (the fault suite, issue
+ * 13); a longer cap left it deaf up to 12 s after a 10 s outage. An attempt is one TCP connect.
  */
 export function reconnectBackoff(baseMs: number, random: () => number = Math.random, now: () => number = Date.now) {
   let attempt = 0;
@@ -156,7 +163,7 @@ export function reconnectBackoff(baseMs: number, random: () => number = Math.ran
     const t = now();
     if (t - last > baseMs * 16) attempt = 0;
     last = t;
-    const wait = baseMs * 2 ** Math.min(attempt++, 3);
+    const wait = baseMs * 2 ** Math.min(attempt++, 1);
     return Math.round(wait / 2 + random() * wait);
   };
 }
@@ -241,6 +248,8 @@ export function announce(config: Config, message: string): void {
 
 interface NatsChannelAdapter {
   connected: boolean;
+  /** The nats.js connection, once connected (the Fake adapter has none). */
+  connection?: NatsClient & { status?(): AsyncIterable<{ type: string }> };
   createStream(name: string, subjects: string[], opts: object): Promise<unknown>;
   /** The channels package prefixes every channel with the broker namespace. */
   addPrefixTopic(name: string): string;
@@ -256,11 +265,19 @@ interface NatsChannelAdapter {
  * `started`): the in-process adapter would drop it, as no consumer is subscribed yet, and
  * the relay would delete the row. Refused, the row stays for the relay's next turn.
  */
-export function durablePublisher(broker: ServiceBroker, config: Config) {
+export function durablePublisher(broker: ServiceBroker, config: Config, onReconnect?: () => void) {
   const ensured = new Set<string>();
+  let watching = false;
   return async (channel: string, payload: unknown, key: string): Promise<void> => {
     const adapter = (broker as unknown as { channelAdapter: NatsChannelAdapter }).channelAdapter;
     if (!adapter.connected) throw new UnavailableError(`channel adapter not connected yet; ${channel} waits`);
+    // Between reconnects a publish would wait out its request timeout: fail now, retry once back.
+    const down = natsClientDown(adapter.connection);
+    if (down) throw new UnavailableError(`NATS ${down}; ${channel} waits`);
+    if (onReconnect && !watching && adapter.connection?.status) {
+      watching = true;
+      void watchReconnects(adapter.connection.status(), onReconnect);
+    }
     if (config.mode === "distributed" && !ensured.has(channel)) {
       const subject = adapter.addPrefixTopic(channel);
       await adapter.createStream(subject.split(".").join("_"), [subject], {});
@@ -270,6 +287,15 @@ export function durablePublisher(broker: ServiceBroker, config: Config) {
       headers: { "Nats-Msg-Id": key },
     });
   };
+}
+
+/** Calls `onReconnect` each time the connection is back, until it closes. */
+async function watchReconnects(status: AsyncIterable<{ type: string }>, onReconnect: () => void): Promise<void> {
+  try {
+    for await (const s of status) if (s.type === "reconnect") onReconnect();
+  } catch {
+    // The connection closed: nothing left to watch.
+  }
 }
 
 type SendToChannel = (channel: string, payload: unknown, opts?: object) => Promise<void>;
@@ -301,7 +327,8 @@ export function startRelay(service: Service, db: Db, schema: string, config: Con
   const relay = new OutboxRelay(
     db,
     schema,
-    durablePublisher(service.broker, config),
+    // The moment NATS is back, not at the next poll: what piled up during an outage goes at once.
+    durablePublisher(service.broker, config, () => relay.kick()),
     clock,
     (err) => service.logger.warn(`${schema} outbox: publish failed, will retry`, err),
     {

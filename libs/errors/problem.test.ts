@@ -25,3 +25,14 @@ test("a missing service is 503 to retry, and anything unknown is a bare 500 that
   const unknown = toProblem(new Error("password column missing"));
   expect(unknown).toMatchObject({ problem: { status: 500, detail: "An unexpected error occurred" }, unexpected: true });
 });
+
+test("a query whose Postgres connection was cut is 503 to retry, here or after crossing NATS, not a 500", () => {
+  const terminated = Object.assign(new Error("select 1 - terminating connection due to administrator command"), { code: "57P01" });
+  expect(toProblem(terminated)).toMatchObject({ problem: { status: 503, detail: "The database connection was lost; try again shortly" }, retryAfterSeconds: 1, unexpected: false });
+  // Re-created by Moleculer on the caller's side: a generic error keeping the SQLSTATE as its code.
+  expect(toProblem(Object.assign(new Error("x"), { name: "error", code: "57P01" })).problem.status).toBe(503);
+  expect(toProblem(new Error("Connection terminated unexpectedly")).problem.status).toBe(503);
+  expect(toProblem(Object.assign(new Error("socket gone"), { code: "08006" })).problem.status).toBe(503);
+  // Other SQLSTATEs stay bugs.
+  expect(toProblem(Object.assign(new Error("syntax"), { code: "42601" })).problem.status).toBe(500);
+});

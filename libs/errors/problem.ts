@@ -35,6 +35,20 @@ export function isTransportError(err: unknown): boolean {
 }
 
 /**
+ * Postgres ended the connection under a query: an operator or a failover terminated the backend
+ * (57P01), the server is restarting (57P02, 57P03), or the socket died (class 08, or pg's own
+ * messages). The pool opens a fresh connection for the next query: try again, not a bug. Read
+ * from `code` (SQLSTATE, kept when the error crosses NATS) or the message.
+ */
+const CONNECTION_LOST_CODES = /^(57P0[123]|08[0-9A-Z]{3})$/;
+const CONNECTION_LOST_MESSAGES = /Connection terminated unexpectedly|Connection ended unexpectedly|terminating connection due to administrator command/;
+
+export function isDatabaseConnectionLost(err: unknown): boolean {
+  const e = (err ?? {}) as ErrorLike;
+  return (typeof e.code === "string" && CONNECTION_LOST_CODES.test(e.code)) || (typeof e.message === "string" && CONNECTION_LOST_MESSAGES.test(e.message));
+}
+
+/**
  * The one place where any thrown value becomes a problem. Errors may have crossed
  * NATS, so the decision rests on the `type` string only.
  */
@@ -55,13 +69,14 @@ export function toProblem(err: unknown): { problem: Problem; retryAfterSeconds?:
       unexpected: false,
     };
   }
-  if (isTransportError(e)) {
+  const transport = isTransportError(e);
+  if (transport || isDatabaseConnectionLost(e)) {
     return {
       problem: {
         type: "https://todogenie.dev/problems/unavailable",
         title: ERROR_TYPES.UNAVAILABLE.title,
         status: 503,
-        detail: "A service needed for this request is not reachable; try again shortly",
+        detail: transport ? "A service needed for this request is not reachable; try again shortly" : "The database connection was lost; try again shortly",
         errors: [],
       },
       retryAfterSeconds: 1,

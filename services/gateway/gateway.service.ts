@@ -11,6 +11,7 @@ import type { StreamEndpoint } from "../../libs/contracts/streams";
 import type { Db } from "../../libs/db";
 import { migrateSchema } from "../../libs/db/migrate";
 import { closeHttpServer, Lifecycle } from "../../libs/lifecycle";
+import type { OutboxProbeOptions } from "../../libs/health";
 import type { OutboxRelay } from "../../libs/outbox";
 import { verifyPassword } from "./auth/passwords";
 import { PhoneVerifications } from "./auth/phone-verification";
@@ -40,9 +41,11 @@ export interface GatewayServiceDeps {
   lifecycle: Lifecycle;
   /** Called once the HTTP server listens, with its address. */
   onListening?: (url: string) => void;
+  /** The outboxes of this process, which the public readiness watches as the health port does. */
+  outbox?: OutboxProbeOptions;
 }
 
-export function gatewayService({ db, config, clock, version, streams, lifecycle, onListening }: GatewayServiceDeps): ServiceSchema {
+export function gatewayService({ db, config, clock, version, streams, lifecycle, onListening, outbox }: GatewayServiceDeps): ServiceSchema {
   let server: Server | undefined;
   let relay: OutboxRelay | undefined;
   const users = new UserStore(db, clock, () => relay?.kick());
@@ -82,6 +85,7 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
         cursors: new CursorCodec(config.cursorSecret, clock),
         forgetUser: (id) => authenticator.forget(id),
         lifecycle,
+        outbox,
       };
       const app = createApp({
         routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...projectRoutes(ctx), ...invitationRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx)],

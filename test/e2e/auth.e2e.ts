@@ -18,7 +18,8 @@ describe("health and contract", () => {
     expect((await api.get("/health/live")).status).toBe(200);
     const ready = await api.get("/health/ready");
     expect(ready.status).toBe(200);
-    expect(ready.body.checks).toMatchObject({ database: "ok", broker: "ok", tasks: "ok", search: "ok", scheduler: "ok", notify: "ok" });
+    // The process's outboxes too (the auth outbox at least), as on its health port.
+    expect(ready.body.checks).toMatchObject({ database: "ok", broker: "ok", outbox: "ok", tasks: "ok", search: "ok", scheduler: "ok", notify: "ok" });
   });
 
   test("serves an OpenAPI 3.1 document of the routes", async () => {

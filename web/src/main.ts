@@ -3,6 +3,7 @@ import { App, Signal, View, zoneOf } from "./app";
 import { h, replace } from "./dom";
 import { askPermission, permission, systemNotify } from "./notifier";
 import { NotificationStream, StreamState } from "./stream";
+import { lateExplanation } from "./late";
 import { formatInstant } from "./time";
 import { failure, toast } from "./toasts";
 import type { Notification, User } from "./types";
@@ -137,6 +138,7 @@ function remind(app: App, n: Notification): void {
     kind: "reminder",
     title: n.title,
     body,
+    badge: n.late ? { text: "Late", title: lateExplanation(n) } : undefined,
     actions: [
       { label: "Mark read", run: () => markRead(app, n).catch((err) => failure("Could not mark it read", err)) },
       { label: "Snooze 10 min", run: () => snooze(app, n, 10).catch((err) => failure("Could not snooze", err)) },

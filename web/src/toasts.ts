@@ -15,7 +15,16 @@ function region(): HTMLElement {
  * An in-page message in the live region. Reminders stay until dismissed or acted on;
  * confirmations (`timeoutMs`) go away by themselves.
  */
-export function toast(opts: { title: string; body?: string; kind?: "reminder" | "info" | "error"; actions?: ToastAction[]; timeoutMs?: number; id?: string }): HTMLElement {
+export function toast(opts: {
+  title: string;
+  body?: string;
+  /** A small badge after the title, its `title` explaining it on hover ("Late"). */
+  badge?: { text: string; title?: string };
+  kind?: "reminder" | "info" | "error";
+  actions?: ToastAction[];
+  timeoutMs?: number;
+  id?: string;
+}): HTMLElement {
   const close = () => el.remove();
   const buttons = (opts.actions ?? []).map((a) =>
     h("button", {
@@ -30,7 +39,12 @@ export function toast(opts: { title: string; body?: string; kind?: "reminder" | 
     "div",
     // The region is polite; only errors interrupt.
     { class: `toast toast-${opts.kind ?? "info"}`, role: opts.kind === "error" ? "alert" : undefined, "data-id": opts.id },
-    h("div", { class: "toast-text" }, h("strong", null, opts.title), opts.body ? h("span", null, opts.body) : null),
+    h(
+      "div",
+      { class: "toast-text" },
+      h("strong", null, opts.title, opts.badge ? h("span", { class: "badge late", title: opts.badge.title }, opts.badge.text) : null),
+      opts.body ? h("span", null, opts.body) : null,
+    ),
     h("div", { class: "toast-actions" }, ...buttons, h("button", { type: "button", class: "ghost", "aria-label": `Dismiss ${opts.title}`, onclick: close }, "✕")),
   );
   const r = region();

@@ -3,6 +3,7 @@ import type { Clock } from "../../../libs/clock";
 import type { ActionName, AuthMeta, ParamsOf, ResultOf } from "../../../libs/contracts";
 import { broadcast, callAs as callAsUser } from "../../../libs/broker/bus";
 import type { Db } from "../../../libs/db";
+import type { OutboxProbeOptions } from "../../../libs/health";
 import type { Lifecycle } from "../../../libs/lifecycle";
 import type { PhoneVerifications } from "../auth/phone-verification";
 import type { CursorCodec } from "../../../libs/task-query";
@@ -22,6 +23,8 @@ export interface GatewayContext {
   /** Drops a user from the authentication cache after an admin changes them. */
   forgetUser(userId: string): void;
   lifecycle: Lifecycle;
+  /** The outboxes this process publishes: the public readiness reports them stale as the health port does. */
+  outbox?: OutboxProbeOptions;
 }
 
 /** Calls another service as the caller: only their id, roles and packed rules travel. */

@@ -7,7 +7,7 @@ import type { GatewayContext } from "./context";
 const tag = "operations";
 const readySchema = z.object({ status: z.enum(["ready", "unready"]), checks: z.record(z.string(), z.string()) });
 
-/** Readiness here: this process's own checks (database, broker, not draining) and the services behind the API. */
+/** Readiness here: this process's own checks (database, broker, not draining, outboxes publishing) and the services behind the API. */
 const DEPENDENCIES = ["tasks", "search", "scheduler", "notify"] as const;
 
 export function healthRoutes(ctx: GatewayContext): RouteDef[] {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { call } from "../../../libs/broker/bus";
-import { listNotificationsQuery, notificationSchema, snoozeInput } from "../../../libs/contracts";
+import { LATE_AFTER_MS, listNotificationsQuery, notificationSchema, snoozeInput } from "../../../libs/contracts";
 import { STREAM_PATH, type StreamEndpoint } from "../../../libs/contracts/streams";
 import { UnavailableError, ValidationError } from "../../../libs/errors";
 import { proxyStream } from "../http/stream-proxy";
@@ -60,7 +60,7 @@ export function notificationRoutes(ctx: GatewayContext, streams: StreamEndpoint)
     route({
       method: "get", path: "/notifications", tag, auth: true,
       summary:
-        "The caller's notifications, newest first. `late`: delivered more than 60 s after `fireAt`. A WhatsApp delivery over " +
+        `The caller's notifications, newest first. \`late\`: delivered more than ${LATE_AFTER_MS / 1000} s after \`fireAt\`. A WhatsApp delivery over ` +
         "WHATSAPP_SENDS_PER_USER_PER_DAY is `skipped` with the reason in `lastError`",
       query: listNotificationsQuery,
       responses: {

@@ -1,5 +1,6 @@
 import { App, View, zoneOf } from "../app";
 import { h, replace, select } from "../dom";
+import { lateExplanation } from "../late";
 import { formatInstant } from "../time";
 import { failure, info } from "../toasts";
 import type { Invitation, Notification } from "../types";
@@ -81,6 +82,7 @@ export const inboxView: View = (app, main) => {
             : h("span", null, "Invited ", h("time", { datetime: n.createdAt }, formatInstant(n.createdAt, zone))),
           n.dueAt ? h("span", null, "Due ", h("time", { datetime: n.dueAt }, formatInstant(n.dueAt, zone))) : null,
           n.readAt ? null : h("span", { class: "badge" }, "Unread"),
+          n.late ? h("span", { class: "badge late", title: lateExplanation(n) }, "Late") : null,
         ),
       ),
       // An invitation is answered on the projects page; only a reminder can be snoozed.
