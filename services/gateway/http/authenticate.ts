@@ -40,6 +40,10 @@ export function createAuthenticator(
   membershipsOf: (userId: string) => Promise<Membership[]>,
 ): Authenticator {
   const cache = new Map<string, { auth: AuthMeta | false; until: number }>();
+  // One lookup at a time per caller: when an entry expires under load, the requests that
+  // arrive meanwhile share it instead of each querying users and calling tasks (a burst of
+  // 100 lookups a second per busy user was the gateway's worst latency tail).
+  const inFlight = new Map<string, Promise<AuthMeta | false>>();
   const lastKnown = new Map<string, { memberships: Membership[]; until: number }>();
   const memberships = async (id: string, t: number): Promise<Membership[]> => {
     try {
@@ -55,16 +59,33 @@ export function createAuthenticator(
     }
   };
   /** The caller's packed abilities: their account as it is now, and their project memberships. */
-  const lookup = async (id: string): Promise<AuthMeta | false> => {
+  const lookup = (id: string): Promise<AuthMeta | false> => {
     const hit = cache.get(id);
     const t = clock.now().getTime();
-    if (hit && hit.until > t) return hit.auth;
+    if (hit && hit.until > t) return Promise.resolve(hit.auth);
+    const running = inFlight.get(id);
+    if (running) return running;
+    const pending: Promise<AuthMeta | false> = fresh(id, t).then(
+      (auth) => {
+        // A lookup `forget` overtook may have read the old state: it answers its own requests, no later ones.
+        if (inFlight.get(id) !== pending) return auth;
+        inFlight.delete(id);
+        if (cache.size > 10_000) cache.clear();
+        cache.set(id, { auth, until: t + USER_CACHE_MS });
+        return auth;
+      },
+      (err) => {
+        if (inFlight.get(id) === pending) inFlight.delete(id);
+        throw err;
+      },
+    );
+    inFlight.set(id, pending);
+    return pending;
+  };
+  const fresh = async (id: string, t: number): Promise<AuthMeta | false> => {
     // The account always comes from our own database: a disabled user is refused even while tasks is away.
     const row: UserRow | undefined = await users.findById(id);
-    const auth = row && !row.disabled ? authMetaFor({ id: row.id, roles: row.roles, timezone: row.timezone }, await memberships(row.id, t)) : false;
-    if (cache.size > 10_000) cache.clear();
-    cache.set(id, { auth, until: t + USER_CACHE_MS });
-    return auth;
+    return row && !row.disabled ? authMetaFor({ id: row.id, roles: row.roles, timezone: row.timezone }, await memberships(row.id, t)) : false;
   };
 
   const strategy = new JwtStrategy(
@@ -100,6 +121,7 @@ export function createAuthenticator(
     middleware,
     forget: (id) => {
       cache.delete(id);
+      inFlight.delete(id);
       lastKnown.delete(id);
     },
   };
