@@ -114,10 +114,11 @@ interface Row {
 
 /** CPU of `pids` over `work`, in ms per request; Postgres and NATS serve other clients on this machine too. */
 async function cpuPerRequest<T extends { result: autocannon.Result }>(pids: Record<string, number[]>, work: () => Promise<T>) {
-  const total = (list: number[]) => list.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-  const before = Object.fromEntries(Object.entries(pids).map(([k, list]) => [k, total(list)]));
+  const before = new Map(Object.values(pids).flat().map((pid) => [pid, cpuSeconds(pid)]));
   const out = await work();
-  const cpu = Object.fromEntries(Object.entries(pids).map(([k, list]) => [k, +(((total(list) - before[k]!) * 1000) / out.result.requests.total).toFixed(2)]));
+  // A process that ended meanwhile (another client's Postgres backend) is left out rather than counted negative.
+  const used = (list: number[]) => list.reduce((sum, pid) => sum + Math.max(0, cpuSeconds(pid) - before.get(pid)!), 0);
+  const cpu = Object.fromEntries(Object.entries(pids).map(([k, list]) => [k, +((used(list) * 1000) / out.result.requests.total).toFixed(2)]));
   return { ...out, cpu };
 }
 

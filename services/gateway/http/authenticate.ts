@@ -1,5 +1,5 @@
 import { createSecretKey } from "node:crypto";
-import type { RequestHandler } from "express";
+import type { Request, RequestHandler } from "express";
 import passport from "passport";
 import { ExtractJwt, Strategy as JwtStrategy } from "passport-jwt";
 import { authMetaFor, Membership } from "../../../libs/authz";
@@ -23,6 +23,11 @@ const STALE_MEMBERSHIPS_MAX = 10_000;
 
 /** The memberships call went unanswered, as opposed to being answered with an error. */
 const unanswered = (err: unknown) => isTransportError(err) || (err as { retryable?: unknown } | null)?.retryable === true;
+
+/** Verified tokens remembered; past it the memory starts again (each costs one full verify to relearn). */
+const VERIFIED_TOKENS_MAX = 10_000;
+const extractBearer = ExtractJwt.fromAuthHeaderAsBearerToken();
+const bearerToken = (req: Request): string | undefined => extractBearer(req) ?? undefined;
 
 export interface Authenticator {
   middleware: RequestHandler;
@@ -90,16 +95,22 @@ export function createAuthenticator(
 
   const strategy = new JwtStrategy(
     {
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      jwtFromRequest: extractBearer,
       // A KeyObject once, not per request: given a string, jsonwebtoken first tries to parse it
       // as a PEM public key and only then makes a secret key of it, on every verify.
       secretOrKey: createSecretKey(Buffer.from(secret)) as unknown as string,
       algorithms: [JWT_ALGORITHM],
       issuer: JWT_ISSUER,
       audience: JWT_AUDIENCE,
+      passReqToCallback: true,
     },
-    (payload: { sub?: unknown; exp?: unknown }, done: (err: unknown, user?: AuthMeta | false) => void) => {
+    (req: Request, payload: { sub?: unknown; exp?: unknown }, done: (err: unknown, user?: AuthMeta | false) => void) => {
       if (!isAccessClaims(payload)) return done(null, false);
+      const token = bearerToken(req);
+      if (token) {
+        if (verifiedTokens.size >= VERIFIED_TOKENS_MAX) verifiedTokens.clear();
+        verifiedTokens.set(token, { sub: payload.sub, expMs: payload.exp * 1000 });
+      }
       lookup(payload.sub).then(
         (auth) => done(null, auth),
         (err) => done(err),
@@ -109,7 +120,20 @@ export function createAuthenticator(
   const authenticator = new passport.Passport();
   authenticator.use("jwt", strategy);
 
+  // A token verified once (signature, algorithm, issuer, audience, claims) is the same bytes on
+  // the caller's next request: until it expires, only the user lookup (cached for 1 s) is redone.
+  const verifiedTokens = new Map<string, { sub: string; expMs: number }>();
   const middleware: RequestHandler = (req, res, next) => {
+    const token = bearerToken(req);
+    const known = token === undefined ? undefined : verifiedTokens.get(token);
+    if (known && known.expMs > Date.now()) {
+      lookup(known.sub).then((auth) => {
+        if (!auth) return next(new UnauthorizedError("missing, invalid or expired access token"));
+        res.locals.auth = auth;
+        next();
+      }, next);
+      return;
+    }
     authenticator.authenticate("jwt", { session: false }, (err: unknown, user: AuthMeta | false) => {
       if (err) return next(err);
       if (!user) return next(new UnauthorizedError("missing, invalid or expired access token"));
