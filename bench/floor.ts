@@ -90,6 +90,13 @@ const pidsOf = (name: string) => {
   }
 };
 
+/** The gateway's event-loop delay since its last scrape (prom-client resets the histogram on each), in ms. */
+async function gatewayLoopLag(): Promise<{ p99: number; max: number } | undefined> {
+  const text = await fetch(`${STACK_URL}/metrics`).then((r) => r.text(), () => "");
+  const read = (name: string) => Number(new RegExp(`^todogenie_nodejs_eventloop_lag_${name}_seconds\\S* (\\S+)$`, "m").exec(text)?.[1]) * 1000;
+  return text ? { p99: Math.round(read("p99")), max: Math.round(read("max")) } : undefined;
+}
+
 async function waitFor(url: string, headers: Record<string, string>): Promise<void> {
   for (let i = 0; i < 300; i++) {
     const ok = await fetch(url, { headers }).then((r) => r.ok, () => false);
@@ -108,6 +115,8 @@ interface Row {
   max: number;
   errors: number;
   rss: Record<string, number>;
+  /** The gateway's event-loop delay over the measured window. */
+  loopLagMs?: { p99: number; max: number };
   /** CPU ms per request, by process. */
   cpu: Record<string, number>;
 }
@@ -172,6 +181,7 @@ async function main(): Promise<void> {
         if (WARMUP > 0) await load(base, s.path, token, WARMUP);
         const own = target === "stack" ? Object.fromEntries(stackPids.map((pid, i) => [names[i] ?? String(pid), [pid]])) : { floor: [floor.pid!] };
         const shared = { postgres: pidsOf("postgres"), nats: pidsOf("nats-server") };
+        if (target === "stack") await gatewayLoopLag();
         const { result, rss, cpu } = await cpuPerRequest({ ...own, ...shared }, () =>
           load(base, s.path, token, DURATION, target === "stack" ? sample : () => ({ floor: rssMiB(floor.pid!) })),
         );
@@ -185,6 +195,7 @@ async function main(): Promise<void> {
           errors: result.errors + result.timeouts + result.non2xx,
           rss,
           cpu,
+          loopLagMs: target === "stack" ? await gatewayLoopLag() : undefined,
         };
         process.stderr.write(`${JSON.stringify(row)}\n`);
         rows.push(row);
@@ -192,13 +203,13 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`\n${new Date().toISOString()}, ${CONNECTIONS} connections, ${DURATION} s each; idle RSS MiB ${JSON.stringify(idle)}\n\n`);
     const ownCpu = (r: Row) => Object.entries(r.cpu).filter(([k]) => k !== "postgres" && k !== "nats").reduce((sum, [, v]) => sum + v, 0);
-    process.stdout.write("| scenario | floor req/s | floor p50 / p99 ms | stack req/s | stack p50 / p99 / max ms | errors | throughput ratio | p99 ratio | CPU ms/request floor : stack (Node processes) | stack RSS under load, MiB |\n");
-    process.stdout.write("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    process.stdout.write("| scenario | floor req/s | floor p50 / p99 ms | stack req/s | stack p50 / p99 / max ms | errors | throughput ratio | p99 ratio | CPU ms/request floor : stack (Node processes) | gateway loop lag p99 / max ms | stack RSS under load, MiB |\n");
+    process.stdout.write("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
     for (let i = 0; i < rows.length; i += 2) {
       const [f, st] = [rows[i]!, rows[i + 1]!];
       process.stdout.write(
         `| ${f.scenario} | ${f.rps} | ${f.p50} / ${f.p99} | ${st.rps} | ${st.p50} / ${st.p99} / ${st.max} | ${f.errors + st.errors} | ` +
-          `${(st.rps / f.rps).toFixed(2)} | ${(st.p99 / f.p99).toFixed(1)} × | ${ownCpu(f).toFixed(2)} : ${ownCpu(st).toFixed(2)} | ${Object.entries(st.rss).map(([k, v]) => `${k} ${v}`).join(", ")} |\n`,
+          `${(st.rps / f.rps).toFixed(2)} | ${(st.p99 / f.p99).toFixed(1)} × | ${ownCpu(f).toFixed(2)} : ${ownCpu(st).toFixed(2)} | ${st.loopLagMs ? `${st.loopLagMs.p99} / ${st.loopLagMs.max}` : "-"} | ${Object.entries(st.rss).map(([k, v]) => `${k} ${v}`).join(", ")} |\n`,
       );
     }
   } finally {
