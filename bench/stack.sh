@@ -3,15 +3,24 @@
 # search+scheduler+notify, then the gateway on :3000, each its own process over local NATS.
 # Stop with: kill $(cat /tmp/todogenie-bench.pids)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# STACK_DIR runs another checkout's code the same way (a before/after comparison).
+cd "${STACK_DIR:-$(dirname "$0")/..}"
 export DATABASE_URL="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/todogenie_bench}"
 export NATS_URL="${NATS_URL:-nats://127.0.0.1:4222}" NAMESPACE="${NAMESPACE:-bench}" LOG_LEVEL="${LOG_LEVEL:-warn}"
 export JWT_SECRET="${JWT_SECRET:-bench-secret-that-is-long-enough-for-hs256-0123456789}"
+export BUS_SECRET="${BUS_SECRET:-bench-bus-secret-that-is-long-enough-0123456789}"
 : > /tmp/todogenie-bench.pids
+health=39101  # health ports out of the way of test stacks on this machine
 for services in tasks search,scheduler,notify gateway; do
-  SERVICES=$services PORT=3000 node ${NODE_EXTRA:-} --import tsx src/main.ts > "/tmp/todogenie-bench-${services%%,*}.log" 2>&1 &
+  SERVICES=$services PORT=3000 HEALTH_PORT=$health node ${NODE_EXTRA:-} --import tsx src/main.ts > "/tmp/todogenie-bench-${services%%,*}.log" 2>&1 &
   echo $! >> /tmp/todogenie-bench.pids
-  for _ in $(seq 1 100); do grep -q "Todogenie ready" "/tmp/todogenie-bench-${services%%,*}.log" && break; sleep 0.2; done
+  health=$((health + 1))
+  for _ in $(seq 1 100); do kill -0 $! 2>/dev/null || break; grep -q "Todogenie ready" "/tmp/todogenie-bench-${services%%,*}.log" && break; sleep 0.2; done
 done
-until curl -sf http://127.0.0.1:3000/health/ready > /dev/null; do sleep 0.2; done
+for _ in $(seq 1 150); do curl -sf http://127.0.0.1:3000/health/ready > /dev/null && break; sleep 0.2; done
+if ! curl -sf http://127.0.0.1:3000/health/ready > /dev/null; then
+  echo "stack not ready after 30 s; see /tmp/todogenie-bench-*.log" >&2
+  kill $(cat /tmp/todogenie-bench.pids) 2>/dev/null || true
+  exit 1
+fi
 echo "stack ready: $(cat /tmp/todogenie-bench.pids | tr '\n' ' ')"

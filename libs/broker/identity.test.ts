@@ -95,3 +95,14 @@ test("a broker without a bus key can neither act as a user nor believe one", asy
   await expect(callAs(bare, alice, "tasks.get", { id: TASK_ID })).rejects.toThrow(/no bus key/);
   expect(() => authOf({ meta: { auth: alice, authSig: signedBy(SECRET, alice) }, broker: bare })).toThrow(expect.objectContaining(refused));
 });
+
+test("a signature already checked still binds its identity and its expiry", () => {
+  const identity = busIdentity(SECRET, clock);
+  const sig = identity.sign(alice);
+  expect(identity.verify(JSON.parse(JSON.stringify(alice)), sig)).toEqual(alice);
+  // The remembered check is for these exact bytes: an altered identity under the same signature is refused.
+  expect(() => identity.verify({ ...alice, roles: ["member", "admin"] }, sig)).toThrow(/does not match/);
+  expect(identity.verify(JSON.parse(JSON.stringify(alice)), sig)).toEqual(alice);
+  clock.advance(AUTH_SIG_TTL_MS);
+  expect(() => identity.verify(alice, sig)).toThrow(/expired/);
+});

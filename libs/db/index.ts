@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { Extension, PGlite } from "@electric-sql/pglite";
@@ -42,7 +43,69 @@ export function openDatabase(options: DatabaseOptions): Db {
     mkdirSync(dataPath, { recursive: true });
   }
   const pglite = new PGlite(dataPath, { extensions: { pg_trgm, btree_gin } });
-  return knexFactory({ client: ClientPgLite, dialect: "postgres", connection: () => ({ pglite }) } as Knex.Config);
+  const db = knexFactory({ client: ClientPgLite, dialect: "postgres", connection: () => ({ pglite }) } as Knex.Config);
+  fairSession(db.client as SessionClient);
+  return db;
+}
+
+/** When the work asking for the database began: the arrival of the HTTP request it serves. */
+const workStartedAt = new AsyncLocalStorage<number>();
+
+/** Runs `fn` (and everything it awaits) as work that began at `startedAt` (performance.now()). */
+export function asWorkStartedAt<T>(startedAt: number, fn: () => T): T {
+  return workStartedAt.run(startedAt, fn);
+}
+
+interface SessionClient {
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<unknown>;
+}
+
+/**
+ * The one PGlite session goes to the oldest work first. The pool alone queues statements in
+ * arrival order, so a request that needs several statements joins the back of the queue for
+ * each and, at 100 concurrent requests, waits behind every newer request again and again: the
+ * medians stay small while the tail reaches seconds. Ordered by when the request began, one
+ * that has started finishes before newer ones get the session. Work outside a request (relays,
+ * timers) counts from when it asks. A transaction holds the session until it ends, as before.
+ */
+function fairSession(client: SessionClient): void {
+  const acquire = client.acquireConnection.bind(client);
+  const release = client.releaseConnection.bind(client);
+  const waiting: { at: number; seq: number; go: () => void }[] = [];
+  let busy = false;
+  let seq = 0;
+  const handOff = () => {
+    const next = waiting.shift();
+    if (next) next.go();
+    else busy = false;
+  };
+  client.acquireConnection = async () => {
+    if (busy) {
+      const at = workStartedAt.getStore() ?? performance.now();
+      await new Promise<void>((go) => {
+        const entry = { at, seq: seq++, go };
+        // Sorted insert from the back: most waiters are newer than everyone queued.
+        let i = waiting.length;
+        while (i > 0 && waiting[i - 1]!.at > at) i--;
+        waiting.splice(i, 0, entry);
+      });
+    }
+    busy = true;
+    try {
+      return await acquire();
+    } catch (err) {
+      handOff();
+      throw err;
+    }
+  };
+  client.releaseConnection = async (connection) => {
+    try {
+      return await release(connection);
+    } finally {
+      handOff();
+    }
+  };
 }
 
 export function isEmbedded(db: Db): boolean {

@@ -1,7 +1,13 @@
 import { PRIORITIES, Priority, ReminderDto, TaskDto, TaskStatus } from "../../libs/contracts";
 import { describeRecurrence, type Recurrence } from "../../libs/recurrence";
 import { TASKS_SCHEMA } from "./migrations";
-import { isoOrNull } from "../../libs/time";
+
+/** Drivers give timestamptz columns as Dates: their own toISOString is the API's form, without a copy. */
+function iso(d: Date | string): string;
+function iso(d: Date | string | null): string | null;
+function iso(d: Date | string | null): string | null {
+  return d === null ? null : typeof d === "string" ? new Date(d).toISOString() : d.toISOString();
+}
 
 export const TASKS = `${TASKS_SCHEMA}.tasks`;
 export const COMPLETIONS = `${TASKS_SCHEMA}.completions`;
@@ -44,17 +50,17 @@ export function toTaskDto(row: TaskRow): TaskDto {
     description: row.description,
     status: row.status,
     priority: PRIORITIES[row.priority] ?? "none",
-    dueAt: isoOrNull(row.due_at),
-    startAt: isoOrNull(row.start_at),
-    completedAt: isoOrNull(row.completed_at),
+    dueAt: iso(row.due_at),
+    startAt: iso(row.start_at),
+    completedAt: iso(row.completed_at),
     tags: row.tags,
     recurrence: row.recurrence && { ...row.recurrence, text: describeRecurrence(row.recurrence, row.dtstart ?? row.due_at ?? row.created_at) },
     reminders: row.reminders,
     projectId: row.project_id,
     assigneeId: row.assignee_id,
     ownerId: row.owner_id,
-    createdAt: isoOrNull(row.created_at),
-    updatedAt: isoOrNull(row.updated_at),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
     version: row.version,
   };
 }

@@ -1,5 +1,6 @@
 import express, { Express, NextFunction, Request, Response } from "express";
 import type { LoggerInstance } from "moleculer";
+import { asWorkStartedAt } from "../../../libs/db";
 import { NotFoundError } from "../../../libs/errors";
 import { httpRequestDuration, METRICS_CONTENT_TYPE, metricsText } from "../../../libs/metrics";
 import type { Authenticator } from "./authenticate";
@@ -74,7 +75,8 @@ export function createApp(options: AppOptions): Express {
   if (options.trustProxy) app.set("trust proxy", options.trustProxy);
   app.use((_req: Request, res: Response, next: NextFunction) => {
     if (options.isDraining()) res.setHeader("connection", "close");
-    next();
+    // Embedded mode serves the oldest request's statements first (libs/db): a request's age is its arrival.
+    asWorkStartedAt(performance.now(), next);
   });
   // Personal data must not linger in shared caches, and a JSON answer must never be sniffed into HTML.
   app.use(API_BASE, (_req: Request, res: Response, next: NextFunction) => {

@@ -39,6 +39,24 @@ test("a looked-up caller is trusted for a second of the injected clock, then loo
   expect(h.users.findById).toHaveBeenCalledTimes(2);
 });
 
+test("requests that arrive while their caller is being looked up share that one lookup", async () => {
+  const h = harness();
+  const answers = await Promise.all(Array.from({ length: 5 }, () => h.call()));
+  answers.forEach((a) => expect(a).toMatchObject({ userId: USER_ID }));
+  expect(h.users.findById).toHaveBeenCalledTimes(1);
+});
+
+test("a caller forgotten during a lookup is looked up afresh by the next request", async () => {
+  const h = harness();
+  const first = h.call();
+  h.disable();
+  h.authenticator.forget(USER_ID);
+  expect(await h.call()).toBeInstanceOf(UnauthorizedError);
+  await first;
+  // The overtaken lookup filled no cache: the disabled account stays refused.
+  expect(await h.call()).toBeInstanceOf(UnauthorizedError);
+});
+
 describe("while the tasks service cannot answer for memberships", () => {
   const PROJECT = "0d6f1b8e-7a9c-4c3e-9f51-2b7e8d4a6c10";
   const member: Membership[] = [{ projectId: PROJECT, role: "editor" } as Membership];

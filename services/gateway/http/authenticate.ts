@@ -1,5 +1,5 @@
 import { createSecretKey } from "node:crypto";
-import type { RequestHandler } from "express";
+import type { Request, RequestHandler } from "express";
 import passport from "passport";
 import { ExtractJwt, Strategy as JwtStrategy } from "passport-jwt";
 import { authMetaFor, Membership } from "../../../libs/authz";
@@ -24,6 +24,11 @@ const STALE_MEMBERSHIPS_MAX = 10_000;
 /** The memberships call went unanswered, as opposed to being answered with an error. */
 const unanswered = (err: unknown) => isTransportError(err) || (err as { retryable?: unknown } | null)?.retryable === true;
 
+/** Verified tokens remembered; past it the memory starts again (each costs one full verify to relearn). */
+const VERIFIED_TOKENS_MAX = 10_000;
+const extractBearer = ExtractJwt.fromAuthHeaderAsBearerToken();
+const bearerToken = (req: Request): string | undefined => extractBearer(req) ?? undefined;
+
 export interface Authenticator {
   middleware: RequestHandler;
   forget(userId: string): void;
@@ -40,6 +45,10 @@ export function createAuthenticator(
   membershipsOf: (userId: string) => Promise<Membership[]>,
 ): Authenticator {
   const cache = new Map<string, { auth: AuthMeta | false; until: number }>();
+  // One lookup at a time per caller: when an entry expires under load, the requests that
+  // arrive meanwhile share it instead of each querying users and calling tasks (a burst of
+  // 100 lookups a second per busy user was the gateway's worst latency tail).
+  const inFlight = new Map<string, Promise<AuthMeta | false>>();
   const lastKnown = new Map<string, { memberships: Membership[]; until: number }>();
   const memberships = async (id: string, t: number): Promise<Membership[]> => {
     try {
@@ -55,30 +64,53 @@ export function createAuthenticator(
     }
   };
   /** The caller's packed abilities: their account as it is now, and their project memberships. */
-  const lookup = async (id: string): Promise<AuthMeta | false> => {
+  const lookup = (id: string): Promise<AuthMeta | false> => {
     const hit = cache.get(id);
     const t = clock.now().getTime();
-    if (hit && hit.until > t) return hit.auth;
+    if (hit && hit.until > t) return Promise.resolve(hit.auth);
+    const running = inFlight.get(id);
+    if (running) return running;
+    const pending: Promise<AuthMeta | false> = fresh(id, t).then(
+      (auth) => {
+        // A lookup `forget` overtook may have read the old state: it answers its own requests, no later ones.
+        if (inFlight.get(id) !== pending) return auth;
+        inFlight.delete(id);
+        if (cache.size > 10_000) cache.clear();
+        cache.set(id, { auth, until: t + USER_CACHE_MS });
+        return auth;
+      },
+      (err) => {
+        if (inFlight.get(id) === pending) inFlight.delete(id);
+        throw err;
+      },
+    );
+    inFlight.set(id, pending);
+    return pending;
+  };
+  const fresh = async (id: string, t: number): Promise<AuthMeta | false> => {
     // The account always comes from our own database: a disabled user is refused even while tasks is away.
     const row: UserRow | undefined = await users.findById(id);
-    const auth = row && !row.disabled ? authMetaFor({ id: row.id, roles: row.roles, timezone: row.timezone }, await memberships(row.id, t)) : false;
-    if (cache.size > 10_000) cache.clear();
-    cache.set(id, { auth, until: t + USER_CACHE_MS });
-    return auth;
+    return row && !row.disabled ? authMetaFor({ id: row.id, roles: row.roles, timezone: row.timezone }, await memberships(row.id, t)) : false;
   };
 
   const strategy = new JwtStrategy(
     {
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      jwtFromRequest: extractBearer,
       // A KeyObject once, not per request: given a string, jsonwebtoken first tries to parse it
       // as a PEM public key and only then makes a secret key of it, on every verify.
       secretOrKey: createSecretKey(Buffer.from(secret)) as unknown as string,
       algorithms: [JWT_ALGORITHM],
       issuer: JWT_ISSUER,
       audience: JWT_AUDIENCE,
+      passReqToCallback: true,
     },
-    (payload: { sub?: unknown; exp?: unknown }, done: (err: unknown, user?: AuthMeta | false) => void) => {
+    (req: Request, payload: { sub?: unknown; exp?: unknown }, done: (err: unknown, user?: AuthMeta | false) => void) => {
       if (!isAccessClaims(payload)) return done(null, false);
+      const token = bearerToken(req);
+      if (token) {
+        if (verifiedTokens.size >= VERIFIED_TOKENS_MAX) verifiedTokens.clear();
+        verifiedTokens.set(token, { sub: payload.sub, expMs: payload.exp * 1000 });
+      }
       lookup(payload.sub).then(
         (auth) => done(null, auth),
         (err) => done(err),
@@ -88,7 +120,20 @@ export function createAuthenticator(
   const authenticator = new passport.Passport();
   authenticator.use("jwt", strategy);
 
+  // A token verified once (signature, algorithm, issuer, audience, claims) is the same bytes on
+  // the caller's next request: until it expires, only the user lookup (cached for 1 s) is redone.
+  const verifiedTokens = new Map<string, { sub: string; expMs: number }>();
   const middleware: RequestHandler = (req, res, next) => {
+    const token = bearerToken(req);
+    const known = token === undefined ? undefined : verifiedTokens.get(token);
+    if (known && known.expMs > Date.now()) {
+      lookup(known.sub).then((auth) => {
+        if (!auth) return next(new UnauthorizedError("missing, invalid or expired access token"));
+        res.locals.auth = auth;
+        next();
+      }, next);
+      return;
+    }
     authenticator.authenticate("jwt", { session: false }, (err: unknown, user: AuthMeta | false) => {
       if (err) return next(err);
       if (!user) return next(new UnauthorizedError("missing, invalid or expired access token"));
@@ -100,6 +145,7 @@ export function createAuthenticator(
     middleware,
     forget: (id) => {
       cache.delete(id);
+      inFlight.delete(id);
       lastKnown.delete(id);
     },
   };
