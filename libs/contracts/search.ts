@@ -64,3 +64,10 @@ const facetFields = {
 /** A list page on the bus; a search page adds highlights to each item. */
 export const listPageSchema = z.object({ items: z.array(taskSchema), nextCursor: z.string().nullable(), ...facetFields });
 export const searchPageSchema = z.object({ items: z.array(searchHitSchema), nextCursor: z.string().nullable(), ...facetFields });
+
+/** GET /tasks as the HTTP API documents it: a list page, or with q a search page. */
+export const taskListResponseSchema = z.object({
+  items: z.array(z.union([searchHitSchema, taskSchema])).meta({ description: "tasks; with q, search hits: each task with its `highlights`" }),
+  nextCursor: z.string().nullable(),
+  ...facetFields,
+});

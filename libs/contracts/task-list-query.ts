@@ -81,8 +81,10 @@ export const listTasksQuery = z
       .optional()
       .meta({
         description:
-          "full text over title, description and tags: every word by prefix (\"land\" finds \"Landing\"); " +
-          "when nothing matches that way, titles like the query (typos: \"grocries\" finds \"groceries\")",
+          "full text over title, description and tags: every word by prefix, the last one from its first letter " +
+          "(\"p\", \"pr\", \"land\" finds \"Landing\"), among the words of the tasks the caller can see (own and shared " +
+          "projects; other users' words never change what a prefix finds); when nothing matches that way, titles like the " +
+          "query (typos: \"grocries\" finds \"groceries\"). Each hit carries `highlights`.",
       }),
     sort: commaList<SortTerm>(sortValue)
       .refine((terms) => new Set(terms.map((t) => t.key)).size === terms.length, "names a key twice")

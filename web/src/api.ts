@@ -1,4 +1,4 @@
-import type { AuthResult, Invitation, Notification, Page, Task, TaskInput, User, UserPatch } from "./types";
+import type { AuthResult, Highlighted, Invitation, Notification, Page, Task, TaskInput, User, UserPatch } from "./types";
 
 const BASE = "/api/v1";
 
@@ -148,7 +148,7 @@ export class Api {
   confirmPhoneCode = (code: string) => this.request<User>("POST", "/me/phone/verification/confirm", { body: { code } });
 
   // --- tasks
-  listTasks = (query: URLSearchParams, signal?: AbortSignal) => this.request<Page<Task>>("GET", "/tasks", { query, signal });
+  listTasks = (query: URLSearchParams, signal?: AbortSignal) => this.request<Page<Task & Highlighted>>("GET", "/tasks", { query, signal });
   getTask = (id: string) => this.request<Task>("GET", `/tasks/${id}`);
   createTask = (input: TaskInput, idempotencyKey: string) => this.request<Task>("POST", "/tasks", { body: input, headers: { "idempotency-key": idempotencyKey } });
   updateTask = (id: string, patch: Partial<TaskInput>, version: number) =>
