@@ -53,7 +53,11 @@ export class PgSearch {
    * was issued in (its fingerprint), so every page of one list matches the same way.
    */
   async search(auth: AuthMeta, query: SearchQuery): Promise<SearchPage> {
-    const tsquery = expandedTsquery(await expandPrefixes(this.db, visibleScopes(auth), queryWords(query.q)));
+    const words = queryWords(query.q);
+    const tsquery = expandedTsquery(await expandPrefixes(this.db, visibleScopes(auth), words));
+    // Typos compare the words alone: punctuation and control characters (NUL, which Postgres
+    // text cannot hold) never reach SQL.
+    const q = words.join(" ");
     const sort = query.sort ?? "relevance";
     const fingerprints: Record<MatchMode, string> = {
       words: queryFingerprint("search:postgres:words", query, sort),
@@ -64,13 +68,13 @@ export class PgSearch {
       const { fingerprint, values } = this.cursors.decodeAny(query.cursor, Object.values(fingerprints), auth.userId, width);
       const mode: MatchMode = fingerprint === fingerprints.words ? "words" : "typo";
       if (mode === "words" && !tsquery) return { items: [], nextCursor: null };
-      return this.run(auth, query, { mode, tsquery, q: query.q }, fingerprints[mode], values);
+      return this.run(auth, query, { mode, tsquery, q }, fingerprints[mode], values);
     }
     if (tsquery) {
-      const page = await this.run(auth, query, { mode: "words", tsquery, q: query.q }, fingerprints.words);
+      const page = await this.run(auth, query, { mode: "words", tsquery, q }, fingerprints.words);
       if (page.items.length > 0) return page;
     }
-    return this.run(auth, query, { mode: "typo", q: query.q }, fingerprints.typo);
+    return this.run(auth, query, { mode: "typo", q }, fingerprints.typo);
   }
 
   private async run(auth: AuthMeta, query: SearchQuery, match: TextMatch, fingerprint: string, after?: CursorValue[]): Promise<SearchPage> {
