@@ -26,7 +26,16 @@ async function main(): Promise<void> {
     const started = process.hrtime.bigint();
     const { rows } = await db.raw(`explain (analyze, buffers) ${sql}`, bindings as never);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    process.stdout.write(`--- ${title} (${ms.toFixed(1)} ms with EXPLAIN overhead)\n`);
+    // Then the query alone, warm, RUNS times (default 20): what it costs without EXPLAIN's per-row timing.
+    const runs: number[] = [];
+    for (let i = 0; i < Number(process.env.RUNS ?? 20); i++) {
+      const t0 = process.hrtime.bigint();
+      await db.raw(sql, bindings as never);
+      runs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    runs.sort((a, b) => a - b);
+    const at = (p: number) => runs[Math.min(runs.length - 1, Math.floor(p * runs.length))]?.toFixed(1);
+    process.stdout.write(`--- ${title} (${ms.toFixed(1)} ms with EXPLAIN; alone x${runs.length}: p50 ${at(0.5)} ms, p95 ${at(0.95)} ms)\n`);
     process.stdout.write(rows.map((r: Record<string, string>) => r["QUERY PLAN"]).join("\n") + "\n");
   };
   let built;
