@@ -18,7 +18,7 @@ import { listTasksQuery, ListTasksQuery } from "../libs/contracts";
 import { openDatabase } from "../libs/db";
 import type { SearchQuery } from "../services/search/engine";
 import { relevanceSql } from "../services/search/pg/pg-search";
-import { expandedTsquery, expandPrefixes, queryWords } from "../services/search/pg/text-query";
+import { expandedTsquery, expandPrefixes, queryWords, visibleScopes } from "../services/search/pg/text-query";
 import { listTasksSql } from "../services/tasks/task-list";
 import { BENCH_DATABASE_URL, BENCH_JWT_SECRET, TYPICAL_MIN, TYPICAL_SPREAD, USERS } from "./bench-env";
 import type { FloorSpec, Statement } from "./floor-server";
@@ -58,7 +58,7 @@ async function statements(db: Knex, userId: string): Promise<Pick<FloorSpec, "li
   // The query event carries the statement as sent (with $n placeholders).
   const record = (q: { sql: string; bindings?: unknown[] }) => search.push({ text: q.sql, values: q.bindings ?? [] });
   db.on("query", record);
-  const tsquery = expandedTsquery(await expandPrefixes(db, queryWords(query.q!)));
+  const tsquery = expandedTsquery(await expandPrefixes(db, visibleScopes(auth), queryWords(query.q!)));
   db.off("query", record);
   search.push(native(relevanceSql(db, auth, query, { mode: "words", tsquery: tsquery!, q: query.q! }, new Date())));
   return { list, search };

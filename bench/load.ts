@@ -5,7 +5,7 @@
  * request picking a user, a word and a cursor at random; latencies are recorded per response.
  */
 import jwt from "jsonwebtoken";
-import { BENCH_JWT_SECRET, HEAVY_USER, NOUNS, USERS } from "./bench-env";
+import { BENCH_JWT_SECRET, HEAVY_USER, NOUNS, USERS, VERBS } from "./bench-env";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require("autocannon") as (opts: object) => AutocannonInstance;
@@ -61,9 +61,16 @@ async function deepCursors(): Promise<string[]> {
 
 interface Scenario {
   name: string;
-  kind: "list" | "search";
+  kind: "list" | "search" | "prefix";
   next(): { path: string; token: string };
 }
+
+const FACETS = "facets=status,priority,tag,projectId";
+/** One or two letters of a title word. */
+const short = () => {
+  const word = pick([...VERBS, ...NOUNS]).toLowerCase();
+  return encodeURIComponent(word.slice(0, 1 + Math.floor(Math.random() * 2)));
+};
 
 function scenarios(cursors: string[]): Scenario[] {
   const q = () => encodeURIComponent(pick(WORDS));
@@ -77,6 +84,11 @@ function scenarios(cursors: string[]): Scenario[] {
     { name: "search, typical user: q + status + sort=dueAt", kind: "search", next: () => ({ path: `/api/v1/tasks?q=${q()}&status=todo,in_progress&sort=dueAt&limit=20`, token: pick(typical) }) },
     { name: "search, 100k user: q (relevance)", kind: "search", next: () => ({ path: `/api/v1/tasks?q=${q()}&limit=20`, token: heavy }) },
     { name: "search, 100k user: q + status + priority + sort=dueAt", kind: "search", next: () => ({ path: `/api/v1/tasks?q=${q()}&status=todo,in_progress&priority=high,urgent&sort=dueAt&limit=20`, token: heavy }) },
+    // Search as you type: the first one or two letters of a title word (issue 15), with and without facet counts.
+    { name: "prefix, typical user: 1-2 letters", kind: "prefix", next: () => ({ path: `/api/v1/tasks?q=${short()}&limit=20`, token: pick(typical) }) },
+    { name: "prefix, 100k user: 1-2 letters", kind: "prefix", next: () => ({ path: `/api/v1/tasks?q=${short()}&limit=20`, token: heavy }) },
+    { name: "prefix + facets, typical user", kind: "prefix", next: () => ({ path: `/api/v1/tasks?q=${short()}&limit=20&${FACETS}`, token: pick(typical) }) },
+    { name: "prefix + facets, 100k user", kind: "prefix", next: () => ({ path: `/api/v1/tasks?q=${short()}&limit=20&${FACETS}`, token: heavy }) },
   ];
 }
 
@@ -109,12 +121,12 @@ async function run(s: Scenario) {
     p95: percentile(latencies, 95),
     p99: percentile(latencies, 99),
     errors: result.errors + result.timeouts + result.non2xx,
-    goalMs: s.kind === "list" ? 50 : 100,
+    goalMs: s.kind === "list" ? 50 : s.name.includes("facets") ? 150 : 100,
   };
 }
 
 async function main(): Promise<void> {
-  const cursors = await deepCursors();
+  const cursors = !ONLY || ONLY === "list" ? await deepCursors() : [];
   process.stderr.write(`${cursors.length} deep cursors; ${CONNECTIONS} connections, ${DURATION} s per scenario\n`);
   const rows = [];
   for (const s of scenarios(cursors).filter((x) => !ONLY || x.kind === ONLY)) {

@@ -27,6 +27,7 @@ import {
 } from "./projects";
 import { MAX_QUICK_ADD_LENGTH, QUICK_ADD_LOCALES, quickAddResolvedSchema } from "./quick-add";
 import { reminderInput, reminderSchema } from "./reminders";
+import { listPageSchema, searchPageSchema } from "./search";
 import { listTasksParams } from "./task-list-query";
 import { completionSchema, createTaskInput, taskSchema, updateTaskInput } from "./tasks";
 import { instant } from "./time";
@@ -74,7 +75,7 @@ export const ACTIONS = {
   "tasks.occurrences": action(byId.extend({ limit: z.int().min(1).max(100) }), z.object({ items: z.array(instant) })),
   "tasks.addReminder": action(byId.extend({ input: reminderInput, idempotencyKey }), reminderSchema),
   "tasks.removeReminder": action(byId.extend({ reminderId: z.uuid() }), done),
-  "tasks.list": read(listTasksParams, page(taskSchema)),
+  "tasks.list": read(listTasksParams, listPageSchema),
   /** Internal: every task by id, for `npm run reindex`; the gateway never routes to it. */
   "tasks.export": action(
     z.strictObject({ afterId: z.uuid().optional(), limit: z.int().min(1).max(5_000), withTotal: z.boolean().optional() }),
@@ -131,7 +132,7 @@ export const ACTIONS = {
    */
   "projects.canRead": read(z.strictObject({ taskId: z.uuid(), userId: z.uuid() }), z.boolean()),
 
-  "search.tasks": read(listTasksParams.extend({ q: z.string().min(1).max(200) }), page(taskSchema)),
+  "search.tasks": read(listTasksParams.extend({ q: z.string().min(1).max(200) }), searchPageSchema),
   "search.health": read(none, health),
 
   /** Re-arms a fired reminder occurrence (named by its event key) `minutes` from now. */

@@ -7,4 +7,5 @@ export * from "./time";
 export * from "./notifications";
 export * from "./projects";
 export * from "./task-list-query";
+export * from "./search";
 export * from "./bus";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Facet, FACETS } from "./search";
 import { instant, PRIORITIES, Priority, TASK_STATUSES, TaskStatus } from "./tasks";
 
 export const SORT_KEYS = ["dueAt", "priority", "createdAt", "updatedAt", "title"] as const;
@@ -80,8 +81,10 @@ export const listTasksQuery = z
       .optional()
       .meta({
         description:
-          "full text over title, description and tags: every word by prefix (\"land\" finds \"Landing\"); " +
-          "when nothing matches that way, titles like the query (typos: \"grocries\" finds \"groceries\")",
+          "full text over title, description and tags: every word by prefix, the last one from its first letter " +
+          "(\"p\", \"pr\", \"land\" finds \"Landing\"), among the words of the tasks the caller can see (own and shared " +
+          "projects; other users' words never change what a prefix finds); when nothing matches that way, titles like the " +
+          "query (typos: \"grocries\" finds \"groceries\"). Each hit carries `highlights`.",
       }),
     sort: commaList<SortTerm>(sortValue)
       .refine((terms) => new Set(terms.map((t) => t.key)).size === terms.length, "names a key twice")
@@ -99,6 +102,13 @@ export const listTasksQuery = z
       .max(1000)
       .optional()
       .meta({ description: "nextCursor of the previous page; valid for 24 h with the same filters, q and sort (422 otherwise)" }),
+    facets: commaList<Facet>(oneOf("facet", FACETS))
+      .optional()
+      .meta({
+        description:
+          `comma list of ${FACETS.join(", ")}: the answer adds \`facets\`, per facet the number of tasks with each value among ` +
+          "everything matching the same filters and q (not only this page). Unknown names answer 422. Independent of the cursor: ask on any page.",
+      }),
   })
   .refine((v) => !v.dueFrom || !v.dueTo || Date.parse(v.dueFrom) < Date.parse(v.dueTo), {
     message: "dueFrom must be before dueTo",
@@ -127,4 +137,5 @@ export const listTasksParams = z.strictObject({
     .optional(),
   limit: z.int().min(1).max(200),
   cursor: z.string().min(1).max(1000).optional(),
+  facets: z.array(z.enum(FACETS)).max(FACETS.length).optional(),
 });

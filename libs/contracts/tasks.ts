@@ -95,10 +95,6 @@ export type TaskDto = z.infer<typeof taskSchema>;
 export const completionSchema = z.object({ occurrenceAt: instant.nullable(), completedAt: instant }).meta({ id: "Completion" });
 export type CompletionDto = z.infer<typeof completionSchema>;
 
-export interface TaskPage {
-  items: TaskDto[];
-  nextCursor: string | null;
-}
 
 export interface CompleteResultDto {
   task: TaskDto;

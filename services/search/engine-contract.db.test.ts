@@ -140,6 +140,71 @@ function contract(name: string, open: () => Promise<Harness>) {
       await expect(search({ q: "ostrich", sort: "dueAt", cursor: "x" + page.nextCursor! })).rejects.toMatchObject({ type: "VALIDATION" });
     });
 
+    test("a prefix matches from the first letter among the caller's words; other tenants' words change nothing", async () => {
+      const kickoff = task({ title: "Project kickoff", description: "agenda" });
+      await h.engine.apply([{ kind: "upsert", task: kickoff }]);
+      const prefixes = ["p", "pr", "pro", "proj", "project k", "a"];
+      const before = await Promise.all(prefixes.map((q) => ids({ q, sort: "createdAt", limit: "200" })));
+      for (const found of before.slice(0, 5)) expect(found).toContain(kickoff.id);
+      // Another tenant writes many frequent words starting with "p" and "pro".
+      const crowd = Array.from({ length: 60 }, (_, i) =>
+        task({ title: `proa${i} prob${i} proc${i} pa${i} agent${i}`, description: `project${i} promo${i}` }, bob.userId),
+      );
+      await h.engine.apply(crowd.map((t) => ({ kind: "upsert" as const, task: t })));
+      const after = await Promise.all(prefixes.map((q) => ids({ q, sort: "createdAt", limit: "200" })));
+      expect(after).toEqual(before);
+      expect((await ids({ q: "proa1" }, bob)).length).toBeGreaterThan(0);
+    });
+
+    test("every hit carries end-exclusive highlights of title and description", async () => {
+      const hit = (await search({ q: "land" })).items.find((t) => t.id === landing.id);
+      expect(hit).toMatchObject({ highlights: { title: [[0, 4]] } });
+      expect(hit!.highlights).not.toHaveProperty("description");
+      const inDescription = (await search({ q: "quarterly rep" })).items.find((t) => t.id === report.id);
+      expect(inDescription!.highlights).toEqual({ title: [[0, 9]], description: [[10, 19], [20, 23]] });
+      const typo = (await search({ q: "grocries" })).items.find((t) => t.id === groceries.id);
+      expect(typo!.highlights.title).toEqual([[4, 13]]);
+    });
+
+    test("facets count every visible match for the same filters and q, never another tenant's", async () => {
+      const project = randomUUID();
+      const carol = packAbility({ id: randomUUID(), roles: ["member"] }, [{ projectId: project, role: "viewer" }]);
+      const marmots = [
+        task({ title: "Marmot one", status: "todo", priority: "high", tags: ["zoo", "work"] }),
+        task({ title: "Marmot two", status: "todo", priority: "low", tags: ["zoo"] }),
+        task({ title: "Marmot three", status: "done", priority: "high", tags: [] }),
+        task({ title: "Marmot shared", status: "in_progress", priority: "urgent", tags: ["zoo"], projectId: project }, bob.userId),
+        task({ title: "Marmot bob", status: "todo", priority: "none", tags: ["secret"] }, bob.userId),
+      ];
+      await h.engine.apply(marmots.map((t) => ({ kind: "upsert" as const, task: t })));
+      const all = "status,priority,tag,projectId";
+      const mine = await search({ q: "marm", facets: all, limit: "1" });
+      expect(mine.facets).toEqual({ status: { todo: 2, done: 1 }, priority: { high: 2, low: 1 }, tag: { zoo: 2, work: 1 }, projectId: {} });
+      expect(mine.facetsComplete).toBe(true);
+      // The counts are of every match, not the page; and on a later page too.
+      const next = await search({ q: "marm", facets: "status", limit: "1", sort: "dueAt", cursor: (await search({ q: "marm", limit: "1", sort: "dueAt" })).nextCursor! });
+      expect(next.facets).toEqual({ status: { todo: 2, done: 1 } });
+      expect((await search({ q: "marmot", status: "todo", facets: "priority,tag" })).facets).toEqual({ priority: { high: 1, low: 1 }, tag: { zoo: 2, work: 1 } });
+      expect((await search({ q: "marmot", facets: "projectId,tag" }, carol)).facets).toEqual({ projectId: { [project]: 1 }, tag: { zoo: 1 } });
+      expect(await search({ q: "marmot" })).not.toHaveProperty("facets");
+    });
+
+    test("with a sort, a task inserted between two pages shifts nothing", async () => {
+      const pelicans = randomTasks(12, alice.userId, seeded(9)).map((t) => ({ ...t, title: `${t.title} pelican` }));
+      await h.engine.apply(pelicans.map((t) => ({ kind: "upsert" as const, task: t })));
+      for (const sort of ["dueAt", "-priority,createdAt"]) {
+        const order = referenceSort(pelicans, listTasksQuery.parse({ sort }).sort!).map((t) => t.id);
+        const first = await search({ q: "pelican", sort, limit: "5" });
+        expect(first.items.map((t) => t.id)).toEqual(order.slice(0, 5));
+        // A task that sorts before everything on the first page arrives.
+        const early = { ...pelicans[0]!, id: randomUUID(), dueAt: "2000-01-01T00:00:00.000Z", priority: "urgent" as const, createdAt: "2000-01-01T00:00:00.000Z" };
+        await h.engine.apply([{ kind: "upsert", task: early }]);
+        const second = await search({ q: "pelican", sort, limit: "5", cursor: first.nextCursor! });
+        expect(second.items.map((t) => t.id)).toEqual(order.slice(5, 10));
+        await h.engine.apply([{ kind: "delete", id: early.id, ownerId: early.ownerId, version: early.version + 1 }]);
+      }
+    });
+
     test("old tombstones are purged, recent ones kept", async () => {
       const t = task({ title: "Purged quokka" });
       await h.engine.apply([{ kind: "delete", id: t.id, ownerId: t.ownerId, version: 2 }]);

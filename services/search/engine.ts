@@ -1,4 +1,4 @@
-import type { AuthMeta, ListTasksQuery, TaskDto, TaskPage } from "../../libs/contracts";
+import type { AuthMeta, ListTasksQuery, SearchPage, TaskDto } from "../../libs/contracts";
 
 /** One change to the index. Versions order the changes of one task; an older one never overwrites a newer. */
 export type IndexChange =
@@ -33,7 +33,8 @@ export interface SearchEngine {
   sweep(startedAt: Date): Promise<number>;
   /** Drops tombstones written before `before`: no event that old is still on its way. Returns how many. */
   purgeTombstones(before: Date): Promise<number>;
-  search(auth: AuthMeta, query: SearchQuery): Promise<TaskPage>;
+  /** A page of hits with highlights; with `facets`, the counts of every match. */
+  search(auth: AuthMeta, query: SearchQuery): Promise<SearchPage>;
   health(): Promise<void>;
 }
 

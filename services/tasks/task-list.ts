@@ -3,7 +3,7 @@ import { abilityFromMeta, rulesToSqlBranches } from "../../libs/authz";
 import type { Clock } from "../../libs/clock";
 import { AuthMeta, DEFAULT_SORT, ListTasksQuery, TaskDto, TaskPage } from "../../libs/contracts";
 import type { Db } from "../../libs/db";
-import { buildListSql, CursorCodec, CursorValue, queryFingerprint, sortValues, withTieBreak } from "../../libs/task-query";
+import { buildListSql, CursorCodec, CursorValue, facetCounts, queryFingerprint, sortValues, withTieBreak } from "../../libs/task-query";
 import { TASKS_SCHEMA } from "./migrations";
 import { TASK_RULE_COLUMNS, TaskRow, toTaskDto } from "./task-row";
 
@@ -36,13 +36,18 @@ export class TaskLister {
     const sort = query.sort ?? DEFAULT_SORT;
     const fingerprint = queryFingerprint("tasks", query, sort);
     const after = query.cursor ? this.cursors.decode(query.cursor, fingerprint, auth.userId, withTieBreak(sort).length) : undefined;
-    const rows: TaskRow[] = await listTasksSql(this.db, auth, query, this.clock.now(), after);
+    const now = this.clock.now();
+    const rows: TaskRow[] = await listTasksSql(this.db, auth, query, now, after);
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
-    return {
+    const result: TaskPage = {
       items: page.map(toTaskDto),
       nextCursor: rows.length > query.limit && last ? this.cursors.encode(fingerprint, auth.userId, sortValues(last, sort)) : null,
     };
+    if (!query.facets?.length) return result;
+    const scopes = rulesToSqlBranches(abilityFromMeta(auth), "read", "Task", TASK_RULE_COLUMNS);
+    const counted = await facetCounts(this.db, { table: TASKS, scopes, query, facets: query.facets, now });
+    return { ...result, facets: counted.facets, facetsComplete: counted.complete };
   }
 
   /** Every task, by id, for rebuilding the search index; internal (never routed by the gateway). */

@@ -1,4 +1,4 @@
-import { Api, TestUser } from "../support/api";
+import { Api, share, TestUser } from "../support/api";
 import { RunningStack, startWithUsers } from "../support/stack";
 
 let stack: RunningStack;
@@ -13,8 +13,13 @@ beforeAll(async () => {
 afterAll(() => stack?.stop(), 30_000);
 
 const as = (u: User) => ({ token: u.accessToken });
-type Task = { id: string; title: string; dueAt: string | null; status: string; priority: string; ownerId: string };
-type Page = { items: Task[]; nextCursor: string | null };
+type Range = [number, number];
+type Task = {
+  id: string; title: string; description: string; dueAt: string | null; status: string; priority: string; ownerId: string; projectId: string | null;
+  highlights?: { title?: Range[]; description?: Range[] };
+};
+type Facets = { status?: Record<string, number>; priority?: Record<string, number>; tag?: Record<string, number>; projectId?: Record<string, number> };
+type Page = { items: Task[]; nextCursor: string | null; facets?: Facets; facetsComplete?: boolean };
 
 async function create(user: User, body: Record<string, unknown>): Promise<Task> {
   const res = await api.post("/tasks", body, as(user));
@@ -188,4 +193,115 @@ describe("bad parameters", () => {
     // A cursor is the caller's own.
     expect((await api.get(`/tasks?limit=1&sort=dueAt&cursor=${encodeURIComponent(good.nextCursor!)}`, as(bob))).status).toBe(422);
   });
+});
+
+describe("search additions: prefixes from the first letter, highlights, facets", () => {
+  let erin: User;
+  let frank: User;
+  let mallory: User;
+  let projectId: string;
+  let kickoff: Task;
+  const prefixes = ["p", "pr", "pro", "k", "ki", "kic", "project k"];
+  const all = "status,priority,tag,projectId";
+
+  beforeAll(async () => {
+    [erin, frank, mallory] = await Promise.all([api.newUser(), api.newUser(), api.newUser()]);
+    const project = await api.post("/projects", { name: "Zoo" }, as(frank));
+    projectId = project.body.id;
+    await share(api, frank, projectId, erin, "viewer");
+    [kickoff] = await createMany(erin, [
+      { title: "Project kickoff", description: "kickoff agenda, bring slides", priority: "high", tags: ["work"] },
+      { title: "Plan the party", status: "done", priority: "low", tags: ["home"] },
+      { title: "Pay rent", status: "in_progress", tags: ["home", "money"] },
+    ]);
+    await create(frank, { title: "Project shared penguin", projectId, tags: ["zoo"], priority: "urgent" });
+    await eventually(() => list(erin, "q=penguin"), (p) => p.items.length === 1);
+    await eventually(() => list(erin, "q=kickoff"), (p) => p.items.length === 1);
+  }, 60_000);
+
+  const ids = (p: Page) => p.items.map((t) => t.id).sort();
+
+  test("1-, 2- and 3-letter prefixes find the caller's words; another tenant's words change nothing", async () => {
+    const read = () => Promise.all(prefixes.map((q) => list(erin, `q=${encodeURIComponent(q)}&limit=200&facets=${all}`)));
+    const before = await read();
+    for (const page of before.slice(0, 6)) expect(page.items.map((t) => t.id)).toContain(kickoff.id);
+    expect(titles(before[0]!).sort()).toEqual(["Pay rent", "Plan the party", "Project kickoff", "Project shared penguin"]);
+    // Mallory floods the vocabulary with frequent words starting like Erin's.
+    await createMany(mallory, Array.from({ length: 80 }, (_, i) => ({
+      title: `proa${i} prob${i} pa${i} kia${i} kib${i} project kickoff secret`, description: `pz${i} kz${i}`, tags: ["mallory"],
+    })));
+    await eventually(() => list(mallory, "q=secret&limit=200"), (p) => p.items.length === 80, 30_000);
+    const after = await read();
+    expect(after.map(ids)).toEqual(before.map(ids));
+    expect(after.map((p) => p.facets)).toEqual(before.map((p) => p.facets));
+    for (const page of after) for (const t of page.items) expect(t.title).not.toMatch(/secret/);
+    // And Mallory never sees Erin's or the project's tasks, nor counts them.
+    const theirs = await list(mallory, `q=p&limit=200&facets=${all}`);
+    expect(theirs.items.every((t) => t.ownerId === mallory.user.id)).toBe(true);
+    expect(theirs.facets).toEqual({ status: { todo: 80 }, priority: { none: 80 }, tag: { mallory: 80 }, projectId: {} });
+  }, 60_000);
+
+  test("each hit carries end-exclusive highlights; the page answers facets for the same filters and q", async () => {
+    const page = await list(erin, "q=kick");
+    expect(page.items).toHaveLength(1);
+    expect(page.items[0]!.highlights).toEqual({ title: [[8, 12]], description: [[0, 4]] });
+    expect(page).not.toHaveProperty("facets");
+    // Earlier words match whole or as prefixes too.
+    expect((await list(erin, "q=proj%20kick")).items.map((t) => t.id)).toEqual([kickoff.id]);
+    const pay = (await list(erin, "q=pa")).items.find((t) => t.title === "Pay rent")!;
+    expect(pay.highlights).toEqual({ title: [[0, 2]] });
+  });
+
+  test("facets on a search and on a list count every visible match, shared projects included, never others'", async () => {
+    const searched = await list(erin, `q=p&facets=${all}&limit=1`);
+    expect(searched.items).toHaveLength(1);
+    expect(searched.facets).toEqual({
+      status: { todo: 2, done: 1, in_progress: 1 },
+      priority: { high: 1, low: 1, none: 1, urgent: 1 },
+      tag: { home: 2, work: 1, money: 1, zoo: 1 },
+      projectId: { [projectId]: 1 },
+    });
+    expect(searched.facetsComplete).toBe(true);
+    const filtered = await list(erin, "q=p&status=todo,in_progress&tag=home,zoo&facets=status,tag");
+    expect(filtered.facets).toEqual({ status: { in_progress: 1, todo: 1 }, tag: { home: 1, money: 1, zoo: 1 } });
+    const listed = await list(erin, `status=todo,in_progress,done&facets=${all}&limit=1`);
+    expect(listed.facets).toEqual(searched.facets);
+    expect(listed.facetsComplete).toBe(true);
+    // A later page answers the same counts.
+    const next = await list(erin, `status=todo,in_progress,done&facets=status&limit=1&cursor=${encodeURIComponent(listed.nextCursor!)}`);
+    expect(next.facets).toEqual({ status: searched.facets!.status });
+    // The project's owner counts the project's task; Erin's private tasks stay hers.
+    const franks = await list(frank, `q=p&facets=${all}`);
+    expect(franks.facets).toEqual({ status: { todo: 1 }, priority: { urgent: 1 }, tag: { zoo: 1 }, projectId: { [projectId]: 1 } });
+  });
+
+  test("a bad facets parameter answers 422 and changes nothing", async () => {
+    for (const params of ["facets=color", "facets=", "facets=status,bogus", "facets=Status", `facets=${"status,".repeat(30)}status`]) {
+      for (const withQ of ["", "&q=p"]) {
+        const res = await api.get(`/tasks?${params}${withQ}`, as(erin));
+        expect([params + withQ, res.status]).toEqual([params + withQ, 422]);
+        expect(res.headers.get("content-type")).toMatch(/problem\+json/);
+      }
+    }
+  });
+
+  test("hostile queries answer 200 with the caller's tasks only, or 422 without a letter or digit", async () => {
+    const hostile = [
+      "p%", "%p", "p_", "_p", "p\\", "\\p", "'p", "p'", '"p"', "p:*", "p:* | !x", "!(p) & (q)", "p' or '1'='1", "p;--",
+      "pr\u00f6ject", "日本", "Über", "🐱 p", "i̇stanbul", "\u202ep", "p".repeat(200), "p ".repeat(100).trim(), "<script>p</script>",
+    ];
+    for (const q of hostile) {
+      const res = await api.get(`/tasks?q=${encodeURIComponent(q)}&facets=${all}`, as(erin));
+      expect([q, res.status]).toEqual([q, 200]);
+      const page = res.body as Page;
+      for (const t of page.items) expect(t.ownerId === erin.user.id || t.projectId === projectId).toBe(true);
+      for (const t of page.items) for (const [s, e] of [...(t.highlights?.title ?? []), ...(t.highlights?.description ?? [])]) expect(0 <= s && s < e).toBe(true);
+      expect(Object.keys(page.facets!.tag ?? {})).not.toContain("mallory");
+    }
+    // No letter or digit; or a NUL, which no text store holds (refused at the edge).
+    for (const q of ["%", "_", "\\", "'", '"', "%%%", "  ", "p\u0000x"]) {
+      const res = await api.get(`/tasks?q=${encodeURIComponent(q)}`, as(erin));
+      expect([q, res.status]).toEqual([q, 422]);
+    }
+  }, 60_000);
 });

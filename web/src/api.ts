@@ -1,5 +1,5 @@
 import type { QuickAddDto } from "../../libs/contracts/quick-add";
-import type { AuthResult, Invitation, Notification, Page, Task, TaskInput, User, UserPatch } from "./types";
+import type { AuthResult, Highlighted, Invitation, Notification, Page, Task, TaskInput, User, UserPatch } from "./types";
 
 const BASE = "/api/v1";
 
@@ -149,7 +149,7 @@ export class Api {
   confirmPhoneCode = (code: string) => this.request<User>("POST", "/me/phone/verification/confirm", { body: { code } });
 
   // --- tasks
-  listTasks = (query: URLSearchParams, signal?: AbortSignal) => this.request<Page<Task>>("GET", "/tasks", { query, signal });
+  listTasks = (query: URLSearchParams, signal?: AbortSignal) => this.request<Page<Task & Highlighted>>("GET", "/tasks", { query, signal });
   getTask = (id: string) => this.request<Task>("GET", `/tasks/${id}`);
   /** Quick add: what a phrase means (nothing created), and the task made from it. */
   parseTask = (text: string, signal?: AbortSignal) => this.request<QuickAddDto>("POST", "/tasks/parse", { body: { text }, signal });

@@ -15,6 +15,13 @@ export type {
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
+  /** With `facets=...`: per facet, the count of each value among every match. */
+  facets?: Partial<Record<"status" | "priority" | "tag" | "projectId", Record<string, number>>>;
+}
+
+/** A search hit: where the query matched (end-exclusive string ranges). */
+export interface Highlighted {
+  highlights?: { title?: [number, number][]; description?: [number, number][] };
 }
 
 export interface AuthResult {

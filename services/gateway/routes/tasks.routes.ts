@@ -6,6 +6,7 @@ import {
   reminderSchema,
   listTasksQuery,
   TaskDto,
+  taskListResponseSchema,
   taskSchema,
   updateTaskInput,
 } from "../../../libs/contracts";
@@ -81,7 +82,7 @@ export function taskRoutes(ctx: GatewayContext): RouteDef[] {
       summary: "List, filter, sort and search the caller's tasks",
       query: listTasksQuery,
       responses: {
-        200: { description: "A page of tasks", schema: z.object({ items: z.array(taskSchema), nextCursor: z.string().nullable() }) },
+        200: { description: "A page of tasks (with q: search hits with highlights); with facets, the counts", schema: taskListResponseSchema },
         ...problemResponses(401, 422),
       },
       // Lists are SQL on the tasks service; text goes to the search service, which answers

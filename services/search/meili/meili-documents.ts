@@ -1,5 +1,6 @@
-import { PRIORITIES, TaskDto } from "../../../libs/contracts";
+import { MAX_FACET_VALUES, PRIORITIES, TaskDto } from "../../../libs/contracts";
 import type { IndexChange } from "../engine";
+import { idKey } from "./meili-query";
 
 /**
  * A task as Meilisearch stores it: the text to search, a number or string per filter and
@@ -24,6 +25,8 @@ export interface MeiliDoc {
   dueAt?: number;
   createdAt?: number;
   updatedAt?: number;
+  /** The id's order as a number: the tie-break keyset pages filter on (see idKey). */
+  idKey?: number;
   task?: TaskDto;
 }
 
@@ -47,6 +50,7 @@ export function toMeiliDoc(change: IndexChange, indexedAt: number): MeiliDoc {
     ...(t.dueAt ? { dueAt: ms(t.dueAt) } : {}),
     createdAt: ms(t.createdAt),
     updatedAt: ms(t.updatedAt),
+    idKey: idKey(t.id),
     task: t,
   };
 }
@@ -55,13 +59,16 @@ export function toMeiliDoc(change: IndexChange, indexedAt: number): MeiliDoc {
 export const MEILI_SETTINGS = {
   searchableAttributes: ["title", "tags", "description"],
   // ownerId and projectId carry visibility; the rest are the list filters and bookkeeping.
-  filterableAttributes: ["ownerId", "projectId", "status", "priority", "tags", "dueAt", "deleted", "id", "version", "indexedAt"],
-  sortableAttributes: ["dueAt", "priority", "createdAt", "updatedAt", "title", "id"],
+  // Keyset pages filter on the sort keys and idKey (the tie-break).
+  filterableAttributes: ["ownerId", "projectId", "status", "priority", "tags", "dueAt", "deleted", "id", "version", "indexedAt", "createdAt", "updatedAt", "idKey"],
+  sortableAttributes: ["dueAt", "priority", "createdAt", "updatedAt", "title", "id", "idKey"],
   displayedAttributes: ["id", "version", "task"],
   // "sort" first: with a `sort` the API promises that order, not relevance buckets sorted
   // within; without one the rule does nothing and relevance decides.
   rankingRules: ["sort", "words", "typo", "proximity", "attribute", "exactness"],
   typoTolerance: { enabled: true, minWordSizeForTypos: { oneTypo: 4, twoTypos: 8 } },
-  // Offset paging reaches this deep.
+  // Offset paging (relevance, title sorts) reaches this deep.
   pagination: { maxTotalHits: 100_000 },
+  // Facet counts: the most frequent values, as the Postgres engine answers.
+  faceting: { maxValuesPerFacet: MAX_FACET_VALUES, sortFacetValuesBy: { "*": "count" as const } },
 };

@@ -18,6 +18,7 @@ class FakeIndex {
   docs = new Map<string, MeiliDoc>();
   searches: { q: string; params: Record<string, unknown> }[] = [];
   hits: { task: TaskDto }[] = [];
+  facetDistribution?: Record<string, Record<string, number>>;
   async getDocuments({ filter }: { filter: string }) {
     const ids = [...filter.matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
     return { results: ids.flatMap((id) => (this.docs.has(id) ? [{ id, version: this.docs.get(id)!.version }] : [])) };
@@ -28,7 +29,8 @@ class FakeIndex {
   }
   async search(q: string, params: Record<string, unknown>) {
     this.searches.push({ q, params });
-    return { hits: this.hits.slice(Number(params.offset), Number(params.offset) + Number(params.limit)) };
+    const offset = Number(params.offset ?? 0);
+    return { hits: this.hits.slice(offset, offset + Number(params.limit)), facetDistribution: params.facets ? this.facetDistribution : undefined };
   }
 }
 
@@ -72,24 +74,58 @@ test("a rebuild rewrites equal versions; ordinary changes do not", async () => {
   expect(fake.docs.get("t1")!.indexedAt).toBe(clock.now().getTime());
 });
 
-test("a search sends the caller's visibility, the filters and the sort, and pages by a signed offset", async () => {
+const query = (extra: Record<string, string>) => listTasksQuery.parse({ q: "rent", status: "todo", sort: "dueAt", limit: "2", ...extra }) as SearchQuery;
+const visibility = () => ["deleted = false", `(ownerId = "${alice.userId}" AND projectId IS NULL)`, 'status IN ["todo"]'];
+
+test("a relevance or title search pages by a signed offset", async () => {
   fake.hits = randomTasks(5, alice.userId, seeded(4)).map((t) => ({ task: t }));
-  const query = (extra: Record<string, string>) => listTasksQuery.parse({ q: "rent", status: "todo", sort: "dueAt", limit: "2", ...extra }) as SearchQuery;
-  const first = await engine.search(alice, query({}));
-  expect(first.items).toEqual(fake.hits.slice(0, 2).map((h) => h.task));
+  const first = await engine.search(alice, query({ sort: "title" }));
+  expect(first.items.map((t) => t.id)).toEqual(fake.hits.slice(0, 2).map((h) => h.task.id));
   expect(fake.searches[0]).toEqual({
     q: "rent",
-    params: {
-      filter: ["deleted = false", `(ownerId = "${alice.userId}" AND projectId IS NULL)`, 'status IN ["todo"]'],
-      sort: ["dueAt:asc", "id:asc"],
-      offset: 0,
-      limit: 3,
-      attributesToRetrieve: ["task"],
-    },
+    params: { filter: visibility(), sort: ["title:asc", "idKey:asc"], offset: 0, limit: 3, attributesToRetrieve: ["task"] },
   });
-  const second = await engine.search(alice, query({ cursor: first.nextCursor! }));
-  expect(second.items).toEqual(fake.hits.slice(2, 4).map((h) => h.task));
-  const third = await engine.search(alice, query({ cursor: second.nextCursor! }));
-  expect(third).toEqual({ items: [fake.hits[4]!.task], nextCursor: null });
-  await expect(engine.search(alice, query({ sort: "-dueAt", cursor: first.nextCursor! }))).rejects.toMatchObject({ type: "VALIDATION" });
+  const second = await engine.search(alice, query({ sort: "title", cursor: first.nextCursor! }));
+  expect(second.items.map((t) => t.id)).toEqual(fake.hits.slice(2, 4).map((h) => h.task.id));
+  const third = await engine.search(alice, query({ sort: "title", cursor: second.nextCursor! }));
+  expect(third).toMatchObject({ items: [{ id: fake.hits[4]!.task.id }], nextCursor: null });
+  await expect(engine.search(alice, query({ sort: "-title", cursor: first.nextCursor! }))).rejects.toMatchObject({ type: "VALIDATION" });
+});
+
+test("a search on numeric sort keys pages by keyset: the next page filters on what follows the last hit", async () => {
+  const tasks = randomTasks(3, alice.userId, seeded(4));
+  tasks[1] = { ...tasks[1]!, dueAt: "2026-11-06T09:00:00.000Z" };
+  fake.hits = tasks.map((t) => ({ task: t }));
+  const first = await engine.search(alice, query({ sort: "dueAt,-priority" }));
+  expect(fake.searches[0]!.params).toEqual({ filter: visibility(), sort: ["dueAt:asc", "priority:desc", "idKey:desc"], limit: 3, attributesToRetrieve: ["task"] });
+  fake.hits = [];
+  await engine.search(alice, query({ sort: "dueAt,-priority", cursor: first.nextCursor! }));
+  const last = tasks[1]!;
+  const due = Date.parse(last.dueAt!);
+  const rank = ["none", "low", "medium", "high", "urgent"].indexOf(last.priority);
+  const id = parseInt(last.id.replace(/-/g, "").slice(0, 13), 16);
+  expect(fake.searches[1]!.params.filter).toEqual([
+    ...visibility(),
+    `((dueAt > ${due} OR dueAt NOT EXISTS) OR (dueAt = ${due} AND priority < ${rank}) OR (dueAt = ${due} AND priority = ${rank} AND idKey < ${id}))`,
+  ]);
+  expect(fake.searches[1]!.params).not.toHaveProperty("offset");
+});
+
+test("facets: the distribution in the API's names, from the whole match set on later keyset pages", async () => {
+  fake.hits = randomTasks(3, alice.userId, seeded(4)).map((t) => ({ task: t }));
+  fake.facetDistribution = { status: { todo: 3 }, priority: { "3": 2, "0": 1 }, tags: { work: 2 }, projectId: {} };
+  const first = await engine.search(alice, query({ facets: "status,priority,tag,projectId" }));
+  expect(fake.searches[0]!.params.facets).toEqual(["status", "priority", "tags", "projectId"]);
+  expect(first.facets).toEqual({ status: { todo: 3 }, priority: { high: 2, none: 1 }, tag: { work: 2 }, projectId: {} });
+  expect(first.facetsComplete).toBe(true);
+  const second = await engine.search(alice, query({ facets: "status", cursor: first.nextCursor! }));
+  expect(fake.searches[1]!.params).not.toHaveProperty("facets");
+  expect(fake.searches[2]!.params).toEqual({ filter: visibility(), facets: ["status"], limit: 0 });
+  expect(second.facets).toEqual({ status: { todo: 3 } });
+});
+
+test("every hit carries its highlights, typos included", async () => {
+  fake.hits = [{ task: { ...randomTasks(1, alice.userId, seeded(4))[0]!, title: "Pay rent", description: "rnet due" } }];
+  const page = await engine.search(alice, query({}));
+  expect(page.items[0]!.highlights).toEqual({ title: [[4, 8]], description: [[0, 4]] });
 });

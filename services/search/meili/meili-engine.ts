@@ -1,11 +1,12 @@
 import type { Index, Meilisearch } from "meilisearch" with { "resolution-mode": "import" };
 import type { Clock } from "../../../libs/clock";
-import type { AuthMeta, TaskDto, TaskPage } from "../../../libs/contracts";
+import type { AuthMeta, SearchPage, TaskDto } from "../../../libs/contracts";
 import { UnavailableError } from "../../../libs/errors";
-import { CursorCodec, queryFingerprint } from "../../../libs/task-query";
+import type { CursorCodec } from "../../../libs/task-query";
 import { ApplyOptions, changeId, changeVersion, IndexChange, newestPerTask, SearchEngine, SearchQuery } from "../engine";
 import { MEILI_SETTINGS, MeiliDoc, toMeiliDoc } from "./meili-documents";
-import { meiliFilter, meiliSort } from "./meili-query";
+import { highlightsOf } from "../highlights";
+import { buildMeiliSearch } from "./meili-request";
 
 type MeiliModule = typeof import("meilisearch", { with: { "resolution-mode": "import" } });
 
@@ -37,9 +38,10 @@ const TASK_TIMEOUT_MS = 60_000;
  * replica consumes in order per batch; with several, two batches touching the same task
  * at the same instant could still race (last writer wins), which `npm run reindex` repairs.
  *
- * Paging: keyset needs range filters on every sort key, which Meilisearch lacks for
- * strings, so cursors carry an offset (signed like every cursor). Pages are exact while
- * the results do not change; an insert between two pages can shift one row.
+ * Paging: with a sort on numeric keys (all but title), pages are keyset pages like on
+ * Postgres: the cursor carries the last hit's sort values and the next page filters on what
+ * comes after them, so inserts between pages shift nothing. Relevance and title sorts (no
+ * range filter on a score or a string) carry an offset: exact while the results do not change.
  */
 export class MeiliSearchEngine implements SearchEngine {
   readonly name = "meilisearch" as const;
@@ -99,20 +101,19 @@ export class MeiliSearchEngine implements SearchEngine {
     return Number((task.details as { deletedDocuments?: number } | undefined)?.deletedDocuments ?? 0);
   }
 
-  async search(auth: AuthMeta, query: SearchQuery): Promise<TaskPage> {
+  async search(auth: AuthMeta, query: SearchQuery): Promise<SearchPage> {
     const index = this.ready();
-    const fingerprint = queryFingerprint("search:meilisearch", query, query.sort ?? "relevance");
-    const offset = query.cursor ? Number(this.cursors.decode(query.cursor, fingerprint, auth.userId, 1)[0]) : 0;
-    const result = await index.search<{ task: TaskDto }>(query.q, {
-      filter: meiliFilter(auth, query, this.clock.now()),
-      sort: meiliSort(query.sort),
-      offset,
-      limit: query.limit + 1,
-      attributesToRetrieve: ["task"],
-    });
-    const items = result.hits.slice(0, query.limit).map((h) => h.task);
-    const more = result.hits.length > query.limit;
-    return { items, nextCursor: more ? this.cursors.encode(fingerprint, auth.userId, [offset + query.limit]) : null };
+    const request = buildMeiliSearch(auth, query, this.cursors, this.clock.now());
+    const result = await index.search<{ task: TaskDto }>(query.q, request.params);
+    const items = result.hits.slice(0, query.limit).map((h) => ({ ...h.task, highlights: highlightsOf(h.task, query.q, true) }));
+    const last = items[items.length - 1];
+    const page: SearchPage = { items, nextCursor: result.hits.length > query.limit && last ? request.nextCursor(last) : null };
+    if (!request.facets) return page;
+    // A keyset page's filter cuts what came before: its counts come from the whole match set.
+    const distribution = request.facetsParams
+      ? (await index.search(query.q, request.facetsParams)).facetDistribution
+      : result.facetDistribution;
+    return { ...page, facets: request.facets(distribution), facetsComplete: true };
   }
 
   async health(): Promise<void> {

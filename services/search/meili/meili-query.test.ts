@@ -2,7 +2,7 @@ import { packAbility } from "../../../libs/authz";
 import { listTasksQuery } from "../../../libs/contracts";
 import type { SearchQuery } from "../engine";
 import { MEILI_SETTINGS, toMeiliDoc } from "./meili-documents";
-import { meiliFilter, meiliSort } from "./meili-query";
+import { idKey, keysetFilter, keysetPageable, meiliFilter, meiliSort } from "./meili-query";
 
 const auth = packAbility({ id: "6a1f0c9e-0000-4000-8000-000000000001", roles: ["member"] });
 const parse = (params: Record<string, string>) => listTasksQuery.parse({ q: "x", ...params }) as SearchQuery;
@@ -27,7 +27,7 @@ test("the filter carries visibility, liveness and every list filter", () => {
 });
 
 test("sort keys map to attributes with id as the tie-break; none means relevance", () => {
-  expect(meiliSort(parse({ sort: "-priority,dueAt" }).sort)).toEqual(["priority:desc", "dueAt:asc", "id:asc"]);
+  expect(meiliSort(parse({ sort: "-priority,dueAt" }).sort)).toEqual(["priority:desc", "dueAt:asc", "idKey:asc"]);
   expect(meiliSort(undefined)).toBeUndefined();
 });
 
@@ -47,4 +47,23 @@ test("an undated task has no dueAt (sorted last either way); a delete is a tombs
 test("with a sort, the sort decides the order before relevance does", () => {
   expect(MEILI_SETTINGS.rankingRules[0]).toBe("sort");
   expect(MEILI_SETTINGS.sortableAttributes).toEqual(expect.arrayContaining(["dueAt", "priority", "createdAt", "updatedAt", "title", "id"]));
+});
+
+test("idKey keeps the order of ids and is exact in a double", () => {
+  const ids = ["00000000-0000-4000-8000-000000000000", "0fffffff-ffff-4000-8000-000000000000", "ffffffff-ffff-4fff-8000-000000000000"];
+  const keys = ids.map(idKey);
+  expect([...keys].sort((a, b) => a - b)).toEqual(keys);
+  for (const k of keys) expect(Number.isSafeInteger(k)).toBe(true);
+});
+
+test("keyset filters: undated tasks come last in both directions; title and relevance page by offset", () => {
+  const asc = parse({ sort: "dueAt" }).sort!;
+  expect(keysetFilter(asc, [1000, 7])).toBe("((dueAt > 1000 OR dueAt NOT EXISTS) OR (dueAt = 1000 AND idKey > 7))");
+  expect(keysetFilter(asc, [null, 7])).toBe("((dueAt NOT EXISTS AND idKey > 7))");
+  const desc = parse({ sort: "-dueAt" }).sort!;
+  expect(keysetFilter(desc, [1000, 7])).toBe("((dueAt < 1000 OR dueAt NOT EXISTS) OR (dueAt = 1000 AND idKey < 7))");
+  expect(() => keysetFilter(desc, ["x", 7])).toThrow();
+  expect(keysetPageable(parse({ sort: "-priority,createdAt,updatedAt" }).sort)).toBe(true);
+  expect(keysetPageable(parse({ sort: "title" }).sort)).toBe(false);
+  expect(keysetPageable(undefined)).toBe(false);
 });

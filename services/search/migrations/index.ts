@@ -3,7 +3,11 @@ import { listIndexes, projectListIndexes } from "../../../libs/task-query";
 
 export const SEARCH_SCHEMA = "search";
 export const DOCS = `${SEARCH_SCHEMA}.docs`;
-export const WORDS = `${SEARCH_SCHEMA}.words`;
+/** Per visibility scope (a project, or an owner's private tasks): each word and how many live documents have it. */
+export const SCOPE_WORDS = `${SEARCH_SCHEMA}.scope_words`;
+
+/** The scope of a document: who may see it. A project's members, or its owner alone. */
+export const SCOPE_SQL = "coalesce(project_id, owner_id)";
 
 export const migrations: Migration[] = [
   {
@@ -57,6 +61,22 @@ export const migrations: Migration[] = [
     async up(db) {
       for (const sql of projectListIndexes(DOCS, "docs", "where not deleted")) await db.raw(sql);
       await db.raw(`create index if not exists docs_project_tsv_idx on ${DOCS} using gin (project_id, tsv) where not deleted and project_id is not null`);
+    },
+  },
+  {
+    // Prefixes expand through the words of the caller's own scopes, not everyone's: a user's
+    // "pro" must find their "Project" however many words other tenants start with "pro".
+    // Counted per scope, so a word leaves when its last document does and expansions prefer
+    // the caller's frequent words.
+    name: "0003_scope_words",
+    async up(db) {
+      await db.raw(`create table ${SCOPE_WORDS} (scope uuid not null, word text collate "C" not null, docs int not null, primary key (scope, word) include (docs))`);
+      await db.raw(
+        `insert into ${SCOPE_WORDS} (scope, word, docs)
+         select ${SCOPE_SQL}, w, count(*) from ${DOCS}, unnest(tsvector_to_array(tsv)) w
+         where not deleted and length(w) <= 100 group by 1, 2`,
+      );
+      await db.raw(`drop table if exists ${SEARCH_SCHEMA}.words`);
     },
   },
 ];

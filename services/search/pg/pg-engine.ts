@@ -1,5 +1,5 @@
 import type { Clock } from "../../../libs/clock";
-import type { AuthMeta, TaskPage } from "../../../libs/contracts";
+import type { AuthMeta, SearchPage } from "../../../libs/contracts";
 import { Db, ping } from "../../../libs/db";
 import { migrateSchema } from "../../../libs/db/migrate";
 import type { CursorCodec } from "../../../libs/task-query";
@@ -37,7 +37,7 @@ export class PgSearchEngine implements SearchEngine {
     return purgeTombstones(this.db, before);
   }
 
-  search(auth: AuthMeta, query: SearchQuery): Promise<TaskPage> {
+  search(auth: AuthMeta, query: SearchQuery): Promise<SearchPage> {
     return this.searcher.search(auth, query);
   }
 

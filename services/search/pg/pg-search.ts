@@ -1,12 +1,13 @@
 import type { Knex } from "knex";
 import { abilityFromMeta, rulesToSql, rulesToSqlBranches } from "../../../libs/authz";
-import { AuthMeta, TaskDto, TaskPage, taskSchema } from "../../../libs/contracts";
+import { AuthMeta, SearchHit, SearchPage, TaskDto, taskSchema } from "../../../libs/contracts";
 import type { Db } from "../../../libs/db";
 import {
   applyFilters,
   buildListSql,
   CursorCodec,
   CursorValue,
+  facetCounts,
   queryFingerprint,
   sortValues,
   SortableRow,
@@ -15,7 +16,8 @@ import {
 } from "../../../libs/task-query";
 import type { SearchQuery } from "../engine";
 import { DOCS } from "../migrations";
-import { expandedTsquery, expandPrefixes, MatchMode, matchSql, queryWords, rankSql } from "./text-query";
+import { highlightsOf } from "../highlights";
+import { expandedTsquery, expandPrefixes, MatchMode, matchSql, queryWords, rankSql, visibleScopes } from "./text-query";
 
 /** The fields rules may name, as columns of the search copy. */
 export const DOC_RULE_COLUMNS = { id: "id", ownerId: "owner_id", projectId: "project_id" };
@@ -50,8 +52,12 @@ export class PgSearch {
    * Words first; if nothing visible matches them, typos. A cursor names the mode its list
    * was issued in (its fingerprint), so every page of one list matches the same way.
    */
-  async search(auth: AuthMeta, query: SearchQuery): Promise<TaskPage> {
-    const tsquery = expandedTsquery(await expandPrefixes(this.db, queryWords(query.q)));
+  async search(auth: AuthMeta, query: SearchQuery): Promise<SearchPage> {
+    const words = queryWords(query.q);
+    const tsquery = expandedTsquery(await expandPrefixes(this.db, visibleScopes(auth), words));
+    // Typos compare the words alone: punctuation and control characters (NUL, which Postgres
+    // text cannot hold) never reach SQL.
+    const q = words.join(" ");
     const sort = query.sort ?? "relevance";
     const fingerprints: Record<MatchMode, string> = {
       words: queryFingerprint("search:postgres:words", query, sort),
@@ -62,24 +68,34 @@ export class PgSearch {
       const { fingerprint, values } = this.cursors.decodeAny(query.cursor, Object.values(fingerprints), auth.userId, width);
       const mode: MatchMode = fingerprint === fingerprints.words ? "words" : "typo";
       if (mode === "words" && !tsquery) return { items: [], nextCursor: null };
-      return this.run(auth, query, { mode, tsquery, q: query.q }, fingerprints[mode], values);
+      return this.run(auth, query, { mode, tsquery, q }, fingerprints[mode], values);
     }
     if (tsquery) {
-      const page = await this.run(auth, query, { mode: "words", tsquery, q: query.q }, fingerprints.words);
+      const page = await this.run(auth, query, { mode: "words", tsquery, q }, fingerprints.words);
       if (page.items.length > 0) return page;
     }
-    return this.run(auth, query, { mode: "typo", q: query.q }, fingerprints.typo);
+    return this.run(auth, query, { mode: "typo", q }, fingerprints.typo);
   }
 
-  private async run(auth: AuthMeta, query: SearchQuery, match: TextMatch, fingerprint: string, after?: CursorValue[]): Promise<TaskPage> {
+  private async run(auth: AuthMeta, query: SearchQuery, match: TextMatch, fingerprint: string, after?: CursorValue[]): Promise<SearchPage> {
     const now = this.clock.now();
+    let result: SearchPage;
     if (query.sort) {
       const sort = query.sort;
       const rows: DocRow[] = await sortedSql(this.db, auth, query, match, now, after);
-      return page(rows, query.limit, (last) => this.cursors.encode(fingerprint, auth.userId, sortValues(last, sort)));
+      result = page(rows, query, match, (last) => this.cursors.encode(fingerprint, auth.userId, sortValues(last, sort)));
+    } else {
+      const rows: DocRow[] = await relevanceSql(this.db, auth, query, match, now, after);
+      result = page(rows, query, match, (last) => this.cursors.encode(fingerprint, auth.userId, [last.rank ?? 0, last.id]));
     }
-    const rows: DocRow[] = await relevanceSql(this.db, auth, query, match, now, after);
-    return page(rows, query.limit, (last) => this.cursors.encode(fingerprint, auth.userId, [last.rank ?? 0, last.id]));
+    // An empty words page falls back to typos: its counts would be the fallback's business.
+    if (!query.facets?.length || (match.mode === "words" && result.items.length === 0 && !after)) return result;
+    const scopes = rulesToSqlBranches(abilityFromMeta(auth), "read", "Task", DOC_RULE_COLUMNS).map((visible) => (qb: Knex.QueryBuilder) => {
+      visible(qb);
+      matching(qb, match);
+    });
+    const counted = await facetCounts(this.db, { table: DOCS, scopes, query, facets: query.facets, now });
+    return { ...result, facets: counted.facets, facetsComplete: counted.complete };
   }
 }
 
@@ -88,14 +104,15 @@ const TASK_KEYS = Object.keys(taskSchema.shape) as (keyof TaskDto)[];
 /** jsonb keeps keys in its own order; answer them in the order lists use. */
 const inSchemaOrder = (doc: TaskDto): TaskDto => Object.fromEntries(TASK_KEYS.map((k) => [k, doc[k]])) as TaskDto;
 
-function page(rows: DocRow[], limit: number, cursorOf: (last: DocRow) => string): TaskPage {
-  const items = rows.slice(0, limit);
+function page(rows: DocRow[], query: SearchQuery, match: TextMatch, cursorOf: (last: DocRow) => string): SearchPage {
+  const items = rows.slice(0, query.limit);
   const last = items[items.length - 1];
-  return { items: items.map((r) => inSchemaOrder(r.doc)), nextCursor: rows.length > limit && last ? cursorOf(last) : null };
+  const hit = (doc: TaskDto): SearchHit => ({ ...inSchemaOrder(doc), highlights: highlightsOf(doc, query.q, match.mode === "typo") });
+  return { items: items.map((r) => hit(r.doc)), nextCursor: rows.length > query.limit && last ? cursorOf(last) : null };
 }
 
 /** Liveness and the text match: what every query on the copy carries besides visibility. */
-function matching(qb: Knex.QueryBuilder, match: TextMatch): void {
+export function matching(qb: Knex.QueryBuilder, match: TextMatch): void {
   const m = matchSql(match.mode, match.tsquery, match.q);
   qb.whereRaw("not deleted").whereRaw(m.sql, m.bindings);
 }

@@ -1,10 +1,10 @@
+import type { Knex } from "knex";
+import type { AuthMeta } from "../../../libs/contracts";
+import { abilityFromMeta } from "../../../libs/authz";
 import type { Db } from "../../../libs/db";
-import { WORDS } from "../migrations";
+import { SCOPE_WORDS } from "../migrations";
 
-/** Words of a query, lower-cased: letters and digits only. */
-export function queryWords(q: string): string[] {
-  return (q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 16);
-}
+export { queryWords } from "../highlights";
 
 /** The `simple` configuration: no stemming or stop words, so prefixes behave the same in every language. */
 export const TS_CONFIG = "simple";
@@ -15,24 +15,79 @@ export const TSV_SQL = `setweight(to_tsvector('${TS_CONFIG}', ?), 'A') || setwei
 /** Words longer than this stay out of the vocabulary (a btree key has a size limit). */
 export const MAX_WORD_LENGTH = 100;
 
-/** How many indexed words one query word may stand for; a one-letter prefix of a large vocabulary is cut here. */
+/** How many of the caller's words one query word may stand for: the most frequent ones. */
 export const MAX_EXPANSIONS = 50;
 
-/** The indexed words each query word is a prefix of ("land" → landing, lands, ...), in one round trip. */
-export async function expandPrefixes(db: Db, words: string[]): Promise<string[][]> {
+/**
+ * How many vocabulary entries (in word order, per scope) a prefix looks at to pick them: a
+ * one-letter prefix of a heavy user's vocabulary stays a bounded index range.
+ */
+export const VOCABULARY_SCAN = 5_000;
+
+/**
+ * The vocabulary scopes the caller reads: their private tasks (their id) and each project
+ * they are a member of, taken from the same rules that decide which documents they see. A
+ * rule of another shape adds no scope: fewer expansions, never someone else's words.
+ */
+export function visibleScopes(auth: AuthMeta): string[] {
+  const scopes = new Set<string>();
+  for (const rule of abilityFromMeta(auth).rulesFor("read", "Task")) {
+    const c = rule.conditions as { ownerId?: unknown; projectId?: unknown } | undefined;
+    if (rule.inverted || !c) continue;
+    if (c.projectId === null && typeof c.ownerId === "string") scopes.add(c.ownerId);
+    const inList = (c.projectId as { $in?: unknown } | null | undefined)?.$in;
+    if (Array.isArray(inList)) for (const p of inList) if (typeof p === "string") scopes.add(p);
+  }
+  return [...scopes].sort();
+}
+
+/**
+ * The words of the caller's scopes each query word is a prefix of ("land" → landing, lands,
+ * ...), most frequent first, in one round trip. From the first letter: the vocabulary is the
+ * caller's own, so nobody else's words crowd it.
+ */
+export async function expandPrefixes(db: Db, scopes: string[], words: string[]): Promise<string[][]> {
   if (words.length === 0) return [];
-  const perWord = words.map((w, i) =>
-    db(WORDS)
-      .select(db.raw("? as i", [i]), "word")
-      .where("word", ">=", w)
-      .andWhere("word", "<", `${w}\u{10FFFF}`)
-      .orderBy("word")
-      .limit(MAX_EXPANSIONS),
-  );
-  const rows: { i: number; word: string }[] = perWord.length === 1 ? await perWord[0]! : await db.unionAll(perWord, true);
+  if (scopes.length === 0) return words.map(() => []);
+  const rows: { i: number; word: string }[] = await expansionSql(db, scopes, words);
   const out = words.map(() => [] as string[]);
   for (const r of rows) out[Number(r.i)]!.push(r.word);
   return out;
+}
+
+/** The expansion query (rows of query word index and word), built and not run. */
+export function expansionSql(db: Db, scopes: string[], words: string[]): Knex.QueryBuilder {
+  const perWord = words.map((w, i) =>
+    db
+      .select(db.raw("? as i", [i]), "word")
+      .from(
+        db
+          .select("word", db.raw("sum(docs) as docs"))
+          .from(
+            // One ordered range per scope, the scope a literal: the planner then knows a heavy
+            // user's scope is large and walks the index in order, stopping at VOCABULARY_SCAN.
+            db
+              .unionAll(
+                scopes.map((scope) =>
+                  db(SCOPE_WORDS)
+                    .select("word", "docs")
+                    .where("scope", scope)
+                    .andWhere("word", ">=", w)
+                    .andWhere("word", "<", `${w}\u{10FFFF}`)
+                    .orderBy("word")
+                    .limit(VOCABULARY_SCAN),
+                ),
+                true,
+              )
+              .as("found"),
+          )
+          .groupBy("word")
+          .as("counted"),
+      )
+      .orderBy([{ column: "docs", order: "desc" }, { column: "word" }])
+      .limit(MAX_EXPANSIONS),
+  );
+  return perWord.length === 1 ? perWord[0]! : db.unionAll(perWord, true);
 }
 
 const lexeme = (word: string) => `'${word.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;

@@ -6,11 +6,14 @@ import { defaultListState, DueFilter, ListState, SORTS, taskQuery } from "../lis
 import { summary } from "../recurrence";
 import { formatInstant } from "../time";
 import { failure, info } from "../toasts";
-import type { Task } from "../types";
+import { countLabel, highlightParts } from "../highlight";
+import type { Highlighted, Page, Task } from "../types";
 import { quickAddBox } from "./quick-add";
 import { openEditor } from "./task-editor";
 
 const PAGE_SIZE = 30;
+/** The counts the filters show, asked with each list's first page. */
+const FACETS = "status,priority,tag";
 const DUE_FILTERS: Record<DueFilter, string> = { any: "Any time", overdue: "Overdue", today: "Today", week: "Next 7 days", range: "Between…" };
 
 /** Kept while the user moves between pages, so coming back shows the same list. */
@@ -45,9 +48,12 @@ export const tasksView: View = (app, main) => {
     loading = true;
     list.setAttribute("aria-busy", "true");
     try {
-      const page = await app.api.listTasks(taskQuery(state, zoneOf(app), asOf, PAGE_SIZE, cursor), controller.signal);
+      const query = taskQuery(state, zoneOf(app), asOf, PAGE_SIZE, cursor);
+      if (first) query.set("facets", FACETS);
+      const page = await app.api.listTasks(query, controller.signal);
       if (mine !== generation) return;
       if (first) list.replaceChildren();
+      if (first) showCounts(page.facets);
       list.append(...page.items.map((t) => row(t)));
       shown += page.items.length;
       cursor = page.nextCursor;
@@ -68,6 +74,7 @@ export const tasksView: View = (app, main) => {
     }
   }
   const reload = () => void load(true);
+  const { panel: filterPanel, showCounts } = filters(reload);
 
   function describe(): string {
     const count = `${shown}${cursor ? "+" : ""} task${shown === 1 && !cursor ? "" : "s"}`;
@@ -79,7 +86,7 @@ export const tasksView: View = (app, main) => {
     if (entries.some((e) => e.isIntersecting)) void load(false);
   }, { rootMargin: "300px" });
 
-  function row(task: Task): HTMLLIElement {
+  function row(task: Task & Highlighted): HTMLLIElement {
     const zone = zoneOf(app);
     const overdue = task.status !== "done" && task.dueAt !== null && Date.parse(task.dueAt) < Date.now();
     const done = task.status === "done";
@@ -104,7 +111,13 @@ export const tasksView: View = (app, main) => {
       "li",
       { class: `task${done ? " done" : ""}${overdue ? " overdue" : ""}`, "data-id": task.id },
       toggle,
-      h("div", { class: "task-body" }, h("button", { type: "button", class: "link task-title", onclick: () => edit(task) }, task.title), meta),
+      h(
+        "div",
+        { class: "task-body" },
+        h("button", { type: "button", class: "link task-title", onclick: () => edit(task) }, ...bold(task.title, task.highlights?.title)),
+        task.highlights?.description ? h("p", { class: "task-snippet" }, ...bold(task.description, task.highlights.description)) : null,
+        meta,
+      ),
     );
   }
 
@@ -173,7 +186,7 @@ export const tasksView: View = (app, main) => {
     h("div", { class: "page-head" }, h("h1", { tabindex: "-1" }, "Tasks"), h("button", { type: "button", class: "primary", onclick: () => edit(null) }, "New task")),
     quickAddBox(app, reload),
     h("div", { class: "toolbar" }, field("Search", search, "Typos are fine. Press / to search from anywhere.")),
-    filters(reload),
+    filterPanel,
     status,
     list,
     sentinel,
@@ -187,9 +200,15 @@ export const tasksView: View = (app, main) => {
   };
 };
 
-/** The filter and sort controls; each change reloads the list. */
-function filters(changed: () => void): HTMLElement {
+/** A search hit's text with its matched parts in bold (text nodes: the API's text is never parsed as HTML). */
+const bold = (text: string, ranges: [number, number][] | undefined) =>
+  highlightParts(text, ranges).map((p) => (p.hit ? h("strong", { class: "hit" }, p.text) : p.text));
+
+/** The filter and sort controls; each change reloads the list. `showCounts` puts a list's facet counts beside them. */
+function filters(changed: () => void): { panel: HTMLElement; showCounts: (facets: Page<Task>["facets"]) => void } {
   const count = h("span", { class: "count" });
+  const facetSpans: { facet: "status" | "priority"; value: string; span: HTMLElement }[] = [];
+  const topTags = h("small", { class: "hint facet-tags" });
   const counted = () => {
     const n = (state.status.join() === defaultListState().status.join() ? 0 : 1) + state.priority.length + state.tags.length + (state.due === "any" ? 0 : 1);
     count.textContent = n ? ` (${n} active)` : "";
@@ -199,7 +218,7 @@ function filters(changed: () => void): HTMLElement {
     changed();
   };
   counted();
-  const checks = <K extends string>(legend: string, name: string, labels: Record<K, string>, selected: K[], set: (v: K[]) => void) => {
+  const checks = <K extends string>(legend: string, name: "status" | "priority", labels: Record<K, string>, selected: K[], set: (v: K[]) => void) => {
     const boxes = keysOf(labels).map((k) => {
       const box = h("input", { type: "checkbox", name, value: k, checked: selected.includes(k) });
       box.addEventListener("change", () => {
@@ -208,7 +227,12 @@ function filters(changed: () => void): HTMLElement {
       });
       return box;
     });
-    return h("fieldset", { class: "checks" }, h("legend", null, legend), ...boxes.map((b, i) => h("label", null, b, ` ${Object.values<string>(labels)[i]}`)));
+    const spans = boxes.map((b) => {
+      const span = h("span", { class: "facet-count" });
+      facetSpans.push({ facet: name, value: b.value, span });
+      return span;
+    });
+    return h("fieldset", { class: "checks" }, h("legend", null, legend), ...boxes.map((b, i) => h("label", null, b, ` ${Object.values<string>(labels)[i]}`, spans[i])));
   };
   const tag = h("input", { name: "tag", value: state.tags.join(", "), placeholder: "work, home", autocomplete: "off" });
   tag.addEventListener("change", () => {
@@ -243,9 +267,14 @@ function filters(changed: () => void): HTMLElement {
       { class: "filter-grid" },
       checks("Status", "status", STATUS_LABELS, state.status, (v) => (state.status = v)),
       checks("Priority", "priority", PRIORITY_LABELS, state.priority, (v) => (state.priority = v)),
-      h("div", null, field("Tags", tag, "Comma-separated; any of them"), field("Due", due), range),
+      h("div", null, field("Tags", tag, "Comma-separated; any of them"), topTags, field("Due", due), range),
       h("div", null, field("Sort by", sort)),
     ),
   );
-  return panel;
+  const showCounts = (facets: Page<Task>["facets"]) => {
+    for (const { facet, value, span } of facetSpans) span.textContent = countLabel(facets?.[facet], value);
+    const tags = Object.entries(facets?.tag ?? {}).slice(0, 5);
+    topTags.textContent = tags.length ? `Most used here: ${tags.map(([t, n]) => `${t} (${n})`).join(", ")}` : "";
+  };
+  return { panel, showCounts };
 }
