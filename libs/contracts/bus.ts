@@ -64,9 +64,9 @@ export const ACTIONS = {
   "tasks.create": action(z.strictObject({ input: createTaskInput, idempotencyKey }), taskSchema),
   "tasks.get": read(byId, taskSchema),
   "tasks.update": action(byId.extend({ patch: updateTaskInput, expectedVersion }), taskSchema),
-  "tasks.remove": action(byId.extend({ expectedVersion }), done),
+  "tasks.remove": action(byId.extend({ expectedVersion, children: z.literal("delete").optional() }), done),
   "tasks.complete": action(
-    byId.extend({ occurrenceAt: instant.optional() }),
+    byId.extend({ occurrenceAt: instant.optional(), children: z.enum(["complete", "refuse"]).optional() }),
     z.object({ task: taskSchema, completion: completionSchema }),
   ),
   "tasks.completions": action(byId, z.object({ items: z.array(completionSchema) })),

@@ -12,6 +12,28 @@ export { instant };
 
 const tag = z.string().trim().min(1).max(50).toLowerCase();
 
+/**
+ * Subtask fields (issue 17). Optional in the schema so events and search documents written
+ * before they existed still parse; every task the tasks service answers with carries them.
+ */
+const subtaskFields = {
+  parentId: z.uuid().nullable().optional().meta({ description: "the parent task; null for a top-level task" }),
+  position: z.int().optional().meta({ description: "order among its siblings (ascending; ties by id)" }),
+  progress: z
+    .object({ done: z.int(), total: z.int() })
+    .optional()
+    .meta({ description: "its direct children: how many are done, of how many" }),
+};
+
+const subtaskInput = {
+  parentId: z
+    .uuid()
+    .nullable()
+    .optional()
+    .meta({ description: "make it a subtask of this task (same project, or the same owner for a private one); null: top-level" }),
+  position: z.int().min(0).max(1_000_000_000).optional().meta({ description: "order among its siblings; default: after the last" }),
+};
+
 const taskFields = {
   title: z.string().trim().min(1).max(500),
   description: z.string().max(20_000),
@@ -38,6 +60,8 @@ export const createTaskInput = z
     reminders: z.array(reminderInput).max(MAX_REMINDERS).default([]),
     projectId: z.uuid().nullable().default(null),
     assigneeId: z.uuid().nullable().default(null),
+    ...subtaskInput,
+    parentId: subtaskInput.parentId.default(null),
   })
   .meta({ id: "CreateTask" });
 export type CreateTaskInput = z.output<typeof createTaskInput>;
@@ -55,6 +79,7 @@ export const updateTaskInput = z
     reminders: z.array(reminderInput).max(MAX_REMINDERS).optional().meta({ description: "replaces the list; keep a reminder by sending its id" }),
     projectId: z.uuid().nullable().optional().meta({ description: "move the task into or out of a project" }),
     assigneeId: z.uuid().nullable().optional(),
+    ...subtaskInput,
   })
   .refine((v) => Object.keys(v).length > 0, "names no field to change")
   .meta({ id: "UpdateTask" });
@@ -82,6 +107,7 @@ export const taskSchema = z
     createdAt: instant,
     updatedAt: instant,
     version: z.int().min(1),
+    ...subtaskFields,
   })
   .meta({ id: "Task" });
 export type TaskDto = z.infer<typeof taskSchema>;

@@ -27,6 +27,11 @@ export interface TaskRow {
   dtstart: Date | null;
   /** Completions so far, which COUNT limits when recurring from completion. */
   completed_count: number;
+  /** Subtasks (services/tasks/subtasks.ts): the parent, the order among siblings, and the direct children's count. */
+  parent_id: string | null;
+  position: number;
+  children_total: number;
+  children_done: number;
   created_at: Date;
   updated_at: Date;
   version: number;
@@ -56,5 +61,8 @@ export function toTaskDto(row: TaskRow): TaskDto {
     createdAt: isoOrNull(row.created_at),
     updatedAt: isoOrNull(row.updated_at),
     version: row.version,
+    parentId: row.parent_id,
+    position: row.position,
+    progress: { done: row.children_done, total: row.children_total },
   };
 }

@@ -2,18 +2,26 @@ import { randomUUID } from "node:crypto";
 import type { Action } from "../../libs/authz";
 import type { Clock } from "../../libs/clock";
 import { AuthMeta, ChannelName, PayloadOf, TASK_CHANNELS, TaskChannel, TaskEvent } from "../../libs/contracts";
+import type { Knex } from "knex";
 import type { Db, Trx } from "../../libs/db";
 import { runIdempotent } from "../../libs/idempotency";
 import { enqueue } from "../../libs/outbox";
 import { TASKS_SCHEMA } from "./migrations";
 import { TaskRow, TASKS, toTaskDto } from "./task-row";
 import { lockForChange } from "./task-scope";
+import { parentsTouched, refreshProgress } from "./subtasks";
 
-/** The tasks one write touches: one by id, or a project's (those assigned to one member, say). Never all. */
-export type TaskFilter = { id: string } | { project_id: string; assignee_id?: string };
+/** The tasks one write touches: one by id, a subtree by ids, or a project's (those assigned to one member, say). Never all. */
+export type TaskFilter = { id: string } | { ids: string[] } | { project_id: string; assignee_id?: string };
 
-/** A new task's columns; the writer stamps its times and its first version. */
-export type NewTask = Omit<TaskRow, "created_at" | "updated_at" | "version">;
+/** A new task's columns; the writer stamps its times and its first version, and keeps its progress. */
+export type NewTask = Omit<TaskRow, "created_at" | "updated_at" | "version" | "parent_id" | "position" | "children_total" | "children_done"> &
+  Partial<Pick<TaskRow, "parent_id" | "position">>;
+
+/** Narrows a query to the write's tasks. */
+function where(q: Knex.QueryBuilder, filter: TaskFilter): Knex.QueryBuilder {
+  return "ids" in filter ? q.whereIn("id", filter.ids) : q.where(filter);
+}
 
 /** What a change that keeps the task is published as. */
 type ChangeChannel = typeof TASK_CHANNELS.updated | typeof TASK_CHANNELS.completed;
@@ -68,19 +76,20 @@ export class TaskWriter {
   async write(trx: Trx, write: TaskWrite, now: Date = this.clock.now()): Promise<TaskRow[]> {
     let rows: TaskRow[];
     let channel: TaskChannel;
+    // Reparented tasks leave a parent whose progress changes too: read it before the update.
+    const formerParents = write.kind === "update" && write.set.parent_id !== undefined ? await parentsTouched(where(trx(TASKS), write.where)) : [];
     if (write.kind === "create") {
       rows = await trx<TaskRow>(TASKS)
         .insert(serialise({ ...write.task, created_at: now, updated_at: now, version: 1 }) as Partial<TaskRow>)
         .returning("*");
       channel = TASK_CHANNELS.created;
     } else if (write.kind === "update") {
-      rows = await trx<TaskRow>(TASKS)
-        .where(write.where)
+      rows = await where(trx<TaskRow>(TASKS), write.where)
         .update({ ...serialise(write.set), updated_at: now, version: trx.raw("version + 1") })
         .returning("*");
       channel = write.channel ?? TASK_CHANNELS.updated;
     } else {
-      const deleted: TaskRow[] = await trx<TaskRow>(TASKS).where(write.where).delete().returning("*");
+      const deleted: TaskRow[] = await where(trx<TaskRow>(TASKS), write.where).delete().returning("*");
       rows = deleted.map((row) => ({ ...row, version: row.version + 1 }));
       channel = TASK_CHANNELS.deleted;
     }
@@ -100,6 +109,14 @@ export class TaskWriter {
     );
     await enqueue(trx, TASKS_SCHEMA, channel, events.map((e) => ({ ...e })), this.clock);
     this.recorded.add(trx);
+    // A parent's progress counts its children's statuses: kept here, so no write path forgets it.
+    const countsChanged = write.kind !== "update" || write.set.status !== undefined || write.set.parent_id !== undefined;
+    if (countsChanged) {
+      const parents = new Set([...formerParents, ...rows.flatMap((r) => (r.parent_id ? [r.parent_id] : []))]);
+      for (const change of await refreshProgress(trx, [...parents])) {
+        await this.write(trx, { kind: "update", where: { id: change.id }, set: change.set }, now);
+      }
+    }
     return rows;
   }
 

@@ -45,10 +45,10 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
       get: (p, ctx) => store.get(authOf(ctx), p.id),
       update: (p, ctx) => store.update(authOf(ctx), p.id, p.patch, p.expectedVersion),
       remove: async (p, ctx) => {
-        await store.remove(authOf(ctx), p.id, p.expectedVersion);
+        await store.remove(authOf(ctx), p.id, p.expectedVersion, p.children);
         return DONE;
       },
-      complete: (p, ctx) => recurrence.complete(authOf(ctx), p.id, p.occurrenceAt),
+      complete: (p, ctx) => recurrence.complete(authOf(ctx), p.id, p.occurrenceAt, p.children),
       completions: async (p, ctx) => ({ items: await recurrence.completions(authOf(ctx), p.id) }),
       occurrences: async (p, ctx) => ({ items: await recurrence.occurrences(authOf(ctx), p.id, p.limit) }),
       addReminder: (p, ctx) => reminders.add(authOf(ctx), p.id, p.input, p.idempotencyKey),

@@ -131,6 +131,25 @@ export const migrations: Migration[] = [
       await seedMembershipEvents(db);
     },
   },
+  {
+    // Subtasks (issue 17). parent_id has no ON DELETE: a subtree is deleted by the write path,
+    // one event per task, so a child's reminders are cancelled too; a stray delete fails loudly.
+    // progress is kept on the parent by the write path (task-writer), so events and search
+    // documents carry it. Children lists read one range of (parent_id, status, <order>).
+    name: "0008_subtasks",
+    async up(db) {
+      await db.schema.withSchema(TASKS_SCHEMA).alterTable("tasks", (t) => {
+        t.uuid("parent_id").references("id").inTable(`${TASKS_SCHEMA}.tasks`);
+        t.integer("position").notNullable().defaultTo(0);
+        t.integer("children_total").notNullable().defaultTo(0);
+        t.integer("children_done").notNullable().defaultTo(0);
+      });
+      const children = (name: string, columns: string) =>
+        db.raw(`create index if not exists tasks_parent_${name}_idx on ${TASKS_SCHEMA}.tasks (parent_id, status, ${columns}) where parent_id is not null`);
+      await children("position", "position, id");
+      await children("created", "created_at, id");
+    },
+  },
 ];
 
 const SEED_BATCH = 1_000;
