@@ -13,6 +13,7 @@ import { z } from "zod";
 import { PROJECT_ROLES } from "../authz";
 import { reminderDueEventSchema, taskEventSchema, TASK_CHANNELS, REMINDER_DUE_CHANNEL } from "./events";
 import { notificationSchema } from "./notifications";
+import { TASK_UNBLOCKED_CHANNEL, taskUnblockedEventSchema } from "./dependencies";
 import {
   INVITATION_CREATED_CHANNEL,
   invitationCreatedEventSchema,
@@ -175,6 +176,7 @@ export const CHANNELS_ON_BUS = {
   [USER_CHANNELS.phoneVerification]: phoneVerificationEventSchema,
   [INVITATION_CREATED_CHANNEL]: invitationCreatedEventSchema,
   [PROJECT_MEMBERSHIP_CHANNEL]: projectMembershipEventSchema,
+  [TASK_UNBLOCKED_CHANNEL]: taskUnblockedEventSchema,
 } as const satisfies Record<string, z.ZodType>;
 export type ChannelName = keyof typeof CHANNELS_ON_BUS;
 export type PayloadOf<C extends ChannelName> = z.output<(typeof CHANNELS_ON_BUS)[C]>;

@@ -7,4 +7,5 @@ export * from "./time";
 export * from "./notifications";
 export * from "./projects";
 export * from "./task-list-query";
+export * from "./dependencies";
 export * from "./bus";

@@ -79,6 +79,11 @@ export const listTasksQuery = z
       .transform((v) => v === "true")
       .optional()
       .meta({ description: "true: only tasks without a parent; false: no effect" }),
+    blocked: z
+      .enum(["true", "false"])
+      .transform((v) => v === "true")
+      .optional()
+      .meta({ description: "true: tasks waiting for an open blocker; false: tasks that are not" }),
     q: z
       .string()
       .trim()
@@ -135,6 +140,7 @@ export const listTasksParams = z.strictObject({
   overdue: z.boolean().optional(),
   parentId: z.uuid().optional(),
   topLevel: z.boolean().optional(),
+  blocked: z.boolean().optional(),
   q: z.string().min(1).max(200).optional(),
   sort: z
     .array(z.strictObject({ key: z.enum(SORT_KEYS), desc: z.boolean() }))

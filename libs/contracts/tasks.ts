@@ -2,6 +2,7 @@ import { z } from "zod";
 import { recurrenceInput } from "../recurrence";
 import { MAX_REMINDERS, reminderInput, reminderSchema } from "./reminders";
 import { instant } from "./time";
+import { MAX_BLOCKERS } from "./dependencies";
 
 export const TASK_STATUSES = ["todo", "in_progress", "done"] as const;
 export const PRIORITIES = ["none", "low", "medium", "high", "urgent"] as const;
@@ -23,6 +24,8 @@ const subtaskFields = {
     .object({ done: z.int(), total: z.int() })
     .optional()
     .meta({ description: "its direct children: how many are done, of how many" }),
+  blockedBy: z.array(z.uuid()).optional().meta({ description: "the tasks that must be done before this one" }),
+  blocked: z.boolean().optional().meta({ description: "some task of blockedBy is not done" }),
 };
 
 const subtaskInput = {
@@ -32,6 +35,12 @@ const subtaskInput = {
     .optional()
     .meta({ description: "make it a subtask of this task (same project, or the same owner for a private one); null: top-level" }),
   position: z.int().min(0).max(1_000_000_000).optional().meta({ description: "order among its siblings; default: after the last" }),
+  blockedBy: z
+    .array(z.uuid())
+    .max(MAX_BLOCKERS)
+    .transform((ids) => [...new Set(ids.map((id) => id.toLowerCase()))])
+    .optional()
+    .meta({ description: `replaces the tasks this one waits for (at most ${MAX_BLOCKERS}), each one the caller can see, in any of their projects; a cycle answers 422` }),
 };
 
 const taskFields = {

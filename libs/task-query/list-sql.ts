@@ -49,6 +49,7 @@ export function applyFilters(qb: Knex.QueryBuilder, query: ListTasksQuery, now: 
   if (query.dueTo) qb.whereRaw(`${DUE_SORT_EXPR} < ?::timestamptz`, [query.dueTo]);
   if (query.parentId) qb.where("parent_id", query.parentId);
   if (query.topLevel) qb.whereNull("parent_id");
+  if (query.blocked !== undefined) qb.where("blocked", query.blocked);
   if (query.overdue) qb.whereRaw(`${DUE_SORT_EXPR} < ?::timestamptz`, [now.toISOString()]);
 }
 

@@ -9,6 +9,7 @@ import {
   NotificationDto,
   NotificationKind,
   ReminderDueEvent,
+  TaskUnblockedEvent,
 } from "../../libs/contracts";
 import type { Db } from "../../libs/db";
 import { NotFoundError, ValidationError } from "../../libs/errors";
@@ -118,6 +119,23 @@ export class NotificationStore {
         timezone: "UTC",
       },
       ["sse"],
+    );
+  }
+
+  /** Records once, by the event's key, that a task's last blocker was completed: streamed, and WhatsApp per the user's settings. */
+  recordUnblocked(event: TaskUnblockedEvent): Promise<{ notification: NotificationDto; created: boolean }> {
+    return this.recordOnce(
+      {
+        key: event.key,
+        kind: "unblocked",
+        user_id: event.recipientId,
+        task_id: event.taskId,
+        project_id: event.projectId,
+        title: `Unblocked: ${event.title}`,
+        due_at: event.dueAt ? new Date(event.dueAt) : null,
+        timezone: event.timezone,
+      },
+      ["sse", "whatsapp"],
     );
   }
 

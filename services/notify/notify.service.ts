@@ -7,7 +7,15 @@ import { broadcast, call, channelHandlers, eventHandlers, serviceActions } from 
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
 import { CursorCodec } from "../../libs/task-query";
-import { DONE, EventName, INVITATION_CREATED_CHANNEL, PROJECT_MEMBERSHIP_CHANNEL, REMINDER_DUE_CHANNEL, USER_CHANNELS } from "../../libs/contracts";
+import {
+  DONE,
+  EventName,
+  INVITATION_CREATED_CHANNEL,
+  PROJECT_MEMBERSHIP_CHANNEL,
+  REMINDER_DUE_CHANNEL,
+  TASK_UNBLOCKED_CHANNEL,
+  USER_CHANNELS,
+} from "../../libs/contracts";
 import type { StreamEndpoint } from "../../libs/contracts/streams";
 import { Db, ping } from "../../libs/db";
 import { migrateSchema } from "../../libs/db/migrate";
@@ -103,6 +111,15 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
         },
         [PROJECT_MEMBERSHIP_CHANNEL]: async (event) => {
           await members.apply(event);
+        },
+        [TASK_UNBLOCKED_CHANNEL]: async (event) => {
+          // The same recipient checks as a reminder's: an enabled account that still sees the task.
+          if (await contacts.isDisabled(event.recipientId)) return;
+          if (!(await members.mayRead(event))) return;
+          const { notification, created } = await store.recordUnblocked(event);
+          if (!created) return;
+          whatsappLoop?.poke();
+          await broadcast(broker!, FANOUT_EVENT, { userId: event.recipientId, notification }, "notify");
         },
         [INVITATION_CREATED_CHANNEL]: async (event) => {
           const { notification, created } = await store.recordInvitation(event);

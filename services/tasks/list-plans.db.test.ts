@@ -60,6 +60,13 @@ beforeAll(async () => {
        from kids k join parents p on p.n = k.n % 200 where t.id = k.id and k.n % 4 = 0`,
     [HEAVY, HEAVY],
   );
+  // Some of them wait for others (every 50th task, blocked by its predecessor).
+  await db.raw(
+    `update ${TASKS_SCHEMA}.tasks t set blocked_by = array[p.prev], blocked = true
+       from (select id, lag(id) over (order by created_at) as prev, row_number() over (order by created_at) as n from ${TASKS_SCHEMA}.tasks where owner_id = ?) p
+      where t.id = p.id and p.n % 50 = 0 and p.prev is not null`,
+    [HEAVY],
+  );
   parentId = (await db(`${TASKS_SCHEMA}.tasks`).where({ owner_id: HEAVY }).orderBy("created_at").first()).id;
   await db.raw(`analyze ${TASKS_SCHEMA}.tasks`);
   middle = await db(`${TASKS_SCHEMA}.tasks`).where({ owner_id: HEAVY }).orderBy("created_at").offset(HEAVY_TASKS / 2).first();
@@ -90,6 +97,9 @@ const SHAPES: Record<string, string>[] = [
   { topLevel: "true", status: "todo", sort: "dueAt" },
   { parentId: "the first parent", sort: "position" },
   { parentId: "the first parent", sort: "-priority,dueAt" },
+  { blocked: "true" },
+  { blocked: "true", sort: "dueAt" },
+  { blocked: "false", sort: "dueAt" },
 ];
 
 describe("list plans for a 30,000-task user", () => {

@@ -32,6 +32,9 @@ export interface TaskRow {
   position: number;
   children_total: number;
   children_done: number;
+  /** Dependencies (services/tasks/dependencies.ts): the blockers, and whether one is open. */
+  blocked_by: string[];
+  blocked: boolean;
   created_at: Date;
   updated_at: Date;
   version: number;
@@ -64,5 +67,7 @@ export function toTaskDto(row: TaskRow): TaskDto {
     parentId: row.parent_id,
     position: row.position,
     progress: { done: row.children_done, total: row.children_total },
+    blockedBy: row.blocked_by,
+    blocked: row.blocked,
   };
 }

@@ -7,6 +7,7 @@ import { parseRecurrence, Recurrence } from "../../libs/recurrence";
 import { TASKS_SCHEMA } from "./migrations";
 import { normaliseReminders } from "./task-reminders";
 import { priorityRank, TaskRow, toTaskDto } from "./task-row";
+import { blockersFor } from "./dependencies";
 import { checkPlacement, descendants, heightOf, isOpen, nextPosition } from "./subtasks";
 import { lockForChange, readTask, scopedTask } from "./task-scope";
 import type { NewTask, TaskWriter } from "./task-writer";
@@ -80,8 +81,10 @@ export class TaskStore {
       }
       await checkAssignee(trx, projectId, auth.userId, input.assigneeId, "body.assigneeId");
       const now = this.writer.clock.now();
+      const id = randomUUID();
       const task: NewTask = {
-        id: randomUUID(),
+        ...(input.blockedBy?.length ? await blockersFor(trx, auth, id, input.blockedBy) : {}),
+        id,
         owner_id: auth.userId,
         project_id: projectId,
         assignee_id: input.assigneeId,
@@ -133,6 +136,7 @@ export class TaskStore {
           throw new ValidationError("Invalid project", [{ path: "body.projectId", message: "a subtask moves with its parent; detach it first (parentId: null)" }]);
         }
         if (patch.position !== undefined) changes.position = patch.position;
+        if (patch.blockedBy !== undefined) Object.assign(changes, await blockersFor(trx, auth, row.id, patch.blockedBy));
         if (projectId !== row.project_id) {
           // The subtree moves with it, each task under the same rules as if moved alone.
           for (const task of [row, ...below]) {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Action } from "../../libs/authz";
 import type { Clock } from "../../libs/clock";
-import { AuthMeta, ChannelName, PayloadOf, TASK_CHANNELS, TaskChannel, TaskEvent } from "../../libs/contracts";
+import { AuthMeta, ChannelName, PayloadOf, TASK_CHANNELS, TASK_UNBLOCKED_CHANNEL, TaskChannel, TaskEvent } from "../../libs/contracts";
 import type { Knex } from "knex";
 import type { Db, Trx } from "../../libs/db";
 import { runIdempotent } from "../../libs/idempotency";
@@ -10,13 +10,14 @@ import { TASKS_SCHEMA } from "./migrations";
 import { TaskRow, TASKS, toTaskDto } from "./task-row";
 import { lockForChange } from "./task-scope";
 import { parentsTouched, refreshProgress } from "./subtasks";
+import { dependentsOf, unblockedEvent } from "./dependencies";
 
 /** The tasks one write touches: one by id, a subtree by ids, or a project's (those assigned to one member, say). Never all. */
 export type TaskFilter = { id: string } | { ids: string[] } | { project_id: string; assignee_id?: string };
 
 /** A new task's columns; the writer stamps its times and its first version, and keeps its progress. */
-export type NewTask = Omit<TaskRow, "created_at" | "updated_at" | "version" | "parent_id" | "position" | "children_total" | "children_done"> &
-  Partial<Pick<TaskRow, "parent_id" | "position">>;
+export type NewTask = Omit<TaskRow, "created_at" | "updated_at" | "version" | "parent_id" | "position" | "children_total" | "children_done" | "blocked_by" | "blocked"> &
+  Partial<Pick<TaskRow, "parent_id" | "position" | "blocked_by" | "blocked">>;
 
 /** Narrows a query to the write's tasks. */
 function where(q: Knex.QueryBuilder, filter: TaskFilter): Knex.QueryBuilder {
@@ -115,6 +116,13 @@ export class TaskWriter {
       const parents = new Set([...formerParents, ...rows.flatMap((r) => (r.parent_id ? [r.parent_id] : []))]);
       for (const change of await refreshProgress(trx, [...parents])) {
         await this.write(trx, { kind: "update", where: { id: change.id }, set: change.set }, now);
+      }
+    }
+    // Tasks waiting for these ones: blocked again, or free; told when a completion freed them.
+    if (write.kind === "delete" || (write.kind === "update" && write.set.status !== undefined)) {
+      for (const change of await dependentsOf(trx, rows, write.kind === "delete")) {
+        const [dependent] = await this.write(trx, { kind: "update", where: { id: change.id }, set: change.set }, now);
+        if (dependent && change.freedBy) await this.publish(trx, TASK_UNBLOCKED_CHANNEL, unblockedEvent(dependent, change.freedBy, now));
       }
     }
     return rows;

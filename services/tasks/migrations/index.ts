@@ -150,6 +150,21 @@ export const migrations: Migration[] = [
       await children("created", "created_at, id");
     },
   },
+  {
+    // Dependencies (issue 17): the blockers a task waits for, and whether one is still open,
+    // kept by the write path. GIN finds a completed task's dependents; blocked tasks are few,
+    // so a blocked=true list reads them through partial indexes.
+    name: "0009_dependencies",
+    async up(db) {
+      await db.schema.withSchema(TASKS_SCHEMA).alterTable("tasks", (t) => {
+        t.specificType("blocked_by", "uuid[]").notNullable().defaultTo("{}");
+        t.boolean("blocked").notNullable().defaultTo(false);
+      });
+      await db.raw(`create index if not exists tasks_blocked_by_idx on ${TASKS_SCHEMA}.tasks using gin (blocked_by) where blocked_by <> '{}'`);
+      await db.raw(`create index if not exists tasks_owner_blocked_idx on ${TASKS_SCHEMA}.tasks (owner_id, status, created_at, id) where blocked`);
+      await db.raw(`create index if not exists tasks_project_blocked_idx on ${TASKS_SCHEMA}.tasks (project_id, status, created_at, id) where blocked`);
+    },
+  },
 ];
 
 const SEED_BATCH = 1_000;
