@@ -14,6 +14,7 @@ import { PROJECT_ROLES } from "../authz";
 import { reminderDueEventSchema, taskEventSchema, TASK_CHANNELS, REMINDER_DUE_CHANNEL } from "./events";
 import { notificationSchema } from "./notifications";
 import { TASK_UNBLOCKED_CHANNEL, taskUnblockedEventSchema } from "./dependencies";
+import { historyPageSchema } from "./history";
 import {
   INVITATION_CREATED_CHANNEL,
   invitationCreatedEventSchema,
@@ -81,6 +82,8 @@ export const ACTIONS = {
     z.object({ items: z.array(taskSchema), total: z.number().optional() }),
   ),
   "tasks.health": read(none, health),
+  "tasks.history": read(byId.extend(pageParams.shape), historyPageSchema),
+  "tasks.projectHistory": read(byId.extend(pageParams.shape), historyPageSchema),
 
   "projects.create": action(z.strictObject({ input: projectInput, idempotencyKey }), projectSchema),
   "projects.list": read(pageParams, page(projectSchema)),

@@ -8,4 +8,5 @@ export * from "./notifications";
 export * from "./projects";
 export * from "./task-list-query";
 export * from "./dependencies";
+export * from "./history";
 export * from "./bus";

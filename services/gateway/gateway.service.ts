@@ -27,6 +27,7 @@ import { notificationRoutes } from "./routes/notifications.routes";
 import { invitationRoutes } from "./routes/invitations.routes";
 import { projectRoutes } from "./routes/projects.routes";
 import { taskRoutes } from "./routes/tasks.routes";
+import { historyRoutes } from "./routes/history.routes";
 import { webhookRoutes } from "./routes/webhooks.routes";
 
 export interface GatewayServiceDeps {
@@ -84,7 +85,7 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
         lifecycle,
       };
       const app = createApp({
-        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...projectRoutes(ctx), ...invitationRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx)],
+        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...projectRoutes(ctx), ...invitationRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx), ...historyRoutes(ctx)],
         rootRoutes: healthRoutes(ctx),
         authenticator,
         logger: this.logger,

@@ -197,6 +197,6 @@ export class TaskStore {
       }
       // One event per task: the scheduler cancels each one's reminders.
       await this.writer.write(trx, below.length ? { kind: "delete", where: { ids: [id, ...below.map((d) => d.id)] } } : { kind: "delete", where: { id } });
-    });
+    }, auth.userId);
   }
 }

@@ -11,6 +11,7 @@ import { TaskRow, TASKS, toTaskDto } from "./task-row";
 import { lockForChange } from "./task-scope";
 import { parentsTouched, refreshProgress } from "./subtasks";
 import { dependentsOf, unblockedEvent } from "./dependencies";
+import { recordHistory, taskEntries } from "./history";
 
 /** The tasks one write touches: one by id, a subtree by ids, or a project's (those assigned to one member, say). Never all. */
 export type TaskFilter = { id: string } | { ids: string[] } | { project_id: string; assignee_id?: string };
@@ -48,6 +49,8 @@ export interface ChangeOptions {
 export class TaskWriter {
   /** Transactions that recorded events: only their commit has anything for the relay. */
   private readonly recorded = new WeakSet<Trx>();
+  /** Who acts in a transaction, for its history entries. */
+  private readonly actors = new WeakMap<Trx, string>();
 
   constructor(
     readonly db: Db,
@@ -56,9 +59,10 @@ export class TaskWriter {
   ) {}
 
   /** Runs `work` in one transaction, then wakes the relay if it recorded task events. */
-  async transaction<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (trx: Trx) => Promise<T>, actorId?: string): Promise<T> {
     let recorded = false;
     const result = await this.db.transaction(async (trx) => {
+      if (actorId) this.actors.set(trx, actorId);
       const out = await work(trx);
       recorded = this.recorded.has(trx);
       return out;
@@ -79,6 +83,9 @@ export class TaskWriter {
     let channel: TaskChannel;
     // Reparented tasks leave a parent whose progress changes too: read it before the update.
     const formerParents = write.kind === "update" && write.set.parent_id !== undefined ? await parentsTouched(where(trx(TASKS), write.where)) : [];
+    // History records each field from → to: the rows as they were.
+    const before = new Map<string, TaskRow>();
+    if (write.kind === "update") for (const row of (await where(trx<TaskRow>(TASKS), write.where).select("*")) as TaskRow[]) before.set(row.id, row);
     if (write.kind === "create") {
       rows = await trx<TaskRow>(TASKS)
         .insert(serialise({ ...write.task, created_at: now, updated_at: now, version: 1 }) as Partial<TaskRow>)
@@ -110,6 +117,7 @@ export class TaskWriter {
     );
     await enqueue(trx, TASKS_SCHEMA, channel, events.map((e) => ({ ...e })), this.clock);
     this.recorded.add(trx);
+    await recordHistory(trx, taskEntries(write.kind, channel === TASK_CHANNELS.completed, before, rows, this.actorOf(trx), now));
     // A parent's progress counts its children's statuses: kept here, so no write path forgets it.
     const countsChanged = write.kind !== "update" || write.set.status !== undefined || write.set.parent_id !== undefined;
     if (countsChanged) {
@@ -126,6 +134,11 @@ export class TaskWriter {
       }
     }
     return rows;
+  }
+
+  /** Who acts in this transaction (null: the system, or a path that does not say). */
+  actorOf(trx: Trx): string | null {
+    return this.actors.get(trx) ?? null;
   }
 
   /**
@@ -160,6 +173,7 @@ export class TaskWriter {
     compute: Compute,
     answer: (updated: TaskRow, before: TaskRow) => T,
   ): Promise<T> {
+    this.actors.set(trx, auth.userId);
     const row = await lockForChange(trx, auth, options.action, id, options.expectedVersion);
     const now = this.clock.now();
     const changes = await compute(row, now, trx);
@@ -182,6 +196,7 @@ export class TaskWriter {
     work: (trx: Trx) => Promise<T>,
   ): Promise<{ response: T; replayed: boolean }> {
     return this.transaction(async (trx) => {
+      this.actors.set(trx, auth.userId);
       if (!key) return { response: await work(trx), replayed: false };
       return runIdempotent(trx, TASKS_SCHEMA, { userId: auth.userId, key: `${scope}:${key}`, request }, this.clock, () => work(trx));
     });

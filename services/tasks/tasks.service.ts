@@ -18,6 +18,7 @@ import { TaskRecurrence } from "./task-recurrence";
 import { TaskReminders } from "./task-reminders";
 import { CursorCodec } from "../../libs/task-query";
 import { TaskStore } from "./task-store";
+import { HistoryReader } from "./history";
 
 export interface TasksServiceDeps {
   db: Db;
@@ -37,6 +38,7 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
   const projects = new ProjectStore(writer, cursors, config.limits);
   const invitations = new InvitationStore(writer, config.limits);
   const lister = new TaskLister(db, cursors, clock);
+  const history = new HistoryReader(db, cursors);
 
   const tasks: ServiceSchema = {
     name: "tasks",
@@ -61,6 +63,8 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
         total: p.withTotal ? await lister.estimatedCount() : undefined,
       }),
       list: (p, ctx) => lister.list(authOf(ctx), p),
+      history: (p, ctx) => history.forTask(authOf(ctx), p.id, p.limit, p.cursor),
+      projectHistory: (p, ctx) => history.forProject(authOf(ctx), p.id, p.limit, p.cursor),
       health: healthAction(db),
     }),
     async started() {
@@ -68,6 +72,8 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
       relay = startRelay(this, db, TASKS_SCHEMA, config, clock);
       purgeTimer = setInterval(() => {
         purgeExpiredKeys(db, TASKS_SCHEMA, clock).catch((err) => this.logger.warn("idempotency purge failed", err));
+        const retention = new Date(clock.now().getTime() - config.historyRetentionDays * 24 * 3600_000);
+        history.purge(retention).catch((err) => this.logger.warn("history purge failed", err));
       }, 60 * 60 * 1000).unref();
     },
     async stopped() {

@@ -165,6 +165,26 @@ export const migrations: Migration[] = [
       await db.raw(`create index if not exists tasks_project_blocked_idx on ${TASKS_SCHEMA}.tasks (project_id, status, created_at, id) where blocked`);
     },
   },
+  {
+    // History (issue 17), written by the write path in the change's transaction. No foreign
+    // keys: a deleted task's or project's entries stay until the retention removes them.
+    name: "0010_history",
+    async up(db) {
+      await db.schema.withSchema(TASKS_SCHEMA).createTable("history", (t) => {
+        t.bigIncrements("seq").primary();
+        t.timestamp("at", { useTz: true }).notNullable();
+        t.uuid("actor_id");
+        t.uuid("task_id");
+        t.uuid("project_id");
+        t.uuid("user_id");
+        t.text("action").notNullable();
+        t.jsonb("changes").notNullable().defaultTo("[]");
+        t.index(["task_id", "seq"], "history_task_idx");
+        t.index(["project_id", "seq"], "history_project_idx");
+        t.index(["at"], "history_at_idx");
+      });
+    },
+  },
 ];
 
 const SEED_BATCH = 1_000;
