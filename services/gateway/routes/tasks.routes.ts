@@ -97,6 +97,7 @@ export function taskRoutes(ctx: GatewayContext): RouteDef[] {
       responses: {
         200: { description: "The task", schema: taskSchema },
         ...problemResponses(401, 404, 412, 422),
+        ...problemResponse(409, 'status "done" while subtasks are open: complete it with POST /tasks/{id}/complete {"children": "complete"}'),
         ...problemResponse(
           403,
           "A viewer changing the task; or a move the caller may not make: into a project they do not edit, or out of its " +
