@@ -15,6 +15,7 @@ import { reminderDueEventSchema, taskEventSchema, TASK_CHANNELS, REMINDER_DUE_CH
 import { notificationSchema } from "./notifications";
 import { TASK_UNBLOCKED_CHANNEL, taskUnblockedEventSchema } from "./dependencies";
 import { historyPageSchema } from "./history";
+import { COMMENT_MENTIONED_CHANNEL, commentMentionedEventSchema, commentSchema } from "./comments";
 import {
   INVITATION_CREATED_CHANNEL,
   invitationCreatedEventSchema,
@@ -61,6 +62,7 @@ const health = z.looseObject({ ok: z.literal(true) });
 const pageParams = z.strictObject({ limit: z.int().min(1).max(200), cursor: z.string().min(1).max(500).optional() });
 const membership = z.object({ projectId: z.uuid(), role: z.enum(PROJECT_ROLES) });
 const memberParams = byId.extend({ userId: z.uuid() });
+const storedComment = commentSchema.omit({ authorName: true });
 
 export const ACTIONS = {
   "tasks.create": action(z.strictObject({ input: createTaskInput, idempotencyKey }), taskSchema),
@@ -84,6 +86,16 @@ export const ACTIONS = {
   "tasks.health": read(none, health),
   "tasks.history": read(byId.extend(pageParams.shape), historyPageSchema),
   "tasks.projectHistory": read(byId.extend(pageParams.shape), historyPageSchema),
+  "tasks.comments": read(byId.extend(pageParams.shape), page(storedComment)),
+  /** `mentions`: the members the gateway found named in the text; tasks keeps those who may read the task. */
+  "tasks.addComment": action(byId.extend({ text: z.string().min(1).max(10_000), mentions: z.array(z.uuid()).max(100), idempotencyKey }), storedComment),
+  "tasks.editComment": action(
+    byId.extend({ text: z.string().min(1).max(10_000), mentions: z.array(z.uuid()).max(100), expectedVersion }),
+    storedComment,
+  ),
+  "tasks.removeComment": action(byId, done),
+  /** The task a comment belongs to, for whoever may read it (the gateway resolves mentions against its members). */
+  "tasks.commentTask": read(byId, z.object({ taskId: z.uuid() })),
 
   "projects.create": action(z.strictObject({ input: projectInput, idempotencyKey }), projectSchema),
   "projects.list": read(pageParams, page(projectSchema)),
@@ -180,6 +192,7 @@ export const CHANNELS_ON_BUS = {
   [INVITATION_CREATED_CHANNEL]: invitationCreatedEventSchema,
   [PROJECT_MEMBERSHIP_CHANNEL]: projectMembershipEventSchema,
   [TASK_UNBLOCKED_CHANNEL]: taskUnblockedEventSchema,
+  [COMMENT_MENTIONED_CHANNEL]: commentMentionedEventSchema,
 } as const satisfies Record<string, z.ZodType>;
 export type ChannelName = keyof typeof CHANNELS_ON_BUS;
 export type PayloadOf<C extends ChannelName> = z.output<(typeof CHANNELS_ON_BUS)[C]>;

@@ -19,8 +19,3 @@ export type HistoryItemDto = z.infer<typeof historyItemSchema>;
 
 export const historyPageSchema = z.object({ items: z.array(historyItemSchema), nextCursor: z.string().nullable() });
 export type HistoryPage = z.infer<typeof historyPageSchema>;
-
-export const historyQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(200).default(50).meta({ description: "page size, 1..200" }),
-  cursor: z.string().min(1).max(500).optional().meta({ description: "nextCursor of the previous page" }),
-});

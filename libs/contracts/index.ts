@@ -9,4 +9,5 @@ export * from "./projects";
 export * from "./task-list-query";
 export * from "./dependencies";
 export * from "./history";
+export * from "./comments";
 export * from "./bus";

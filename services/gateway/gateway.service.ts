@@ -28,6 +28,7 @@ import { invitationRoutes } from "./routes/invitations.routes";
 import { projectRoutes } from "./routes/projects.routes";
 import { taskRoutes } from "./routes/tasks.routes";
 import { historyRoutes } from "./routes/history.routes";
+import { commentRoutes } from "./routes/comments.routes";
 import { webhookRoutes } from "./routes/webhooks.routes";
 
 export interface GatewayServiceDeps {
@@ -85,7 +86,7 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
         lifecycle,
       };
       const app = createApp({
-        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...projectRoutes(ctx), ...invitationRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx), ...historyRoutes(ctx)],
+        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...projectRoutes(ctx), ...invitationRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx), ...historyRoutes(ctx), ...commentRoutes(ctx)],
         rootRoutes: healthRoutes(ctx),
         authenticator,
         logger: this.logger,

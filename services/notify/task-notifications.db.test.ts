@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ManualClock } from "../../libs/clock";
-import type { TaskUnblockedEvent } from "../../libs/contracts";
+import type { CommentMentionedEvent, TaskUnblockedEvent } from "../../libs/contracts";
 import { CursorCodec } from "../../libs/task-query";
 import { postgresDb } from "../../test/support/db";
 import { migrations, NOTIFY_SCHEMA } from "./migrations";
@@ -27,4 +27,15 @@ test("an unblocked task becomes one notification of kind unblocked, streamed and
   expect(first.notification).toMatchObject({ kind: "unblocked", taskId: event.taskId, title: "Unblocked: Ship", reminderId: null, fireAt: null });
   expect(first.notification.deliveries.map((d) => d.channel)).toEqual(["sse", "whatsapp"]);
   expect((await store.recordUnblocked(event)).created).toBe(false);
+});
+
+test("a mention becomes one notification of kind mention per comment version and member", async () => {
+  const user = randomUUID();
+  const event: CommentMentionedEvent = {
+    key: `mention:${randomUUID()}:1:${user}`, commentId: randomUUID(), taskId: randomUUID(), projectId: randomUUID(), ownerId: randomUUID(),
+    authorId: randomUUID(), recipientId: user, title: "Party", timezone: "UTC",
+  };
+  const first = await store.recordMention(event);
+  expect(first.notification).toMatchObject({ kind: "mention", taskId: event.taskId, projectId: event.projectId, title: "Mentioned on: Party" });
+  expect((await store.recordMention(event)).created).toBe(false);
 });

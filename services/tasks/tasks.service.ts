@@ -19,6 +19,7 @@ import { TaskReminders } from "./task-reminders";
 import { CursorCodec } from "../../libs/task-query";
 import { TaskStore } from "./task-store";
 import { HistoryReader } from "./history";
+import { CommentStore } from "./comments";
 
 export interface TasksServiceDeps {
   db: Db;
@@ -39,6 +40,7 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
   const invitations = new InvitationStore(writer, config.limits);
   const lister = new TaskLister(db, cursors, clock);
   const history = new HistoryReader(db, cursors);
+  const comments = new CommentStore(writer, cursors);
 
   const tasks: ServiceSchema = {
     name: "tasks",
@@ -65,6 +67,14 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
       list: (p, ctx) => lister.list(authOf(ctx), p),
       history: (p, ctx) => history.forTask(authOf(ctx), p.id, p.limit, p.cursor),
       projectHistory: (p, ctx) => history.forProject(authOf(ctx), p.id, p.limit, p.cursor),
+      comments: (p, ctx) => comments.list(authOf(ctx), p.id, p.limit, p.cursor),
+      addComment: (p, ctx) => comments.add(authOf(ctx), p.id, p.text, p.mentions, p.idempotencyKey),
+      editComment: (p, ctx) => comments.edit(authOf(ctx), p.id, p.text, p.mentions, p.expectedVersion),
+      removeComment: async (p, ctx) => {
+        await comments.remove(authOf(ctx), p.id);
+        return DONE;
+      },
+      commentTask: async (p, ctx) => ({ taskId: await comments.taskOf(authOf(ctx), p.id) }),
       health: healthAction(db),
     }),
     async started() {

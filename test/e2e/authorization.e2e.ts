@@ -46,6 +46,9 @@ async function newParent() {
   await api.post("/tasks", { title: "Part", parentId: parent }, { token: tokens.owner });
   return parent;
 }
+async function newComment(by: "owner" | "editor") {
+  return (await api.post(`/tasks/${taskId}/comments`, { text: "A thought" }, { token: tokens[by] })).body.id as string;
+}
 async function newMember() {
   const u = await api.newUser();
   await share(api, people.owner, projectId, u, "viewer");
@@ -149,6 +152,24 @@ const table: Row[] = [
     expect: change(200),
   },
   { route: "GET /tasks/:id/history", request: async () => ({ method: "GET", path: `/tasks/${taskId}/history` }), expect: read },
+  { route: "GET /tasks/:id/comments", request: async () => ({ method: "GET", path: `/tasks/${taskId}/comments` }), expect: read },
+  {
+    route: "POST /tasks/:id/comments",
+    request: async () => ({ method: "POST", path: `/tasks/${taskId}/comments`, body: { text: "Noted" } }),
+    // Viewers comment: discussing a task is reading it, not changing it.
+    expect: { owner: 201, editor: 201, viewer: 201, outsider: 404, admin: 404, anonymous: 401 },
+  },
+  {
+    route: "PATCH /comments/:id (the owner's comment)",
+    request: async () => ({ method: "PATCH", path: `/comments/${await newComment("owner")}`, body: { text: "Changed" } }),
+    expect: { owner: 200, editor: 403, viewer: 403, outsider: 404, admin: 404, anonymous: 401 },
+  },
+  {
+    route: "DELETE /comments/:id (an editor's comment)",
+    request: async () => ({ method: "DELETE", path: `/comments/${await newComment("editor")}` }),
+    // Its author, or the project's owner.
+    expect: { owner: 204, editor: 204, viewer: 403, outsider: 404, admin: 404, anonymous: 401 },
+  },
   { route: "GET /projects/:id/history", request: async () => ({ method: "GET", path: `/projects/${projectId}/history` }), expect: read },
   {
     route: "GET /admin/users",

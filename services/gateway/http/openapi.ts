@@ -59,6 +59,9 @@ const API_DESCRIPTION = [
   "`parentId`, `topLevel`, `blocked` and `sort=position` are not available together with `q` yet (422).",
   "History: every change is recorded in its transaction, with `actorId`, each tracked field from → to, and kept",
   "`HISTORY_RETENTION_DAYS` (default 365). A deleted task's entries stay in its project's history.",
+  "Comments: anyone who may read a task comments on it, viewers included; `@Name` or `@email` of a member who may read the task",
+  "mentions them (`kind: \"mention\"` notification; an edit notifies only newly mentioned members). Authors edit (If-Match) and",
+  "delete their own; the project's owner deletes any. Comment text is not searchable yet.",
 ].join("\n");
 
 /** The OpenAPI 3.1 document, built from the very schemas that validate requests. */

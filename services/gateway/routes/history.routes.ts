@@ -1,5 +1,5 @@
-import { historyPageSchema, historyQuery } from "../../../libs/contracts";
-import { idParams, route, RouteDef } from "../http/route";
+import { historyPageSchema } from "../../../libs/contracts";
+import { idParams, pageQuery, route, RouteDef } from "../http/route";
 import { callAs, GatewayContext } from "./context";
 import { problemResponses } from "./problems";
 
@@ -12,7 +12,7 @@ export function historyRoutes(ctx: GatewayContext): RouteDef[] {
       method: "get", path: "/tasks/:id/history", tag, auth: true,
       summary: "A task's history, newest first: who changed what when (each field from → to), completions, moves, comments; kept HISTORY_RETENTION_DAYS",
       params: idParams,
-      query: historyQuery,
+      query: pageQuery,
       responses: { 200: { description: "A page of entries", schema: historyPageSchema }, ...problemResponses(401, 404, 422) },
       handle: async ({ auth, params, query }) => ({
         status: 200,
@@ -23,7 +23,7 @@ export function historyRoutes(ctx: GatewayContext): RouteDef[] {
       method: "get", path: "/projects/:id/history", tag, auth: true,
       summary: "A project's history, newest first: its tasks' changes (deleted tasks' too) and its membership changes; members only",
       params: idParams,
-      query: historyQuery,
+      query: pageQuery,
       responses: { 200: { description: "A page of entries", schema: historyPageSchema }, ...problemResponses(401, 404, 422) },
       handle: async ({ auth, params, query }) => ({
         status: 200,

@@ -185,6 +185,24 @@ export const migrations: Migration[] = [
       });
     },
   },
+  {
+    // Comments (issue 17): a task's thread, oldest first by seq; gone with their task.
+    name: "0011_comments",
+    async up(db) {
+      await db.schema.withSchema(TASKS_SCHEMA).createTable("comments", (t) => {
+        t.uuid("id").primary();
+        t.bigIncrements("seq", { primaryKey: false });
+        t.uuid("task_id").notNullable().references("id").inTable(`${TASKS_SCHEMA}.tasks`).onDelete("CASCADE");
+        t.uuid("author_id").notNullable();
+        t.text("text").notNullable();
+        t.specificType("mentions", "uuid[]").notNullable().defaultTo("{}");
+        t.timestamp("created_at", { useTz: true }).notNullable();
+        t.timestamp("updated_at", { useTz: true }).notNullable();
+        t.integer("version").notNullable().defaultTo(1);
+        t.index(["task_id", "seq"], "comments_task_idx");
+      });
+    },
+  },
 ];
 
 const SEED_BATCH = 1_000;
