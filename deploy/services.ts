@@ -43,7 +43,7 @@ function processSpec(name: ServiceName, dbPoolSize: number, own: { settings?: st
 export const DEPLOYMENT: readonly ProcessSpec[] = [
   processSpec("gateway", 5, { settings: ["TRUST_PROXY", "ADMIN_EMAIL"], secrets: ["JWT_SECRET", "ADMIN_PASSWORD"] }),
   // Both sign and check list cursors with the same key.
-  processSpec("tasks", 10, { settings: ["PROJECTS_PER_USER", "INVITATIONS_PER_HOUR", "MEMBERS_PER_PROJECT"], secrets: ["CURSOR_SECRET"] }),
+  processSpec("tasks", 10, { settings: ["PROJECTS_PER_USER", "INVITATIONS_PER_HOUR", "MEMBERS_PER_PROJECT", "HISTORY_RETENTION_DAYS"], secrets: ["CURSOR_SECRET"] }),
   processSpec("search", 5, { settings: ["MEILI_URL"], secrets: ["MEILI_MASTER_KEY", "CURSOR_SECRET"] }),
   processSpec("scheduler", 5),
   processSpec("notify", 5, {

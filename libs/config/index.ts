@@ -70,6 +70,7 @@ const envSchema = z.object({
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(100),
   LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   TRUST_PROXY: optionalString,
+  HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
   PROJECTS_PER_USER: z.coerce.number().int().min(1).default(() => DEFAULT_SHARING_LIMITS.projectsPerUser),
   INVITATIONS_PER_HOUR: z.coerce.number().int().min(1).default(() => DEFAULT_SHARING_LIMITS.invitationsPerHour),
   MEMBERS_PER_PROJECT: z.coerce.number().int().min(2).default(() => DEFAULT_SHARING_LIMITS.membersPerProject),
@@ -132,6 +133,8 @@ export interface Config {
   loginRateLimitPerMinute: number;
   trustProxy?: string;
   limits: SharingLimits;
+  /** How long task and project history is kept (tasks purges older entries hourly). */
+  historyRetentionDays: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
   /** Unset: pretty when stdout is a terminal (a person), JSON when it is not (a log collector). */
   logFormat?: "pretty" | "json";
@@ -275,6 +278,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE,
     trustProxy: e.TRUST_PROXY,
     limits: { projectsPerUser: e.PROJECTS_PER_USER, invitationsPerHour: e.INVITATIONS_PER_HOUR, membersPerProject: e.MEMBERS_PER_PROJECT },
+    historyRetentionDays: e.HISTORY_RETENTION_DAYS,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     shutdownDrainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS,

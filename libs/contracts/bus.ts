@@ -13,6 +13,9 @@ import { z } from "zod";
 import { PROJECT_ROLES } from "../authz";
 import { reminderDueEventSchema, taskEventSchema, TASK_CHANNELS, REMINDER_DUE_CHANNEL } from "./events";
 import { notificationSchema } from "./notifications";
+import { TASK_UNBLOCKED_CHANNEL, taskUnblockedEventSchema } from "./dependencies";
+import { historyPageSchema } from "./history";
+import { COMMENT_MENTIONED_CHANNEL, commentMentionedEventSchema, commentSchema } from "./comments";
 import {
   INVITATION_CREATED_CHANNEL,
   invitationCreatedEventSchema,
@@ -61,14 +64,15 @@ const health = z.looseObject({ ok: z.literal(true) });
 const pageParams = z.strictObject({ limit: z.int().min(1).max(200), cursor: z.string().min(1).max(500).optional() });
 const membership = z.object({ projectId: z.uuid(), role: z.enum(PROJECT_ROLES) });
 const memberParams = byId.extend({ userId: z.uuid() });
+const storedComment = commentSchema.omit({ authorName: true });
 
 export const ACTIONS = {
   "tasks.create": action(z.strictObject({ input: createTaskInput, idempotencyKey }), taskSchema),
   "tasks.get": read(byId, taskSchema),
   "tasks.update": action(byId.extend({ patch: updateTaskInput, expectedVersion }), taskSchema),
-  "tasks.remove": action(byId.extend({ expectedVersion }), done),
+  "tasks.remove": action(byId.extend({ expectedVersion, children: z.literal("delete").optional() }), done),
   "tasks.complete": action(
-    byId.extend({ occurrenceAt: instant.optional() }),
+    byId.extend({ occurrenceAt: instant.optional(), children: z.enum(["complete", "refuse"]).optional() }),
     z.object({ task: taskSchema, completion: completionSchema }),
   ),
   "tasks.completions": action(byId, z.object({ items: z.array(completionSchema) })),
@@ -95,6 +99,18 @@ export const ACTIONS = {
     }),
     quickAddResolvedSchema,
   ),
+  "tasks.history": read(byId.extend(pageParams.shape), historyPageSchema),
+  "tasks.projectHistory": read(byId.extend(pageParams.shape), historyPageSchema),
+  "tasks.comments": read(byId.extend(pageParams.shape), page(storedComment)),
+  /** `mentions`: the members the gateway found named in the text; tasks keeps those who may read the task. */
+  "tasks.addComment": action(byId.extend({ text: z.string().min(1).max(10_000), mentions: z.array(z.uuid()).max(100), idempotencyKey }), storedComment),
+  "tasks.editComment": action(
+    byId.extend({ text: z.string().min(1).max(10_000), mentions: z.array(z.uuid()).max(100), expectedVersion }),
+    storedComment,
+  ),
+  "tasks.removeComment": action(byId, done),
+  /** The task a comment belongs to, for whoever may read it (the gateway resolves mentions against its members). */
+  "tasks.commentTask": read(byId, z.object({ taskId: z.uuid() })),
 
   "projects.create": action(z.strictObject({ input: projectInput, idempotencyKey }), projectSchema),
   "projects.list": read(pageParams, page(projectSchema)),
@@ -190,6 +206,8 @@ export const CHANNELS_ON_BUS = {
   [USER_CHANNELS.phoneVerification]: phoneVerificationEventSchema,
   [INVITATION_CREATED_CHANNEL]: invitationCreatedEventSchema,
   [PROJECT_MEMBERSHIP_CHANNEL]: projectMembershipEventSchema,
+  [TASK_UNBLOCKED_CHANNEL]: taskUnblockedEventSchema,
+  [COMMENT_MENTIONED_CHANNEL]: commentMentionedEventSchema,
 } as const satisfies Record<string, z.ZodType>;
 export type ChannelName = keyof typeof CHANNELS_ON_BUS;
 export type PayloadOf<C extends ChannelName> = z.output<(typeof CHANNELS_ON_BUS)[C]>;

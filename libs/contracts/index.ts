@@ -8,4 +8,7 @@ export * from "./notifications";
 export * from "./projects";
 export * from "./task-list-query";
 export * from "./search";
+export * from "./dependencies";
+export * from "./history";
+export * from "./comments";
 export * from "./bus";

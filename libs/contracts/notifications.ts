@@ -2,8 +2,11 @@ import { z } from "zod";
 import { CHANNELS } from "./reminders";
 import { instant } from "./time";
 
-/** A reminder that came due, or an invitation to a project waiting for an answer. */
-export const NOTIFICATION_KINDS = ["reminder", "invitation"] as const;
+/**
+ * A reminder that came due, an invitation to a project waiting for an answer, or a task
+ * whose last blocker was completed (`unblocked`), or a comment that mentions the user (`mention`), with its taskId.
+ */
+export const NOTIFICATION_KINDS = ["reminder", "invitation", "unblocked", "mention"] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 export const DELIVERY_STATUSES = ["pending", "sent", "delivered", "read", "failed", "skipped"] as const;

@@ -2,7 +2,9 @@ import { z } from "zod";
 import { Facet, FACETS } from "./search";
 import { instant, PRIORITIES, Priority, TASK_STATUSES, TaskStatus } from "./tasks";
 
-export const SORT_KEYS = ["dueAt", "priority", "createdAt", "updatedAt", "title"] as const;
+export const SORT_KEYS = ["dueAt", "priority", "createdAt", "updatedAt", "title", "position"] as const;
+/** Sort keys and filters the search service does not index (yet): a list with `q` refuses them. */
+export const NOT_WITH_Q = ["parentId", "topLevel", "blocked"] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
 /** One sort key with its direction. */
@@ -72,6 +74,17 @@ export const listTasksQuery = z
       .transform((v) => v === "true")
       .optional()
       .meta({ description: "true: due before now and not done; false: no effect" }),
+    parentId: z.uuid().optional().meta({ description: "the children of this task; without sort, by position" }),
+    topLevel: z
+      .enum(["true", "false"])
+      .transform((v) => v === "true")
+      .optional()
+      .meta({ description: "true: only tasks without a parent; false: no effect" }),
+    blocked: z
+      .enum(["true", "false"])
+      .transform((v) => v === "true")
+      .optional()
+      .meta({ description: "true: tasks waiting for an open blocker; false: tasks that are not" }),
     q: z
       .string()
       .trim()
@@ -110,6 +123,11 @@ export const listTasksQuery = z
           "everything matching the same filters and q (not only this page). Unknown names answer 422. Independent of the cursor: ask on any page.",
       }),
   })
+  .refine((v) => !(v.parentId && v.topLevel), { message: "parentId and topLevel=true exclude each other", path: ["topLevel"] })
+  .refine((v) => !v.q || (NOT_WITH_Q.every((k) => v[k as keyof typeof v] === undefined) && !v.sort?.some((t) => t.key === "position")), {
+    message: `${NOT_WITH_Q.join(", ")} and sort=position are not available together with q`,
+    path: ["q"],
+  })
   .refine((v) => !v.dueFrom || !v.dueTo || Date.parse(v.dueFrom) < Date.parse(v.dueTo), {
     message: "dueFrom must be before dueTo",
     path: ["dueTo"],
@@ -130,6 +148,9 @@ export const listTasksParams = z.strictObject({
   dueFrom: instant.optional(),
   dueTo: instant.optional(),
   overdue: z.boolean().optional(),
+  parentId: z.uuid().optional(),
+  topLevel: z.boolean().optional(),
+  blocked: z.boolean().optional(),
   q: z.string().min(1).max(200).optional(),
   sort: z
     .array(z.strictObject({ key: z.enum(SORT_KEYS), desc: z.boolean() }))

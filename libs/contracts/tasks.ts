@@ -2,6 +2,7 @@ import { z } from "zod";
 import { recurrenceInput } from "../recurrence";
 import { MAX_REMINDERS, reminderInput, reminderSchema } from "./reminders";
 import { instant } from "./time";
+import { MAX_BLOCKERS } from "./dependencies";
 
 export const TASK_STATUSES = ["todo", "in_progress", "done"] as const;
 export const PRIORITIES = ["none", "low", "medium", "high", "urgent"] as const;
@@ -11,6 +12,36 @@ export type Priority = (typeof PRIORITIES)[number];
 export { instant };
 
 const tag = z.string().trim().min(1).max(50).toLowerCase();
+
+/**
+ * Subtask fields (issue 17). Optional in the schema so events and search documents written
+ * before they existed still parse; every task the tasks service answers with carries them.
+ */
+const subtaskFields = {
+  parentId: z.uuid().nullable().optional().meta({ description: "the parent task; null for a top-level task" }),
+  position: z.int().optional().meta({ description: "order among its siblings (ascending; ties by id)" }),
+  progress: z
+    .object({ done: z.int(), total: z.int() })
+    .optional()
+    .meta({ description: "its direct children: how many are done, of how many" }),
+  blockedBy: z.array(z.uuid()).optional().meta({ description: "the tasks that must be done before this one" }),
+  blocked: z.boolean().optional().meta({ description: "some task of blockedBy is not done" }),
+};
+
+const subtaskInput = {
+  parentId: z
+    .uuid()
+    .nullable()
+    .optional()
+    .meta({ description: "make it a subtask of this task (same project, or the same owner for a private one); null: top-level" }),
+  position: z.int().min(0).max(1_000_000_000).optional().meta({ description: "order among its siblings; default: after the last" }),
+  blockedBy: z
+    .array(z.uuid())
+    .max(MAX_BLOCKERS)
+    .transform((ids) => [...new Set(ids.map((id) => id.toLowerCase()))])
+    .optional()
+    .meta({ description: `replaces the tasks this one waits for (at most ${MAX_BLOCKERS}), each one the caller can see, in any of their projects; a cycle answers 422` }),
+};
 
 const taskFields = {
   title: z.string().trim().min(1).max(500),
@@ -38,6 +69,8 @@ export const createTaskInput = z
     reminders: z.array(reminderInput).max(MAX_REMINDERS).default([]),
     projectId: z.uuid().nullable().default(null),
     assigneeId: z.uuid().nullable().default(null),
+    ...subtaskInput,
+    parentId: subtaskInput.parentId.default(null),
   })
   .meta({ id: "CreateTask" });
 export type CreateTaskInput = z.output<typeof createTaskInput>;
@@ -55,6 +88,7 @@ export const updateTaskInput = z
     reminders: z.array(reminderInput).max(MAX_REMINDERS).optional().meta({ description: "replaces the list; keep a reminder by sending its id" }),
     projectId: z.uuid().nullable().optional().meta({ description: "move the task into or out of a project" }),
     assigneeId: z.uuid().nullable().optional(),
+    ...subtaskInput,
   })
   .refine((v) => Object.keys(v).length > 0, "names no field to change")
   .meta({ id: "UpdateTask" });
@@ -88,6 +122,7 @@ export const taskSchema = z
     createdAt: instant,
     updatedAt: instant,
     version: z.int().min(1),
+    ...subtaskFields,
   })
   .meta({ id: "Task" });
 export type TaskDto = z.infer<typeof taskSchema>;

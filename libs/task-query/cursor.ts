@@ -37,6 +37,10 @@ export function queryFingerprint(scope: string, query: ListTasksQuery, sort: Sor
     dueFrom: query.dueFrom ? Date.parse(query.dueFrom) : null,
     dueTo: query.dueTo ? Date.parse(query.dueTo) : null,
     overdue: query.overdue ?? false,
+    // Absent unless given, so cursors issued before these filters existed stay valid.
+    ...(query.parentId ? { parentId: query.parentId } : {}),
+    ...(query.topLevel ? { topLevel: true } : {}),
+    ...(query.blocked !== undefined ? { blocked: query.blocked } : {}),
     q: query.q ?? null,
   };
   return createHash("sha256").update(JSON.stringify(canonical)).digest("base64url").slice(0, 16);

@@ -47,6 +47,9 @@ export function applyFilters(qb: Knex.QueryBuilder, query: ListTasksQuery, now: 
   // On the sort expression, so a due-ordered scan starts and stops at the range's ends.
   if (query.dueFrom) qb.whereRaw(`${DUE_SORT_EXPR} >= ?::timestamptz and ${DUE_SORT_EXPR} < 'infinity'::timestamptz`, [query.dueFrom]);
   if (query.dueTo) qb.whereRaw(`${DUE_SORT_EXPR} < ?::timestamptz`, [query.dueTo]);
+  if (query.parentId) qb.where("parent_id", query.parentId);
+  if (query.topLevel) qb.whereNull("parent_id");
+  if (query.blocked !== undefined) qb.where("blocked", query.blocked);
   if (query.overdue) qb.whereRaw(`${DUE_SORT_EXPR} < ?::timestamptz`, [now.toISOString()]);
 }
 

@@ -30,6 +30,8 @@ export interface SortableRow {
   created_at: Date | string;
   updated_at: Date | string;
   title: string;
+  /** Only tasks.tasks has it (search refuses sort=position). */
+  position?: number;
 }
 
 const plain = (column: string, cast: string, value: (row: SortableRow) => CursorValue): SortColumn => ({
@@ -50,6 +52,7 @@ export const SORT_COLUMNS: Record<SortKey | "id", SortColumn> = {
   createdAt: plain("created_at", "timestamptz", (row) => isoOrNull(row.created_at)),
   updatedAt: plain("updated_at", "timestamptz", (row) => isoOrNull(row.updated_at)),
   title: plain("title", "text", (row) => row.title),
+  position: plain("position", "integer", (row) => row.position ?? 0),
   id: plain("id", "uuid", (row) => row.id),
 };
 

@@ -28,6 +28,8 @@ import { notificationRoutes } from "./routes/notifications.routes";
 import { invitationRoutes } from "./routes/invitations.routes";
 import { projectRoutes } from "./routes/projects.routes";
 import { taskRoutes } from "./routes/tasks.routes";
+import { historyRoutes } from "./routes/history.routes";
+import { commentRoutes } from "./routes/comments.routes";
 import { webhookRoutes } from "./routes/webhooks.routes";
 
 export interface GatewayServiceDeps {
@@ -88,7 +90,7 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
         outbox,
       };
       const app = createApp({
-        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...projectRoutes(ctx), ...invitationRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx)],
+        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...projectRoutes(ctx), ...invitationRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx), ...historyRoutes(ctx), ...commentRoutes(ctx)],
         rootRoutes: healthRoutes(ctx),
         authenticator,
         logger: this.logger,

@@ -9,6 +9,8 @@ import {
   NotificationDto,
   NotificationKind,
   ReminderDueEvent,
+  TaskUnblockedEvent,
+  CommentMentionedEvent,
 } from "../../libs/contracts";
 import type { Db } from "../../libs/db";
 import { NotFoundError, ValidationError } from "../../libs/errors";
@@ -119,6 +121,28 @@ export class NotificationStore {
       },
       ["sse"],
     );
+  }
+
+  /** Records once, by the event's key, that a task's last blocker was completed: streamed, and WhatsApp per the user's settings. */
+  recordUnblocked(event: TaskUnblockedEvent): Promise<{ notification: NotificationDto; created: boolean }> {
+    return this.recordTaskNotice(event.key, "unblocked", event, `Unblocked: ${event.title}`, event.dueAt);
+  }
+
+  /** A notice about a task (not a reminder): streamed, and WhatsApp per the user's settings. */
+  private recordTaskNotice(
+    key: string,
+    kind: NotificationKind,
+    event: { recipientId: string; taskId: string; projectId: string | null; timezone: string },
+    title: string,
+    dueAt: string | null,
+  ): Promise<{ notification: NotificationDto; created: boolean }> {
+    const fields = { key, kind, user_id: event.recipientId, task_id: event.taskId, project_id: event.projectId, title, timezone: event.timezone };
+    return this.recordOnce({ ...fields, due_at: dueAt ? new Date(dueAt) : null }, ["sse", "whatsapp"]);
+  }
+
+  /** Records once, by the event's key, that a comment mentioned the user: streamed, and WhatsApp per their settings. */
+  recordMention(event: CommentMentionedEvent): Promise<{ notification: NotificationDto; created: boolean }> {
+    return this.recordTaskNotice(event.key, "mention", event, `Mentioned on: ${event.title}`, null);
   }
 
   private async recordOnce(fields: Partial<NotificationRow> & { key: string }, channels: Channel[]): Promise<{ notification: NotificationDto; created: boolean }> {

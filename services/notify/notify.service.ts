@@ -7,7 +7,17 @@ import { broadcast, call, channelHandlers, eventHandlers, serviceActions } from 
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
 import { CursorCodec } from "../../libs/task-query";
-import { DONE, EventName, INVITATION_CREATED_CHANNEL, PROJECT_MEMBERSHIP_CHANNEL, REMINDER_DUE_CHANNEL, USER_CHANNELS } from "../../libs/contracts";
+import {
+  DONE,
+  EventName,
+  INVITATION_CREATED_CHANNEL,
+  PROJECT_MEMBERSHIP_CHANNEL,
+  REMINDER_DUE_CHANNEL,
+  TASK_UNBLOCKED_CHANNEL,
+  COMMENT_MENTIONED_CHANNEL,
+  NotificationDto,
+  USER_CHANNELS,
+} from "../../libs/contracts";
 import type { StreamEndpoint } from "../../libs/contracts/streams";
 import { Db, ping } from "../../libs/db";
 import { migrateSchema } from "../../libs/db/migrate";
@@ -71,6 +81,19 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
   const client = sender ? new CloudApiClient({ apiUrl: config.whatsapp.apiUrl, token: sender.token, phoneNumberId: sender.phoneNumberId, clock }) : undefined;
   const limiter = new RateLimiter({ ratePerSecond: config.whatsapp.ratePerSecond, clock });
 
+  /** A notice about a task: the same recipient checks as a reminder's (an enabled account that still sees the task). */
+  const taskNotice = async (
+    event: { recipientId: string; projectId: string | null; ownerId: string },
+    record: () => Promise<{ notification: NotificationDto; created: boolean }>,
+  ): Promise<void> => {
+    if (await contacts.isDisabled(event.recipientId)) return;
+    if (!(await members.mayRead(event))) return;
+    const { notification, created } = await record();
+    if (!created) return;
+    whatsappLoop?.poke();
+    await broadcast(broker!, FANOUT_EVENT, { userId: event.recipientId, notification }, "notify");
+  };
+
   return {
     name: "notify",
     channels: channelHandlers(
@@ -104,6 +127,8 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
         [PROJECT_MEMBERSHIP_CHANNEL]: async (event) => {
           await members.apply(event);
         },
+        [TASK_UNBLOCKED_CHANNEL]: (event) => taskNotice(event, () => store.recordUnblocked(event)),
+        [COMMENT_MENTIONED_CHANNEL]: (event) => taskNotice(event, () => store.recordMention(event)),
         [INVITATION_CREATED_CHANNEL]: async (event) => {
           const { notification, created } = await store.recordInvitation(event);
           if (created) await broadcast(broker!, FANOUT_EVENT, { userId: event.recipientId, notification }, "notify");

@@ -145,7 +145,7 @@ export class InvitationStore {
       if (added.length) await recordMemberships(trx, this.writer, [{ projectId: invitation.project_id, userId: auth.userId, role: invitation.role }]);
       const member = await trx(MEMBERS).where({ project_id: invitation.project_id, user_id: auth.userId }).first();
       return { projectId: invitation.project_id, userId: auth.userId, role: member.role };
-    });
+    }, auth.userId);
   }
 
   async decline(auth: AuthMeta, id: string, email: string): Promise<void> {

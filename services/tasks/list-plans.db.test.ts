@@ -21,6 +21,7 @@ const NOW = new Date("2026-02-01T00:00:00Z");
 let db: Db;
 let close: () => Promise<void>;
 let middle: TaskRow;
+let parentId: string;
 const auth = packAbility({ id: HEAVY, roles: ["member"] });
 const PROJECT = "00000000-0000-4000-8000-0000000000aa";
 const MEMBER = "00000000-0000-4000-8000-00000000cafe";
@@ -51,13 +52,29 @@ beforeAll(async () => {
      from generate_series(1, ?) g`,
     [PROJECT, HEAVY_TASKS],
   );
+  // A quarter of the heavy user's tasks are subtasks, spread over 200 parents (issue 17).
+  await db.raw(
+    `with parents as (select id, row_number() over (order by created_at) - 1 as n from ${TASKS_SCHEMA}.tasks where owner_id = ? order by created_at limit 200),
+          kids as (select id, row_number() over (order by created_at) as n from ${TASKS_SCHEMA}.tasks where owner_id = ? and id not in (select id from parents))
+     update ${TASKS_SCHEMA}.tasks t set parent_id = p.id, position = k.n / 200
+       from kids k join parents p on p.n = k.n % 200 where t.id = k.id and k.n % 4 = 0`,
+    [HEAVY, HEAVY],
+  );
+  // Some of them wait for others (every 50th task, blocked by its predecessor).
+  await db.raw(
+    `update ${TASKS_SCHEMA}.tasks t set blocked_by = array[p.prev], blocked = true
+       from (select id, lag(id) over (order by created_at) as prev, row_number() over (order by created_at) as n from ${TASKS_SCHEMA}.tasks where owner_id = ?) p
+      where t.id = p.id and p.n % 50 = 0 and p.prev is not null`,
+    [HEAVY],
+  );
+  parentId = (await db(`${TASKS_SCHEMA}.tasks`).where({ owner_id: HEAVY }).orderBy("created_at").first()).id;
   await db.raw(`analyze ${TASKS_SCHEMA}.tasks`);
   middle = await db(`${TASKS_SCHEMA}.tasks`).where({ owner_id: HEAVY }).orderBy("created_at").offset(HEAVY_TASKS / 2).first();
 }, 60_000);
 afterAll(() => close?.());
 
 async function plan(params: Record<string, string>, deep: boolean, caller = auth): Promise<PlanNode[]> {
-  const query = listTasksQuery.parse({ limit: "50", ...params }) as ListTasksQuery;
+  const query = listTasksQuery.parse({ limit: "50", ...params, ...(params.parentId ? { parentId } : {}) }) as ListTasksQuery;
   const after = deep ? sortValues(middle, query.sort ?? [{ key: "createdAt", desc: false }]) : undefined;
   return analyze(db, listTasksSql(db, caller, query, NOW, after));
 }
@@ -76,6 +93,13 @@ const SHAPES: Record<string, string>[] = [
   { status: "todo", tag: "work", sort: "dueAt" },
   { sort: "dueAt", dueFrom: "2026-01-10T00:00:00Z", dueTo: "2026-01-20T00:00:00Z" },
   { overdue: "true", sort: "dueAt" },
+  { topLevel: "true" },
+  { topLevel: "true", status: "todo", sort: "dueAt" },
+  { parentId: "the first parent", sort: "position" },
+  { parentId: "the first parent", sort: "-priority,dueAt" },
+  { blocked: "true" },
+  { blocked: "true", sort: "dueAt" },
+  { blocked: "false", sort: "dueAt" },
 ];
 
 describe("list plans for a 30,000-task user", () => {

@@ -8,6 +8,7 @@ import type { CursorCodec } from "../../libs/task-query";
 import { TASKS_SCHEMA } from "./migrations";
 import { TaskRow, TASKS } from "./task-row";
 import type { TaskWriter } from "./task-writer";
+import { membershipEntry, recordHistory } from "./history";
 
 export const PROJECTS = `${TASKS_SCHEMA}.projects`;
 export const MEMBERS = `${TASKS_SCHEMA}.project_members`;
@@ -21,9 +22,11 @@ export const MEMBERSHIP_VERSIONS = `${TASKS_SCHEMA}.membership_versions`;
 export async function recordMemberships(
   trx: Trx,
   writer: TaskWriter,
-  changes: { projectId: string; userId: string; role: ProjectRole | null }[],
+  changes: { projectId: string; userId: string; role: ProjectRole | null; from?: ProjectRole }[],
 ): Promise<void> {
   if (!changes.length) return;
+  const now = writer.clock.now();
+  await recordHistory(trx, changes.map((c) => membershipEntry(c.projectId, c.userId, c.from ?? null, c.role, writer.actorOf(trx), now)));
   const versions: { v: string }[] = (await trx.raw("select nextval(?) as v from generate_series(1, ?)", [MEMBERSHIP_VERSIONS, changes.length])).rows;
   await writer.publish(
     trx,
@@ -126,7 +129,7 @@ export class ProjectStore {
       const members: { user_id: string }[] = await trx(MEMBERS).where({ project_id: id }).select("user_id");
       await trx(PROJECTS).where({ id }).delete();
       await recordMemberships(trx, this.writer, members.map((m) => ({ projectId: id, userId: m.user_id, role: null })));
-    });
+    }, auth.userId);
   }
 
   async members(auth: AuthMeta, id: string): Promise<{ userId: string; role: ProjectRole }[]> {
@@ -143,8 +146,8 @@ export class ProjectStore {
       if (!member) throw new NotFoundError("no such member");
       if (member.role === "owner") throw new ValidationError("The owner's role cannot change", [{ path: "params.userId", message: "is the project's owner" }]);
       await trx(MEMBERS).where({ project_id: id, user_id: userId }).update({ role });
-      await recordMemberships(trx, this.writer, [{ projectId: id, userId, role }]);
-    });
+      await recordMemberships(trx, this.writer, [{ projectId: id, userId, role, from: member.role }]);
+    }, auth.userId);
   }
 
   /**
@@ -158,11 +161,11 @@ export class ProjectStore {
       if (self && role === "owner") {
         throw new ValidationError("The owner cannot leave their project", [{ path: "params.userId", message: "delete the project instead" }]);
       }
-      const removed = await trx(MEMBERS).where({ project_id: id, user_id: userId }).delete();
+      const [removed] = await trx(MEMBERS).where({ project_id: id, user_id: userId }).delete().returning("role");
       if (!removed) throw new NotFoundError("no such member");
-      await recordMemberships(trx, this.writer, [{ projectId: id, userId, role: null }]);
+      await recordMemberships(trx, this.writer, [{ projectId: id, userId, role: null, from: removed.role }]);
       await this.writer.write(trx, { kind: "update", where: { project_id: id, assignee_id: userId }, set: { assignee_id: null } });
-    });
+    }, auth.userId);
   }
 }
 

@@ -1,13 +1,16 @@
 import type { Knex } from "knex";
 import { abilityFromMeta, rulesToSqlBranches } from "../../libs/authz";
 import type { Clock } from "../../libs/clock";
-import { AuthMeta, DEFAULT_SORT, ListTasksQuery, TaskDto, TaskPage } from "../../libs/contracts";
+import { AuthMeta, DEFAULT_SORT, ListTasksQuery, SortTerm, TaskDto, TaskPage } from "../../libs/contracts";
 import type { Db } from "../../libs/db";
 import { buildListSql, CursorCodec, CursorValue, facetCounts, queryFingerprint, sortValues, withTieBreak } from "../../libs/task-query";
 import { TASKS_SCHEMA } from "./migrations";
 import { TASK_RULE_COLUMNS, TaskRow, toTaskDto } from "./task-row";
 
 const TASKS = `${TASKS_SCHEMA}.tasks`;
+
+/** A task's children come in their order unless asked otherwise. */
+const sortOf = (query: ListTasksQuery): SortTerm[] => query.sort ?? (query.parentId ? [{ key: "position", desc: false }] : DEFAULT_SORT);
 
 /** The list query for one page, built and not run: the caller's rules become SQL inside every segment. */
 export function listTasksSql(db: Db, auth: AuthMeta, query: ListTasksQuery, now: Date, after?: CursorValue[]): Knex.QueryBuilder {
@@ -17,7 +20,7 @@ export function listTasksSql(db: Db, auth: AuthMeta, query: ListTasksQuery, now:
     select: ["*"],
     scopes: rulesToSqlBranches(ability, "read", "Task", TASK_RULE_COLUMNS),
     query,
-    sort: query.sort ?? DEFAULT_SORT,
+    sort: sortOf(query),
     after,
     fetch: query.limit + 1,
     now,
@@ -33,7 +36,7 @@ export class TaskLister {
   ) {}
 
   async list(auth: AuthMeta, query: ListTasksQuery): Promise<TaskPage> {
-    const sort = query.sort ?? DEFAULT_SORT;
+    const sort = sortOf(query);
     const fingerprint = queryFingerprint("tasks", query, sort);
     const after = query.cursor ? this.cursors.decode(query.cursor, fingerprint, auth.userId, withTieBreak(sort).length) : undefined;
     const now = this.clock.now();

@@ -2,8 +2,10 @@ import { randomUUID } from "node:crypto";
 import { AuthMeta, CompleteResultDto, CompletionDto, TASK_CHANNELS } from "../../libs/contracts";
 import { ValidationError } from "../../libs/errors";
 import { nextOccurrence, occurrencesFrom } from "../../libs/recurrence";
-import { COMPLETIONS, TaskRow, toTaskDto } from "./task-row";
+import { COMPLETIONS, TaskRow, TASKS, toTaskDto } from "./task-row";
+import { ChildrenChoice, descendants, isOpen, requireChildrenChoice } from "./subtasks";
 import { readTask } from "./task-scope";
+import type { Trx } from "../../libs/db";
 import type { TaskWriter } from "./task-writer";
 import { isoOrNull } from "../../libs/time";
 
@@ -22,7 +24,7 @@ export class TaskRecurrence {
    * A retried request records nothing new: naming the occurrence (`occurrenceAt`) makes
    * the retry exact; without it, a task already done answers its last completion.
    */
-  complete(auth: AuthMeta, id: string, occurrenceAt?: string): Promise<CompleteResultDto> {
+  complete(auth: AuthMeta, id: string, occurrenceAt?: string, children?: ChildrenChoice): Promise<CompleteResultDto> {
     let completion!: CompletionDto;
     return this.writer.change(
       auth,
@@ -47,12 +49,27 @@ export class TaskRecurrence {
           completion = last ? toCompletion(last) : { occurrenceAt: isoOrNull(current), completedAt: isoOrNull(row.completed_at ?? row.updated_at) };
           return null;
         }
+        const below = await descendants(trx, id);
+        const open = below.filter(isOpen);
+        requireChildrenChoice(open, children);
+        for (const child of open) await this.completeOne(trx, child, now);
         await trx(COMPLETIONS).insert({ id: randomUUID(), task_id: id, occurrence_at: current, completed_at: now });
         completion = { occurrenceAt: isoOrNull(current), completedAt: now.toISOString() };
-        return advance(row, current, now);
+        const changes = advance(row, current, now);
+        // The next occurrence of a recurring parent starts with its subtasks open again.
+        const reopen: string[] = changes.status === "todo" && below.length ? await trx(TASKS).whereIn("id", below.map((d) => d.id)).where({ status: "done" }).pluck("id") : [];
+        if (reopen.length) await this.writer.write(trx, { kind: "update", where: { ids: reopen }, set: { status: "todo", completed_at: null } }, now);
+        return changes;
       },
       (updated) => ({ task: toTaskDto(updated), completion }),
     );
+  }
+
+  /** A subtask completed with its parent: its own completion recorded as if completed alone. */
+  private async completeOne(trx: Trx, row: TaskRow, now: Date): Promise<void> {
+    const current = row.due_at ? new Date(row.due_at) : null;
+    await trx(COMPLETIONS).insert({ id: randomUUID(), task_id: row.id, occurrence_at: current, completed_at: now });
+    await this.writer.write(trx, { kind: "update", where: { id: row.id }, set: advance(row, current, now), channel: TASK_CHANNELS.completed }, now);
   }
 
   async completions(auth: AuthMeta, id: string): Promise<CompletionDto[]> {

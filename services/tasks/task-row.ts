@@ -33,6 +33,14 @@ export interface TaskRow {
   dtstart: Date | null;
   /** Completions so far, which COUNT limits when recurring from completion. */
   completed_count: number;
+  /** Subtasks (services/tasks/subtasks.ts): the parent, the order among siblings, and the direct children's count. */
+  parent_id: string | null;
+  position: number;
+  children_total: number;
+  children_done: number;
+  /** Dependencies (services/tasks/dependencies.ts): the blockers, and whether one is open. */
+  blocked_by: string[];
+  blocked: boolean;
   created_at: Date;
   updated_at: Date;
   version: number;
@@ -62,5 +70,10 @@ export function toTaskDto(row: TaskRow): TaskDto {
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
     version: row.version,
+    parentId: row.parent_id,
+    position: row.position,
+    progress: { done: row.children_done, total: row.children_total },
+    blockedBy: row.blocked_by,
+    blocked: row.blocked,
   };
 }

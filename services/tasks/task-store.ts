@@ -2,12 +2,14 @@ import { randomUUID } from "node:crypto";
 import { abilityFromMeta, AppAbility, asTask } from "../../libs/authz";
 import { AuthMeta, CreateTaskInput, TaskDto, UpdateTaskInput } from "../../libs/contracts";
 import type { Trx } from "../../libs/db";
-import { ForbiddenError, NotFoundError, ValidationError } from "../../libs/errors";
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../libs/errors";
 import { parseRecurrence, Recurrence } from "../../libs/recurrence";
 import { TASKS_SCHEMA } from "./migrations";
 import { normaliseReminders } from "./task-reminders";
 import { priorityRank, TaskRow, toTaskDto } from "./task-row";
-import { lockForChange, readTask } from "./task-scope";
+import { blockersFor } from "./dependencies";
+import { checkPlacement, descendants, heightOf, isOpen, nextPosition } from "./subtasks";
+import { lockForChange, readTask, scopedTask } from "./task-scope";
 import type { NewTask, TaskWriter } from "./task-writer";
 
 /**
@@ -32,6 +34,26 @@ async function checkAssignee(trx: Trx, projectId: string | null, ownerId: string
   throw new ValidationError("Invalid assignee", [{ path, message: projectId ? "is not a member of the task's project" : "a private task can only be assigned to its owner" }]);
 }
 
+/** The parent a caller names: a task they can see (422 otherwise, the same for one that does not exist). */
+async function parentFor(trx: Trx, auth: AuthMeta, parentId: string): Promise<TaskRow> {
+  const parent = await scopedTask(trx, auth, "read", parentId).forShare().first();
+  if (!parent) throw new ValidationError("Invalid parent", [{ path: "body.parentId", message: "no task you can see has this id" }]);
+  return parent;
+}
+
+/** A moved task's descendants follow it; assignees without access there fall back to the owner. */
+async function moveSubtree(writer: TaskWriter, trx: Trx, below: TaskRow[], projectId: string | null, now: Date): Promise<void> {
+  if (below.length === 0) return;
+  const keep: string[] = [];
+  const unassign: string[] = [];
+  for (const task of below) {
+    const keeps = !task.assignee_id || (await isAssignable(trx, projectId, task.owner_id, task.assignee_id));
+    (keeps ? keep : unassign).push(task.id);
+  }
+  if (keep.length) await writer.write(trx, { kind: "update", where: { ids: keep }, set: { project_id: projectId } }, now);
+  if (unassign.length) await writer.write(trx, { kind: "update", where: { ids: unassign }, set: { project_id: projectId, assignee_id: null } }, now);
+}
+
 const needsDue = () => new ValidationError("A recurring task needs a dueAt", [{ path: "body.dueAt", message: "is required with recurrence (it is the first occurrence)" }]);
 
 /**
@@ -42,20 +64,32 @@ export class TaskStore {
   constructor(private readonly writer: TaskWriter) {}
 
   async create(auth: AuthMeta, input: CreateTaskInput, idempotencyKey?: string): Promise<TaskDto> {
-    mayPlace(abilityFromMeta(auth), auth.userId, input.projectId);
+    if (!input.parentId) mayPlace(abilityFromMeta(auth), auth.userId, input.projectId);
     const ownerZone = auth.timezone ?? "UTC";
     if (input.recurrence && !input.dueAt) throw needsDue();
     const recurrence = input.recurrence ? parseRecurrence(input.recurrence, ownerZone, new Date(input.dueAt!)) : null;
     const reminders = normaliseReminders(input.reminders, [], input.dueAt, "body.reminders");
 
     const insert = async (trx: Trx): Promise<TaskDto> => {
-      await checkAssignee(trx, input.projectId, auth.userId, input.assigneeId, "body.assigneeId");
+      // A subtask takes its parent's project (naming another one is refused).
+      const parent = input.parentId ? await parentFor(trx, auth, input.parentId) : null;
+      const projectId = parent ? parent.project_id : input.projectId;
+      if (parent) {
+        if (input.projectId && input.projectId !== projectId) throw new ValidationError("Invalid project", [{ path: "body.projectId", message: "a subtask lives in its parent's project" }]);
+        mayPlace(abilityFromMeta(auth), auth.userId, projectId);
+        await checkPlacement(trx, parent, { owner_id: auth.userId, project_id: projectId }, 1);
+      }
+      await checkAssignee(trx, projectId, auth.userId, input.assigneeId, "body.assigneeId");
       const now = this.writer.clock.now();
+      const id = randomUUID();
       const task: NewTask = {
-        id: randomUUID(),
+        ...(input.blockedBy?.length ? await blockersFor(trx, auth, id, input.blockedBy) : {}),
+        id,
         owner_id: auth.userId,
-        project_id: input.projectId,
+        project_id: projectId,
         assignee_id: input.assigneeId,
+        parent_id: parent?.id ?? null,
+        position: input.position ?? (parent ? await nextPosition(trx, parent.id) : 0),
         title: input.title,
         description: input.description,
         status: input.status,
@@ -88,14 +122,31 @@ export class TaskStore {
       { action: "update", expectedVersion },
       async (row, now, trx) => {
         const changes: Partial<TaskRow> = {};
-        const projectId = patch.projectId !== undefined ? patch.projectId : row.project_id;
+        const ability = abilityFromMeta(auth);
+        const reparent = patch.parentId !== undefined && patch.parentId !== row.parent_id;
+        const parent = reparent && patch.parentId ? await parentFor(trx, auth, patch.parentId) : null;
+        // Placed under a parent elsewhere, the task follows it into its project.
+        const projectId = patch.projectId !== undefined ? patch.projectId : parent ? parent.project_id : row.project_id;
+        const below = reparent || projectId !== row.project_id || patch.status === "done" ? await descendants(trx, row.id) : [];
+        if (reparent) {
+          if (parent) await checkPlacement(trx, parent, { id: row.id, owner_id: row.owner_id, project_id: projectId }, heightOf(below));
+          changes.parent_id = parent?.id ?? null;
+          if (patch.position === undefined) changes.position = parent ? await nextPosition(trx, parent.id) : 0;
+        } else if (row.parent_id && projectId !== row.project_id) {
+          throw new ValidationError("Invalid project", [{ path: "body.projectId", message: "a subtask moves with its parent; detach it first (parentId: null)" }]);
+        }
+        if (patch.position !== undefined) changes.position = patch.position;
+        if (patch.blockedBy !== undefined) Object.assign(changes, await blockersFor(trx, auth, row.id, patch.blockedBy));
         if (projectId !== row.project_id) {
-          const ability = abilityFromMeta(auth);
-          if (row.project_id && !ability.can("move", asTask({ ownerId: row.owner_id, projectId: row.project_id }))) {
-            throw new ForbiddenError("only the task's owner or the project's owner can move it out of the project");
+          // The subtree moves with it, each task under the same rules as if moved alone.
+          for (const task of [row, ...below]) {
+            if (task.project_id && !ability.can("move", asTask({ ownerId: task.owner_id, projectId: task.project_id }))) {
+              throw new ForbiddenError("only the task's owner or the project's owner can move it out of the project");
+            }
+            mayPlace(ability, task.owner_id, projectId);
           }
-          mayPlace(ability, row.owner_id, projectId);
           changes.project_id = projectId;
+          await moveSubtree(this.writer, trx, below, projectId, now);
         }
         if (patch.assigneeId !== undefined) {
           await checkAssignee(trx, projectId, row.owner_id, patch.assigneeId, "body.assigneeId");
@@ -110,6 +161,9 @@ export class TaskStore {
         if (patch.startAt !== undefined) changes.start_at = patch.startAt === null ? null : new Date(patch.startAt);
         if (patch.tags !== undefined) changes.tags = patch.tags;
         if (patch.status !== undefined && patch.status !== row.status) {
+          if (patch.status === "done" && below.some(isOpen)) {
+            throw new ConflictError('the task has open subtasks: complete it with POST /tasks/:id/complete {"children": "complete"}');
+          }
           changes.status = patch.status;
           changes.completed_at = patch.status === "done" ? now : null;
         }
@@ -133,10 +187,16 @@ export class TaskStore {
     );
   }
 
-  async remove(auth: AuthMeta, id: string, expectedVersion?: number): Promise<void> {
+  /** Deletes the task; one with subtasks only with `children: "delete"` (409 otherwise), its whole subtree then. */
+  async remove(auth: AuthMeta, id: string, expectedVersion?: number, children?: "delete"): Promise<void> {
     await this.writer.transaction(async (trx) => {
       await lockForChange(trx, auth, "delete", id, expectedVersion);
-      await this.writer.write(trx, { kind: "delete", where: { id } });
-    });
+      const below = await descendants(trx, id);
+      if (below.length && children !== "delete") {
+        throw new ConflictError(`the task has ${below.length} subtask(s): delete them too with ?children=delete`);
+      }
+      // One event per task: the scheduler cancels each one's reminders.
+      await this.writer.write(trx, below.length ? { kind: "delete", where: { ids: [id, ...below.map((d) => d.id)] } } : { kind: "delete", where: { id } });
+    }, auth.userId);
   }
 }

@@ -1,19 +1,29 @@
 import { randomUUID } from "node:crypto";
 import type { Action } from "../../libs/authz";
 import type { Clock } from "../../libs/clock";
-import { AuthMeta, ChannelName, PayloadOf, TASK_CHANNELS, TaskChannel, TaskEvent } from "../../libs/contracts";
+import { AuthMeta, ChannelName, PayloadOf, TASK_CHANNELS, TASK_UNBLOCKED_CHANNEL, TaskChannel, TaskEvent } from "../../libs/contracts";
+import type { Knex } from "knex";
 import type { Db, Trx } from "../../libs/db";
 import { runIdempotent } from "../../libs/idempotency";
 import { enqueue } from "../../libs/outbox";
 import { TASKS_SCHEMA } from "./migrations";
 import { TaskRow, TASKS, toTaskDto } from "./task-row";
 import { lockForChange } from "./task-scope";
+import { parentsTouched, refreshProgress } from "./subtasks";
+import { dependentsOf, unblockedEvent } from "./dependencies";
+import { recordHistory, taskEntries } from "./history";
 
-/** The tasks one write touches: one by id, or a project's (those assigned to one member, say). Never all. */
-export type TaskFilter = { id: string } | { project_id: string; assignee_id?: string };
+/** The tasks one write touches: one by id, a subtree by ids, or a project's (those assigned to one member, say). Never all. */
+export type TaskFilter = { id: string } | { ids: string[] } | { project_id: string; assignee_id?: string };
 
-/** A new task's columns; the writer stamps its times and its first version. */
-export type NewTask = Omit<TaskRow, "created_at" | "updated_at" | "version">;
+/** A new task's columns; the writer stamps its times and its first version, and keeps its progress. */
+export type NewTask = Omit<TaskRow, "created_at" | "updated_at" | "version" | "parent_id" | "position" | "children_total" | "children_done" | "blocked_by" | "blocked"> &
+  Partial<Pick<TaskRow, "parent_id" | "position" | "blocked_by" | "blocked">>;
+
+/** Narrows a query to the write's tasks. */
+function where(q: Knex.QueryBuilder, filter: TaskFilter): Knex.QueryBuilder {
+  return "ids" in filter ? q.whereIn("id", filter.ids) : q.where(filter);
+}
 
 /** What a change that keeps the task is published as. */
 type ChangeChannel = typeof TASK_CHANNELS.updated | typeof TASK_CHANNELS.completed;
@@ -39,6 +49,8 @@ export interface ChangeOptions {
 export class TaskWriter {
   /** Transactions that recorded events: only their commit has anything for the relay. */
   private readonly recorded = new WeakSet<Trx>();
+  /** Who acts in a transaction, for its history entries. */
+  private readonly actors = new WeakMap<Trx, string>();
 
   constructor(
     readonly db: Db,
@@ -47,9 +59,10 @@ export class TaskWriter {
   ) {}
 
   /** Runs `work` in one transaction, then wakes the relay if it recorded task events. */
-  async transaction<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (trx: Trx) => Promise<T>, actorId?: string): Promise<T> {
     let recorded = false;
     const result = await this.db.transaction(async (trx) => {
+      if (actorId) this.actors.set(trx, actorId);
       const out = await work(trx);
       recorded = this.recorded.has(trx);
       return out;
@@ -68,19 +81,23 @@ export class TaskWriter {
   async write(trx: Trx, write: TaskWrite, now: Date = this.clock.now()): Promise<TaskRow[]> {
     let rows: TaskRow[];
     let channel: TaskChannel;
+    // Reparented tasks leave a parent whose progress changes too: read it before the update.
+    const formerParents = write.kind === "update" && write.set.parent_id !== undefined ? await parentsTouched(where(trx(TASKS), write.where)) : [];
+    // History records each field from → to: the rows as they were.
+    const before = new Map<string, TaskRow>();
+    if (write.kind === "update") for (const row of (await where(trx<TaskRow>(TASKS), write.where).select("*")) as TaskRow[]) before.set(row.id, row);
     if (write.kind === "create") {
       rows = await trx<TaskRow>(TASKS)
         .insert(serialise({ ...write.task, created_at: now, updated_at: now, version: 1 }) as Partial<TaskRow>)
         .returning("*");
       channel = TASK_CHANNELS.created;
     } else if (write.kind === "update") {
-      rows = await trx<TaskRow>(TASKS)
-        .where(write.where)
+      rows = await where(trx<TaskRow>(TASKS), write.where)
         .update({ ...serialise(write.set), updated_at: now, version: trx.raw("version + 1") })
         .returning("*");
       channel = write.channel ?? TASK_CHANNELS.updated;
     } else {
-      const deleted: TaskRow[] = await trx<TaskRow>(TASKS).where(write.where).delete().returning("*");
+      const deleted: TaskRow[] = await where(trx<TaskRow>(TASKS), write.where).delete().returning("*");
       rows = deleted.map((row) => ({ ...row, version: row.version + 1 }));
       channel = TASK_CHANNELS.deleted;
     }
@@ -100,7 +117,28 @@ export class TaskWriter {
     );
     await enqueue(trx, TASKS_SCHEMA, channel, events.map((e) => ({ ...e })), this.clock);
     this.recorded.add(trx);
+    await recordHistory(trx, taskEntries(write.kind, channel === TASK_CHANNELS.completed, before, rows, this.actorOf(trx), now));
+    // A parent's progress counts its children's statuses: kept here, so no write path forgets it.
+    const countsChanged = write.kind !== "update" || write.set.status !== undefined || write.set.parent_id !== undefined;
+    if (countsChanged) {
+      const parents = new Set([...formerParents, ...rows.flatMap((r) => (r.parent_id ? [r.parent_id] : []))]);
+      for (const change of await refreshProgress(trx, [...parents])) {
+        await this.write(trx, { kind: "update", where: { id: change.id }, set: change.set }, now);
+      }
+    }
+    // Tasks waiting for these ones: blocked again, or free; told when a completion freed them.
+    if (write.kind === "delete" || (write.kind === "update" && write.set.status !== undefined)) {
+      for (const change of await dependentsOf(trx, rows, write.kind === "delete")) {
+        const [dependent] = await this.write(trx, { kind: "update", where: { id: change.id }, set: change.set }, now);
+        if (dependent && change.freedBy) await this.publish(trx, TASK_UNBLOCKED_CHANNEL, unblockedEvent(dependent, change.freedBy, now));
+      }
+    }
     return rows;
+  }
+
+  /** Who acts in this transaction (null: the system, or a path that does not say). */
+  actorOf(trx: Trx): string | null {
+    return this.actors.get(trx) ?? null;
   }
 
   /**
@@ -135,6 +173,7 @@ export class TaskWriter {
     compute: Compute,
     answer: (updated: TaskRow, before: TaskRow) => T,
   ): Promise<T> {
+    this.actors.set(trx, auth.userId);
     const row = await lockForChange(trx, auth, options.action, id, options.expectedVersion);
     const now = this.clock.now();
     const changes = await compute(row, now, trx);
@@ -157,6 +196,7 @@ export class TaskWriter {
     work: (trx: Trx) => Promise<T>,
   ): Promise<{ response: T; replayed: boolean }> {
     return this.transaction(async (trx) => {
+      this.actors.set(trx, auth.userId);
       if (!key) return { response: await work(trx), replayed: false };
       return runIdempotent(trx, TASKS_SCHEMA, { userId: auth.userId, key: `${scope}:${key}`, request }, this.clock, () => work(trx));
     });

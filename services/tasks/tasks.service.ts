@@ -21,6 +21,8 @@ import { TaskStore } from "./task-store";
 import { parseQuickAdd } from "./quick-add";
 import { resolveProject } from "./quick-add/names";
 import { normaliseTimeZone } from "../../libs/time";
+import { HistoryReader } from "./history";
+import { CommentStore } from "./comments";
 
 export interface TasksServiceDeps {
   db: Db;
@@ -40,6 +42,8 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
   const projects = new ProjectStore(writer, cursors, config.limits);
   const invitations = new InvitationStore(writer, config.limits);
   const lister = new TaskLister(db, cursors, clock);
+  const history = new HistoryReader(db, cursors);
+  const comments = new CommentStore(writer, cursors);
 
   const tasks: ServiceSchema = {
     name: "tasks",
@@ -48,10 +52,10 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
       get: (p, ctx) => store.get(authOf(ctx), p.id),
       update: (p, ctx) => store.update(authOf(ctx), p.id, p.patch, p.expectedVersion),
       remove: async (p, ctx) => {
-        await store.remove(authOf(ctx), p.id, p.expectedVersion);
+        await store.remove(authOf(ctx), p.id, p.expectedVersion, p.children);
         return DONE;
       },
-      complete: (p, ctx) => recurrence.complete(authOf(ctx), p.id, p.occurrenceAt),
+      complete: (p, ctx) => recurrence.complete(authOf(ctx), p.id, p.occurrenceAt, p.children),
       completions: async (p, ctx) => ({ items: await recurrence.completions(authOf(ctx), p.id) }),
       occurrences: async (p, ctx) => ({ items: await recurrence.occurrences(authOf(ctx), p.id, p.limit) }),
       addReminder: (p, ctx) => reminders.add(authOf(ctx), p.id, p.input, p.idempotencyKey),
@@ -64,6 +68,16 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
         total: p.withTotal ? await lister.estimatedCount() : undefined,
       }),
       list: (p, ctx) => lister.list(authOf(ctx), p),
+      history: (p, ctx) => history.forTask(authOf(ctx), p.id, p.limit, p.cursor),
+      projectHistory: (p, ctx) => history.forProject(authOf(ctx), p.id, p.limit, p.cursor),
+      comments: (p, ctx) => comments.list(authOf(ctx), p.id, p.limit, p.cursor),
+      addComment: (p, ctx) => comments.add(authOf(ctx), p.id, p.text, p.mentions, p.idempotencyKey),
+      editComment: (p, ctx) => comments.edit(authOf(ctx), p.id, p.text, p.mentions, p.expectedVersion),
+      removeComment: async (p, ctx) => {
+        await comments.remove(authOf(ctx), p.id);
+        return DONE;
+      },
+      commentTask: async (p, ctx) => ({ taskId: await comments.taskOf(authOf(ctx), p.id) }),
       health: healthAction(db),
       parse: (p, ctx) => {
         const auth = authOf(ctx);
@@ -76,6 +90,8 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
       relay = startRelay(this, db, TASKS_SCHEMA, config, clock);
       purgeTimer = setInterval(() => {
         purgeExpiredKeys(db, TASKS_SCHEMA, clock).catch((err) => this.logger.warn("idempotency purge failed", err));
+        const retention = new Date(clock.now().getTime() - config.historyRetentionDays * 24 * 3600_000);
+        history.purge(retention).catch((err) => this.logger.warn("history purge failed", err));
       }, 60 * 60 * 1000).unref();
     },
     async stopped() {

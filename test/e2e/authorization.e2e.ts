@@ -40,6 +40,15 @@ beforeAll(async () => {
 afterAll(() => stack?.stop(), 30_000);
 
 const newTask = async (by: "owner" | "editor" = "owner") => (await api.post("/tasks", { title: "Disposable", projectId }, { token: tokens[by] })).body.id as string;
+/** A project task with an open subtask (issue 17). */
+async function newParent() {
+  const parent = await newTask();
+  await api.post("/tasks", { title: "Part", parentId: parent }, { token: tokens.owner });
+  return parent;
+}
+async function newComment(by: "owner" | "editor") {
+  return (await api.post(`/tasks/${taskId}/comments`, { text: "A thought" }, { token: tokens[by] })).body.id as string;
+}
 async function newMember() {
   const u = await api.newUser();
   await share(api, people.owner, projectId, u, "viewer");
@@ -124,6 +133,44 @@ const table: Row[] = [
     expect: ownerOnly(204),
   },
   { route: "DELETE /projects/:id", request: async () => ({ method: "DELETE", path: `/projects/${await newProject()}` }), expect: ownerOnly(204) },
+  // Subtasks, dependencies, history (issue 17). A parent or blocker the caller cannot see is
+  // refused as invalid input (422), the same as one that does not exist.
+  {
+    route: "POST /tasks (a subtask)",
+    request: async () => ({ method: "POST", path: "/tasks", body: { title: "Sub", parentId: taskId } }),
+    expect: { owner: 201, editor: 201, viewer: 403, outsider: 422, admin: 422, anonymous: 401 },
+  },
+  {
+    route: "POST /tasks/:id/complete (children: complete)",
+    request: async () => ({ method: "POST", path: `/tasks/${await newParent()}/complete`, body: { children: "complete" } }),
+    expect: change(200),
+  },
+  { route: "DELETE /tasks/:id?children=delete", request: async () => ({ method: "DELETE", path: `/tasks/${await newParent()}?children=delete` }), expect: change(204) },
+  {
+    route: "PATCH /tasks/:id (blockedBy)",
+    request: async () => ({ method: "PATCH", path: `/tasks/${await newTask()}`, body: { blockedBy: [taskId] } }),
+    expect: change(200),
+  },
+  { route: "GET /tasks/:id/history", request: async () => ({ method: "GET", path: `/tasks/${taskId}/history` }), expect: read },
+  { route: "GET /tasks/:id/comments", request: async () => ({ method: "GET", path: `/tasks/${taskId}/comments` }), expect: read },
+  {
+    route: "POST /tasks/:id/comments",
+    request: async () => ({ method: "POST", path: `/tasks/${taskId}/comments`, body: { text: "Noted" } }),
+    // Viewers comment: discussing a task is reading it, not changing it.
+    expect: { owner: 201, editor: 201, viewer: 201, outsider: 404, admin: 404, anonymous: 401 },
+  },
+  {
+    route: "PATCH /comments/:id (the owner's comment)",
+    request: async () => ({ method: "PATCH", path: `/comments/${await newComment("owner")}`, body: { text: "Changed" } }),
+    expect: { owner: 200, editor: 403, viewer: 403, outsider: 404, admin: 404, anonymous: 401 },
+  },
+  {
+    route: "DELETE /comments/:id (an editor's comment)",
+    request: async () => ({ method: "DELETE", path: `/comments/${await newComment("editor")}` }),
+    // Its author, or the project's owner.
+    expect: { owner: 204, editor: 204, viewer: 403, outsider: 404, admin: 404, anonymous: 401 },
+  },
+  { route: "GET /projects/:id/history", request: async () => ({ method: "GET", path: `/projects/${projectId}/history` }), expect: read },
   {
     route: "GET /admin/users",
     request: async () => ({ method: "GET", path: "/admin/users" }),

@@ -56,6 +56,17 @@ export async function eventually<T>(read: () => T | undefined, what: string, tim
   }
 }
 
+/** Polls an API read until `done` holds (or 15 s pass): what a durable channel carries takes a moment. */
+export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    value = await read();
+  }
+  return value;
+}
+
 /**
  * Verifies the caller's phone as a person would: asks for a code, reads it where it arrived
  * (`codesSent`: the codes the WhatsApp stub received for that phone), types it back.

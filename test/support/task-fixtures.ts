@@ -55,6 +55,7 @@ export function referenceSort(tasks: TaskDto[], sort: SortTerm[]): TaskDto[] {
       }
       if (term.key === "priority") c = rank(a.priority) - rank(b.priority);
       else if (term.key === "title") c = a.title < b.title ? -1 : a.title > b.title ? 1 : 0;
+      else if (term.key === "position") c = (a.position ?? 0) - (b.position ?? 0);
       else c = Date.parse(a[term.key]) - Date.parse(b[term.key]);
       if (c !== 0) return dir * c;
     }

@@ -46,6 +46,22 @@ const API_DESCRIPTION = [
   "a string anywhere in a body, query or path holding U+0000 or an unpaired UTF-16 surrogate answers 422;",
   "instants must fall within the years 0001-9999 (422); every list cursor is signed and a forged or altered one answers 422.",
   "Every `/api/v1` answer carries `X-Content-Type-Options: nosniff` and `Cache-Control: no-store`; a 401 carries `WWW-Authenticate: Bearer`.",
+  "",
+  "Subtasks: `parentId` nests tasks at most 5 levels deep (a top-level task and four levels below it); a subtask lives in its",
+  "parent's project (private: the same owner), and moving a parent to another project moves its subtree (403 if any task of it",
+  "may not move). A subtask alone cannot leave its parent's project (422: detach it with `parentId: null`). A new subtask goes after",
+  "its siblings; `position` reorders them (children lists sort by it unless `sort` says otherwise). `PATCH {status: \"done\"}` with",
+  "open subtasks answers 409, like `complete` without a choice; `complete {children: \"complete\"}` completes the whole open subtree.",
+  "A parent or blocker the caller cannot see answers 422, the same as one that does not exist (nothing leaks).",
+  "Dependencies: `blockedBy` may name tasks of any project the caller can see (at most 50); `blocked` is true while one is not done;",
+  "a deleted blocker drops out of the list. Completing the last open blocker notifies the blocked task's assignee, else its owner",
+  "(`kind: \"unblocked\"`, on the stream and over WhatsApp per their settings); reopening a blocker blocks again without a notification.",
+  "`parentId`, `topLevel`, `blocked` and `sort=position` are not available together with `q` yet (422).",
+  "History: every change is recorded in its transaction, with `actorId`, each tracked field from → to, and kept",
+  "`HISTORY_RETENTION_DAYS` (default 365). A deleted task's entries stay in its project's history.",
+  "Comments: anyone who may read a task comments on it, viewers included; `@Name` or `@email` of a member who may read the task",
+  "mentions them (`kind: \"mention\"` notification; an edit notifies only newly mentioned members). Authors edit (If-Match) and",
+  "delete their own; the project's owner deletes any. Comment text is not searchable yet.",
 ].join("\n");
 
 /** The OpenAPI 3.1 document, built from the very schemas that validate requests. */

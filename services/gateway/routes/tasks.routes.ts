@@ -34,11 +34,18 @@ export function parseIfMatch(header: string | undefined): number | undefined {
 const completeInput = z
   .strictObject({
     occurrenceAt: instant.optional().meta({ description: "the occurrence being completed; a retry naming it again records nothing new" }),
+    children: z
+      .enum(["complete", "refuse"])
+      .optional()
+      .meta({ description: "with open subtasks: complete them too, or refuse (409); without a choice, open subtasks answer 409" }),
   })
   .optional()
   .meta({ id: "Complete" });
 
 const reminderParams = z.strictObject({ id: z.uuid(), reminderId: z.uuid() });
+const deleteQuery = z.strictObject({
+  children: z.literal("delete").optional().meta({ description: "delete its subtasks too (their reminders never fire); a task with subtasks and no choice answers 409" }),
+});
 const occurrencesQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(10) });
 
 const ifMatchHeader = { name: "If-Match", description: 'The task version the change is based on, as its ETag ("3"); 412 if it moved on' };
@@ -111,6 +118,7 @@ export function taskRoutes(ctx: GatewayContext): RouteDef[] {
       responses: {
         200: { description: "The task", schema: taskSchema },
         ...problemResponses(401, 404, 412, 422),
+        ...problemResponse(409, 'status "done" while subtasks are open: complete it with POST /tasks/{id}/complete {"children": "complete"}'),
         ...problemResponse(
           403,
           "A viewer changing the task; or a move the caller may not make: into a project they do not edit, or out of its " +
@@ -130,10 +138,15 @@ export function taskRoutes(ctx: GatewayContext): RouteDef[] {
       method: "delete", path: "/tasks/:id", tag, auth: true,
       summary: "Delete a task; its reminders never fire afterwards",
       params: idParams,
+      query: deleteQuery,
       headers: [ifMatchHeader],
-      responses: { 204: { description: "Deleted" }, ...problemResponses(401, 403, 404, 412, 422) },
-      handle: async ({ auth, params, header }) => {
-        await callAs(ctx, auth, "tasks.remove", { id: params.id, expectedVersion: parseIfMatch(header("if-match")) });
+      responses: {
+        204: { description: "Deleted" },
+        ...problemResponses(401, 403, 404, 412, 422),
+        ...problemResponse(409, "The task has subtasks and the request did not say children=delete"),
+      },
+      handle: async ({ auth, params, query, header }) => {
+        await callAs(ctx, auth, "tasks.remove", { id: params.id, expectedVersion: parseIfMatch(header("if-match")), children: query.children });
         return { status: 204 };
       },
     }),
@@ -145,9 +158,10 @@ export function taskRoutes(ctx: GatewayContext): RouteDef[] {
       responses: {
         200: { description: "Completed", schema: z.object({ task: taskSchema, completion: completionSchema }) },
         ...problemResponses(401, 403, 404, 422),
+        ...problemResponse(409, 'The task has open subtasks and the request did not say children: "complete"'),
       },
       handle: async ({ auth, params, body }) => {
-        const result = await callAs(ctx, auth, "tasks.complete", { id: params.id, occurrenceAt: body?.occurrenceAt });
+        const result = await callAs(ctx, auth, "tasks.complete", { id: params.id, occurrenceAt: body?.occurrenceAt, children: body?.children });
         return { status: 200, body: result, headers: etag(result.task) };
       },
     }),

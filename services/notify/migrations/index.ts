@@ -123,4 +123,17 @@ export const migrations: Migration[] = [
       });
     },
   },
+  {
+    // Task notifications besides reminders (issue 17): a task unblocked, a mention in a comment.
+    name: "0007_task_notification_kinds",
+    async up(db) {
+      const { rows } = await db.raw(
+        `select conname from pg_constraint where conrelid = '${NOTIFY_SCHEMA}.notifications'::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%kind%'`,
+      );
+      for (const { conname } of rows as { conname: string }[]) await db.raw(`alter table ${NOTIFY_SCHEMA}.notifications drop constraint "${conname}"`);
+      await db.raw(
+        `alter table ${NOTIFY_SCHEMA}.notifications add constraint notifications_kind_check check (kind in ('reminder', 'invitation', 'unblocked', 'mention'))`,
+      );
+    },
+  },
 ];

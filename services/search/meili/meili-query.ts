@@ -40,6 +40,8 @@ const ATTRIBUTE: Record<SortTerm["key"] | "id", string> = {
   createdAt: "createdAt",
   updatedAt: "updatedAt",
   title: "title",
+  // Search refuses sort=position (subtasks are not indexed with it): never reached.
+  position: "position",
   id: "idKey",
 };
 

@@ -131,6 +131,78 @@ export const migrations: Migration[] = [
       await seedMembershipEvents(db);
     },
   },
+  {
+    // Subtasks (issue 17). parent_id has no ON DELETE: a subtree is deleted by the write path,
+    // one event per task, so a child's reminders are cancelled too; a stray delete fails loudly.
+    // progress is kept on the parent by the write path (task-writer), so events and search
+    // documents carry it. Children lists read one range of (parent_id, status, <order>).
+    name: "0008_subtasks",
+    async up(db) {
+      await db.schema.withSchema(TASKS_SCHEMA).alterTable("tasks", (t) => {
+        t.uuid("parent_id").references("id").inTable(`${TASKS_SCHEMA}.tasks`);
+        t.integer("position").notNullable().defaultTo(0);
+        t.integer("children_total").notNullable().defaultTo(0);
+        t.integer("children_done").notNullable().defaultTo(0);
+      });
+      const children = (name: string, columns: string) =>
+        db.raw(`create index if not exists tasks_parent_${name}_idx on ${TASKS_SCHEMA}.tasks (parent_id, status, ${columns}) where parent_id is not null`);
+      await children("position", "position, id");
+      await children("created", "created_at, id");
+    },
+  },
+  {
+    // Dependencies (issue 17): the blockers a task waits for, and whether one is still open,
+    // kept by the write path. GIN finds a completed task's dependents; blocked tasks are few,
+    // so a blocked=true list reads them through partial indexes.
+    name: "0009_dependencies",
+    async up(db) {
+      await db.schema.withSchema(TASKS_SCHEMA).alterTable("tasks", (t) => {
+        t.specificType("blocked_by", "uuid[]").notNullable().defaultTo("{}");
+        t.boolean("blocked").notNullable().defaultTo(false);
+      });
+      await db.raw(`create index if not exists tasks_blocked_by_idx on ${TASKS_SCHEMA}.tasks using gin (blocked_by) where blocked_by <> '{}'`);
+      await db.raw(`create index if not exists tasks_owner_blocked_idx on ${TASKS_SCHEMA}.tasks (owner_id, status, created_at, id) where blocked`);
+      await db.raw(`create index if not exists tasks_project_blocked_idx on ${TASKS_SCHEMA}.tasks (project_id, status, created_at, id) where blocked`);
+    },
+  },
+  {
+    // History (issue 17), written by the write path in the change's transaction. No foreign
+    // keys: a deleted task's or project's entries stay until the retention removes them.
+    name: "0010_history",
+    async up(db) {
+      await db.schema.withSchema(TASKS_SCHEMA).createTable("history", (t) => {
+        t.bigIncrements("seq").primary();
+        t.timestamp("at", { useTz: true }).notNullable();
+        t.uuid("actor_id");
+        t.uuid("task_id");
+        t.uuid("project_id");
+        t.uuid("user_id");
+        t.text("action").notNullable();
+        t.jsonb("changes").notNullable().defaultTo("[]");
+        t.index(["task_id", "seq"], "history_task_idx");
+        t.index(["project_id", "seq"], "history_project_idx");
+        t.index(["at"], "history_at_idx");
+      });
+    },
+  },
+  {
+    // Comments (issue 17): a task's thread, oldest first by seq; gone with their task.
+    name: "0011_comments",
+    async up(db) {
+      await db.schema.withSchema(TASKS_SCHEMA).createTable("comments", (t) => {
+        t.uuid("id").primary();
+        t.bigIncrements("seq", { primaryKey: false });
+        t.uuid("task_id").notNullable().references("id").inTable(`${TASKS_SCHEMA}.tasks`).onDelete("CASCADE");
+        t.uuid("author_id").notNullable();
+        t.text("text").notNullable();
+        t.specificType("mentions", "uuid[]").notNullable().defaultTo("{}");
+        t.timestamp("created_at", { useTz: true }).notNullable();
+        t.timestamp("updated_at", { useTz: true }).notNullable();
+        t.integer("version").notNullable().defaultTo(1);
+        t.index(["task_id", "seq"], "comments_task_idx");
+      });
+    },
+  },
 ];
 
 const SEED_BATCH = 1_000;

@@ -1,0 +1,77 @@
+import { abilityFromMeta, rulesToSql } from "../../libs/authz";
+import { AuthMeta, TaskUnblockedEvent } from "../../libs/contracts";
+import type { Trx } from "../../libs/db";
+import { ValidationError } from "../../libs/errors";
+import { TASK_RULE_COLUMNS, TaskRow, TASKS } from "./task-row";
+
+const invalidBlockers = (message: string) => new ValidationError("Invalid blockedBy", [{ path: "body.blockedBy", message }]);
+
+/**
+ * A task's new blockers, checked: each a task the caller can see (in any of their projects;
+ * one they cannot see answers 422 like one that does not exist), never the task itself, and
+ * no cycle (a blocker that already waits, directly or not, for this task). Returns the columns.
+ */
+export async function blockersFor(trx: Trx, auth: AuthMeta, taskId: string, ids: string[]): Promise<Pick<TaskRow, "blocked_by" | "blocked">> {
+  if (ids.length === 0) return { blocked_by: [], blocked: false };
+  if (ids.includes(taskId)) throw invalidBlockers("a task cannot block itself");
+  const q = trx<TaskRow>(TASKS).whereIn("id", ids).select("id", "status");
+  rulesToSql(q, abilityFromMeta(auth), "read", "Task", TASK_RULE_COLUMNS);
+  const seen: Pick<TaskRow, "id" | "status">[] = await q;
+  const missing = ids.filter((id) => !seen.some((r) => r.id === id));
+  if (missing.length) throw invalidBlockers(`no task you can see has the id ${missing.join(", ")}`);
+  // Everything the new blockers wait for, transitively; `union` stops at tasks already reached.
+  const { rows } = await trx.raw(
+    `with recursive waits(id) as (
+       select unnest(blocked_by) from ${TASKS} where id = any(?::uuid[])
+       union
+       select unnest(t.blocked_by) from ${TASKS} t join waits w on t.id = w.id
+     ) select 1 from waits where id = ? limit 1`,
+    [ids, taskId],
+  );
+  if (rows.length) throw invalidBlockers("would make a cycle: a blocker already waits for this task");
+  return { blocked_by: ids, blocked: seen.some((r) => r.status !== "done") };
+}
+
+export interface DependentChange {
+  id: string;
+  set: Partial<TaskRow>;
+  /** The completed task that freed it, when this change unblocks it. */
+  freedBy?: TaskRow;
+}
+
+/**
+ * The tasks waiting for `rows`, after those changed status or were deleted: their `blocked`
+ * recomputed, and deleted blockers dropped from their lists. Read through the GIN index.
+ */
+export async function dependentsOf(trx: Trx, rows: TaskRow[], deleted: boolean): Promise<DependentChange[]> {
+  const ids = rows.map((r) => r.id);
+  const dependents: TaskRow[] = await trx<TaskRow>(TASKS).whereRaw("blocked_by && ?::uuid[] and blocked_by <> '{}'", [ids]).forUpdate();
+  if (dependents.length === 0) return [];
+  const blockers = [...new Set(dependents.flatMap((d) => d.blocked_by))];
+  const open = new Set<string>(await trx(TASKS).whereIn("id", blockers).whereNot("status", "done").pluck("id"));
+  const changes: DependentChange[] = [];
+  for (const dep of dependents) {
+    const blockedBy = deleted ? dep.blocked_by.filter((id) => !ids.includes(id)) : dep.blocked_by;
+    const blocked = blockedBy.some((id) => open.has(id));
+    if (blocked === dep.blocked && blockedBy.length === dep.blocked_by.length) continue;
+    const freedBy = !deleted && dep.blocked && !blocked ? rows.find((r) => r.status === "done" && dep.blocked_by.includes(r.id)) : undefined;
+    changes.push({ id: dep.id, set: deleted ? { blocked, blocked_by: blockedBy } : { blocked }, freedBy });
+  }
+  return changes;
+}
+
+/** The notification's event: the blocked task's assignee, else its owner, is told. */
+export function unblockedEvent(task: TaskRow, blocker: TaskRow, now: Date): TaskUnblockedEvent {
+  return {
+    key: `unblocked:${task.id}:${blocker.id}:${blocker.version}`,
+    taskId: task.id,
+    blockerId: blocker.id,
+    ownerId: task.owner_id,
+    recipientId: task.assignee_id ?? task.owner_id,
+    projectId: task.project_id,
+    title: task.title,
+    dueAt: task.due_at ? new Date(task.due_at).toISOString() : null,
+    timezone: task.timezone,
+    occurredAt: now.toISOString(),
+  };
+}
