@@ -1,6 +1,6 @@
 import { CallingOptions, ServiceBroker } from "moleculer";
 import { IDEMPOTENT_ACTIONS } from "../contracts/bus";
-import { CIRCUIT_BREAKER, dropSilentNodes, READ_TIMEOUT_MS, readTimeouts, retriesElsewhere, SILENT_AFTER_MS } from "./fail-fast";
+import { circuitBreaker, dropSilentNodes, Heartbeats, READ_TIMEOUT_MS, readTimeouts, retriesElsewhere, RetryBudget, SILENT_AFTER_MS, SUSPECT_AFTER_MS } from "./fail-fast";
 
 /** A registry holding `action` on the given nodes ("local" is this one). */
 function registryWith(nodes: { id: string; available?: boolean }[]) {
@@ -39,9 +39,45 @@ test("an unanswered read is retried only while another available replica can tak
 });
 
 test("the circuit breaker counts only silence, not errors a service answered with", () => {
-  expect(CIRCUIT_BREAKER.check!({ type: "REQUEST_TIMEOUT", code: 504 } as unknown as Error)).toBe(true);
-  expect(CIRCUIT_BREAKER.check!({ type: "UNAVAILABLE", code: 503 } as unknown as Error)).toBe(false);
-  expect(CIRCUIT_BREAKER.check!({ code: 500 } as unknown as Error)).toBe(false);
+  const check = circuitBreaker().check!;
+  expect(check({ type: "REQUEST_TIMEOUT", code: 504 } as unknown as Error)).toBe(true);
+  expect(check({ type: "UNAVAILABLE", code: 503 } as unknown as Error)).toBe(false);
+  expect(check({ code: 500 } as unknown as Error)).toBe(false);
+});
+
+/** tasks-1 beat `ago` ms before now. */
+function heartbeatsWith(ago: number) {
+  const now = 100_000;
+  const heartbeats = new Heartbeats(() => now);
+  heartbeats.heard.set("tasks-1", now - ago);
+  return heartbeats;
+}
+
+test("overload is not death: a timeout of a peer still beating is neither retried nor counted by the breaker", () => {
+  const timeout = { type: "REQUEST_TIMEOUT", data: { action: "tasks.get", nodeID: "tasks-1" } };
+  const registry = () => ({ registry: registryWith([{ id: "tasks-1" }, { id: "tasks-2" }]) });
+  const beating = heartbeatsWith(SUSPECT_AFTER_MS - 1);
+  expect(retriesElsewhere(IDEMPOTENT_ACTIONS, registry, beating)(timeout)).toBe(false);
+  expect(circuitBreaker(beating).check!(timeout as unknown as Error)).toBe(false);
+  const silent = heartbeatsWith(SUSPECT_AFTER_MS);
+  expect(retriesElsewhere(IDEMPOTENT_ACTIONS, registry, silent)(timeout)).toBe(true);
+  expect(circuitBreaker(silent).check!(timeout as unknown as Error)).toBe(true);
+  // Its node left the registry with the read pending: gone, whatever its last beat.
+  expect(retriesElsewhere(IDEMPOTENT_ACTIONS, registry, beating)({ ...timeout, type: "REQUEST_REJECTED" })).toBe(true);
+  // A peer never heard from (or dropped and forgotten) counts as silent.
+  expect(new Heartbeats().suspect("tasks-9")).toBe(true);
+});
+
+test("retries stay within a tenth of the reads sent, after a burst of ten", () => {
+  const budget = new RetryBudget();
+  const rejected = { type: "REQUEST_REJECTED", data: { action: "tasks.get", nodeID: "tasks-1" } };
+  const retry = retriesElsewhere(IDEMPOTENT_ACTIONS, () => ({ registry: registryWith([{ id: "tasks-1" }, { id: "tasks-2" }]) }), undefined, budget);
+  const retried = (n: number) => Array.from({ length: n }, () => retry(rejected)).filter(Boolean).length;
+  expect(retried(20)).toBe(10);
+  for (let i = 0; i < 100; i++) budget.called();
+  expect(retried(20)).toBe(10);
+  for (let i = 0; i < 1_000; i++) budget.called();
+  expect(retried(20)).toBe(10);
 });
 
 test("a change sent to a peer that went silent is rejected about 2 s after its last heartbeat, not when the request times out", async () => {

@@ -4,7 +4,9 @@
  * meanwhile is answered by nobody: only a timeout ends it. So: heartbeats often enough that a
  * dead node leaves within seconds, a short timeout for reads (which may be sent again), a
  * retry of such a read on another replica, and a circuit breaker that stops picking an
- * endpoint that keeps not answering.
+ * endpoint that keeps not answering. Overload must not look like death (issue 14): a timeout
+ * of a peer whose heartbeats still arrive is neither retried nor counted by the breaker, and
+ * retries are held to a tenth of the reads.
  */
 import type { BrokerOptions, CallingOptions, Middleware, ServiceBroker } from "moleculer";
 
@@ -29,6 +31,29 @@ export const HEARTBEAT_TIMEOUT_S = 3;
 export const SILENT_AFTER_MS = 2_000;
 const WATCH_EVERY_MS = 250;
 
+/**
+ * When each peer's last heartbeat arrived (kept by dropSilentNodes). Under overload a busy peer
+ * still beats (a timer, not a queued request), so a read that timed out on a peer heard within
+ * SUSPECT_AFTER_MS met a queue, not a dead process: sending it again, or taking the peer out of
+ * the balancer, would add load just where there is least CPU to spare.
+ */
+export class Heartbeats {
+  readonly heard = new Map<string, number>();
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /**
+   * A peer never heard from (or dropped, which forgets it) counts as silent. A read sent to a
+   * peer after its death times out READ_TIMEOUT_MS later, by then silent at least that long.
+   */
+  suspect(nodeID: unknown, silentMs = SUSPECT_AFTER_MS): boolean {
+    const last = typeof nodeID === "string" ? this.heard.get(nodeID) : undefined;
+    return last === undefined || this.now() - last >= silentMs;
+  }
+}
+
+/** Beats come every 0.5–1.5 s (fixed per process); the most of them a live, loaded peer skips is one. */
+export const SUSPECT_AFTER_MS = 1_000;
+
 interface NodeRegistry {
   discoverer: { heartbeatReceived(nodeID: string, payload: unknown): unknown };
   nodes: { toArray(): { id: string; local: boolean; available: boolean }[]; disconnected(nodeID: string, unexpected: boolean): void };
@@ -40,8 +65,7 @@ interface NodeRegistry {
  * with its next heartbeat. A tick that ran late means this process stalled, and the peers'
  * heartbeats may be waiting unread in its socket: that tick judges no one.
  */
-export function dropSilentNodes(silentAfterMs = SILENT_AFTER_MS, now: () => number = Date.now): Middleware {
-  const heard = new Map<string, number>();
+export function dropSilentNodes(silentAfterMs = SILENT_AFTER_MS, now: () => number = Date.now, heard = new Heartbeats(now).heard): Middleware {
   let timer: NodeJS.Timeout | undefined;
   return {
     name: "DropSilentNodes",
@@ -105,7 +129,7 @@ interface TransportError {
  * `call` middleware: a remote read without a timeout of its own gets READ_TIMEOUT_MS. A local
  * endpoint is never unreachable, so a read the balancer would serve here keeps the long one.
  */
-export function readTimeouts(idempotent: ReadonlySet<string>, timeoutMs = READ_TIMEOUT_MS): Middleware {
+export function readTimeouts(idempotent: ReadonlySet<string>, timeoutMs = READ_TIMEOUT_MS, budget?: RetryBudget): Middleware {
   return {
     name: "ReadTimeouts",
     // Moleculer calls the hook with the broker as `this`.
@@ -113,6 +137,7 @@ export function readTimeouts(idempotent: ReadonlySet<string>, timeoutMs = READ_T
       const broker = this;
       return (action: string, params: unknown, opts: CallingOptions = {}) => {
         if (opts.timeout == null && idempotent.has(action) && !endpointsOf(broker, action)?.hasLocal()) {
+          budget?.called();
           return next(action, params, { ...opts, timeout: timeoutMs });
         }
         return next(action, params, opts);
@@ -122,41 +147,87 @@ export function readTimeouts(idempotent: ReadonlySet<string>, timeoutMs = READ_T
 }
 
 /**
- * The retry policy's test: only a read that went unanswered, and only while another replica
- * could take it (with none, a second try would wait as long for the same silence).
+ * Retries may add at most one for each `readsPerRetry` remote reads sent (plus a `burst`): a dead
+ * replica's reads go elsewhere, but a slow stack is never asked for the same work twice over.
+ * A token is taken when a failure qualifies, whether or not Moleculer still has an attempt left
+ * (its check cannot see the attempt count), so the budget errs on the side of fewer retries.
  */
-export function retriesElsewhere(idempotent: ReadonlySet<string>, broker: () => Pick<ServiceBroker, "registry"> | undefined) {
+export class RetryBudget {
+  /** Counted in reads sent (whole numbers: no rounding drift); a retry costs `readsPerRetry`. */
+  private credit: number;
+  constructor(
+    readonly readsPerRetry = 10,
+    readonly burst = 10,
+  ) {
+    this.credit = burst * readsPerRetry;
+  }
+  called(): void {
+    this.credit = Math.min(this.burst * this.readsPerRetry, this.credit + 1);
+  }
+  spend(): boolean {
+    if (this.credit < this.readsPerRetry) return false;
+    this.credit -= this.readsPerRetry;
+    return true;
+  }
+}
+
+/**
+ * The retry policy's test: only a read whose peer looks gone (rejected because its node left
+ * the registry, or unanswered by a peer not heard from lately), only while another replica
+ * could take it (with none, a second try would wait as long for the same silence), and only
+ * within the retry budget. A timeout of a peer still beating is queueing: answered as is.
+ */
+export function retriesElsewhere(
+  idempotent: ReadonlySet<string>,
+  broker: () => Pick<ServiceBroker, "registry"> | undefined,
+  heartbeats: Pick<Heartbeats, "suspect"> = { suspect: () => true },
+  budget: Pick<RetryBudget, "spend"> = { spend: () => true },
+) {
   return (err: unknown): boolean => {
     const e = (err ?? {}) as TransportError;
-    if (e.type !== "REQUEST_TIMEOUT") return false;
+    const gone = e.type === "REQUEST_REJECTED" || (e.type === "REQUEST_TIMEOUT" && heartbeats.suspect(e.data?.nodeID));
+    if (!gone) return false;
     const action = e.data?.action;
     if (typeof action !== "string" || !idempotent.has(action)) return false;
-    return (endpointsOf(broker(), action)?.endpoints ?? []).some((ep) => ep.isAvailable && ep.id !== e.data?.nodeID);
+    const elsewhere = (endpointsOf(broker(), action)?.endpoints ?? []).some((ep) => ep.isAvailable && ep.id !== e.data?.nodeID);
+    return elsewhere && budget.spend();
   };
 }
 
 /**
  * Opens an endpoint (node + action) that left half of at least 2 calls unanswered in a 10 s
  * window, for 5 s: the balancer then skips it, or the caller gets SERVICE_NOT_AVAILABLE at once.
- * Only silence counts: an error the service answered with (a 500, a 503 of its own database)
- * says the node is there, and must not take the action away from every other caller.
+ * Only silence counts, and only from a peer whose heartbeats stopped too: an error the service
+ * answered with (a 500, a 503 of its own database) says the node is there, and a timeout of a
+ * peer still beating is queueing under load, where opening would turn slow answers into a
+ * burst of refusals (issue 14: 2,496 of them in one overloaded search run).
  */
-export const CIRCUIT_BREAKER: NonNullable<BrokerOptions["circuitBreaker"]> = {
-  enabled: true,
-  threshold: 0.5,
-  minRequestCount: 2,
-  windowTime: 10,
-  halfOpenTime: 5_000,
-  check: (err: Error) => (err as TransportError).type === "REQUEST_TIMEOUT",
-};
-
-/** The broker options above, for a broker whose peers are other processes. */
-export function failFastOptions(idempotent: ReadonlySet<string>, broker: () => ServiceBroker | undefined): Partial<BrokerOptions> {
+export function circuitBreaker(heartbeats: Pick<Heartbeats, "suspect"> = { suspect: () => true }): NonNullable<BrokerOptions["circuitBreaker"]> {
   return {
-    heartbeatInterval: HEARTBEAT_INTERVAL_S,
-    heartbeatTimeout: HEARTBEAT_TIMEOUT_S,
-    circuitBreaker: CIRCUIT_BREAKER,
-    // Broker-wide, but `check` lets through only unanswered reads with another replica to go to.
-    retryPolicy: { enabled: true, retries: 1, delay: 50, maxDelay: 50, factor: 1, check: retriesElsewhere(idempotent, broker) as (err: Error) => boolean },
+    enabled: true,
+    threshold: 0.5,
+    minRequestCount: 2,
+    windowTime: 10,
+    halfOpenTime: 5_000,
+    check: (err: Error) => {
+      const e = err as TransportError;
+      return e.type === "REQUEST_TIMEOUT" && heartbeats.suspect(e.data?.nodeID);
+    },
+  };
+}
+
+/** The broker options and middlewares above, sharing one record of heartbeats and one retry budget. */
+export function failFast(idempotent: ReadonlySet<string>, broker: () => ServiceBroker | undefined): { options: Partial<BrokerOptions>; middlewares: Middleware[] } {
+  const heartbeats = new Heartbeats();
+  const budget = new RetryBudget();
+  return {
+    options: {
+      heartbeatInterval: HEARTBEAT_INTERVAL_S,
+      heartbeatTimeout: HEARTBEAT_TIMEOUT_S,
+      circuitBreaker: circuitBreaker(heartbeats),
+      // Broker-wide, but `check` lets through only reads whose peer looks gone, within the budget.
+      retryPolicy: { enabled: true, retries: 1, delay: 50, maxDelay: 50, factor: 1, check: retriesElsewhere(idempotent, broker, heartbeats, budget) as (err: Error) => boolean },
+    },
+    middlewares: [readTimeouts(idempotent, READ_TIMEOUT_MS, budget), dropSilentNodes(SILENT_AFTER_MS, Date.now, heartbeats.heard)],
   };
 }

@@ -14,12 +14,13 @@ import { UnauthorizedError, UnavailableError } from "../errors";
 import { bindBusIdentity, busIdentity, busIdentityOf } from "./identity";
 import { CHANNEL_ACK_WAIT_MS, CHANNEL_MAX_DELIVERIES } from "./bus";
 import { IDEMPOTENT_ACTIONS } from "../contracts/bus";
-import { dropSilentNodes, failFastOptions, readTimeouts, REQUEST_TIMEOUT_MS } from "./fail-fast";
+import { failFast, REQUEST_TIMEOUT_MS } from "./fail-fast";
 
 /** `clock` times the expiry of signed caller identities. */
 export function createBroker(config: Config, nodeID?: string, clock?: Clock): ServiceBroker {
   const distributed = config.mode === "distributed";
   let broker: ServiceBroker | undefined;
+  const fastFail = distributed ? failFast(IDEMPOTENT_ACTIONS, () => broker) : undefined;
   const options: BrokerOptions = {
     nodeID,
     namespace: config.namespace,
@@ -33,7 +34,7 @@ export function createBroker(config: Config, nodeID?: string, clock?: Clock): Se
     requestTimeout: REQUEST_TIMEOUT_MS,
     retryPolicy: { enabled: false },
     // Peers in other processes can vanish without a word: see ./fail-fast for each setting.
-    ...(distributed ? failFastOptions(IDEMPOTENT_ACTIONS, () => broker) : {}),
+    ...fastFail?.options,
     // Stopping waits for in-flight actions (and the calls this node made) up to the shutdown timeout;
     // the channels middleware likewise waits for the messages its handlers are processing.
     tracking: { enabled: true, shutdownTimeout: config.shutdownTimeoutMs },
@@ -42,7 +43,7 @@ export function createBroker(config: Config, nodeID?: string, clock?: Clock): Se
     // Meta carries only the caller; keep the wire small.
     contextParamsCloning: false,
     middlewares: [
-      ...(distributed ? [readTimeouts(IDEMPOTENT_ACTIONS), dropSilentNodes()] : []),
+      ...(fastFail?.middlewares ?? []),
       forgetTimedOutCalls,
       // The channels package types its middleware and adapter options more narrowly than it reads them.
       ChannelsMiddleware({

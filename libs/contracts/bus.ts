@@ -66,9 +66,18 @@ const membership = z.object({ projectId: z.uuid(), role: z.enum(PROJECT_ROLES) }
 const memberParams = byId.extend({ userId: z.uuid() });
 const storedComment = commentSchema.omit({ authorName: true });
 
+/**
+ * A hot read's result as JSON text, for the gateway to write as is (issue 14): the tasks service
+ * serialises it once and the gateway neither parses nor serialises it again. `json` is the text
+ * of the plain action's result (`tasks.getJson` of `tasks.get`, `tasks.listJson` of `tasks.list`).
+ */
+const jsonText = z.object({ json: z.string() });
+
 export const ACTIONS = {
   "tasks.create": action(z.strictObject({ input: createTaskInput, idempotencyKey }), taskSchema),
   "tasks.get": read(byId, taskSchema),
+  /** `tasks.get` as JSON text, with the task's version for the ETag. */
+  "tasks.getJson": read(byId, jsonText.extend({ version: z.int() })),
   "tasks.update": action(byId.extend({ patch: updateTaskInput, expectedVersion }), taskSchema),
   "tasks.remove": action(byId.extend({ expectedVersion, children: z.literal("delete").optional() }), done),
   "tasks.complete": action(
@@ -80,6 +89,8 @@ export const ACTIONS = {
   "tasks.addReminder": action(byId.extend({ input: reminderInput, idempotencyKey }), reminderSchema),
   "tasks.removeReminder": action(byId.extend({ reminderId: z.uuid() }), done),
   "tasks.list": read(listTasksParams, listPageSchema),
+  /** `tasks.list` as JSON text. */
+  "tasks.listJson": read(listTasksParams, jsonText),
   /** Internal: every task by id, for `npm run reindex`; the gateway never routes to it. */
   "tasks.export": action(
     z.strictObject({ afterId: z.uuid().optional(), limit: z.int().min(1).max(5_000), withTotal: z.boolean().optional() }),

@@ -50,6 +50,10 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
     actions: serviceActions("tasks", {
       create: (p, ctx) => store.create(authOf(ctx), p.input, p.idempotencyKey),
       get: (p, ctx) => store.get(authOf(ctx), p.id),
+      getJson: async (p, ctx) => {
+        const task = await store.get(authOf(ctx), p.id);
+        return { json: JSON.stringify(task), version: task.version };
+      },
       update: (p, ctx) => store.update(authOf(ctx), p.id, p.patch, p.expectedVersion),
       remove: async (p, ctx) => {
         await store.remove(authOf(ctx), p.id, p.expectedVersion, p.children);
@@ -78,6 +82,7 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
         return DONE;
       },
       commentTask: async (p, ctx) => ({ taskId: await comments.taskOf(authOf(ctx), p.id) }),
+      listJson: async (p, ctx) => ({ json: JSON.stringify(await lister.list(authOf(ctx), p)) }),
       health: healthAction(db),
       parse: (p, ctx) => {
         const auth = authOf(ctx);

@@ -53,6 +53,9 @@ describe("creating and reading", () => {
     const got = await api.get(`/tasks/${res.body.id}`, as(alice));
     expect(got.status).toBe(200);
     expect(got.body).toEqual(res.body);
+    // Passed through as the tasks service wrote it (issue 14): the same headers as a serialised body.
+    expect(got.headers.get("etag")).toBe('"1"');
+    expect(got.headers.get("content-type")).toBe("application/json; charset=utf-8");
   });
 
   test("bad input answers 422 naming each field and creates nothing", async () => {

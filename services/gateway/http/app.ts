@@ -61,7 +61,8 @@ function mount(router: express.Router, r: RouteDef, limits: ReturnType<typeof au
       const reply = await r.handle(input as never);
       if (r.raw) return;
       for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
-      if (reply.body === undefined) res.status(reply.status).end();
+      if (reply.json !== undefined) res.status(reply.status).type("application/json; charset=utf-8").send(reply.json);
+      else if (reply.body === undefined) res.status(reply.status).end();
       else res.status(reply.status).json(reply.body);
     },
   ];

@@ -7,6 +7,8 @@ export type Method = "get" | "post" | "patch" | "delete";
 export interface Reply {
   status: number;
   body?: unknown;
+  /** The body as JSON text already (a service's `*Json` action), written as is instead of `body`. */
+  json?: string;
   headers?: Record<string, string>;
 }
 

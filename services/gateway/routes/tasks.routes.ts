@@ -20,7 +20,7 @@ import { createTaskBody, createTaskBodyDoc, localeOf, quickAdd, taskFromPhrase }
 import { QUICK_ADD_GRAMMAR } from "./quick-add-doc";
 
 const tag = "tasks";
-const etag = (task: TaskDto) => ({ ETag: `"${task.version}"` });
+const etag = (task: Pick<TaskDto, "version">) => ({ ETag: `"${task.version}"` });
 
 /** `If-Match: "3"` → 3. `*` matches any existing task. Anything else can never match. */
 export function parseIfMatch(header: string | undefined): number | undefined {
@@ -94,10 +94,11 @@ export function taskRoutes(ctx: GatewayContext): RouteDef[] {
       },
       // Lists are SQL on the tasks service; text goes to the search service, which answers
       // from its own copy of the documents (current within the event relay's lag).
-      handle: async ({ auth, query }) => ({
-        status: 200,
-        body: await callAs(ctx, auth, query.q ? "search.tasks" : "tasks.list", query),
-      }),
+      // The tasks service's page passes through as the JSON text it wrote (issue 14).
+      handle: async ({ auth, query }) =>
+        query.q
+          ? { status: 200, body: await callAs(ctx, auth, "search.tasks", { ...query, q: query.q }) }
+          : { status: 200, json: (await callAs(ctx, auth, "tasks.listJson", query)).json },
     }),
     route({
       method: "get", path: "/tasks/:id", tag, auth: true,
@@ -105,8 +106,8 @@ export function taskRoutes(ctx: GatewayContext): RouteDef[] {
       params: idParams,
       responses: { 200: { description: "The task", schema: taskSchema }, ...problemResponses(401, 404, 422) },
       handle: async ({ auth, params }) => {
-        const task = await callAs(ctx, auth, "tasks.get", { id: params.id });
-        return { status: 200, body: task, headers: etag(task) };
+        const { json, version } = await callAs(ctx, auth, "tasks.getJson", { id: params.id });
+        return { status: 200, json, headers: etag({ version }) };
       },
     }),
     route({
