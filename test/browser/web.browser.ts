@@ -288,6 +288,7 @@ step("quick add previews the parse while typing and creates the task on Enter", 
 step("a parent shows its subtasks' progress, takes comments, shows its history and completes them too when asked", async () => {
   const parent = (await api.post("/tasks", { title: "Plan the trip" }, { token })).body;
   for (const title of ["Book flights", "Book a hotel"]) expect((await api.post("/tasks", { title, parentId: parent.id }, { token })).status).toBe(201);
+  expect((await api.patch(`/tasks/${parent.id}`, { priority: "high" }, { token })).status).toBe(200);
   await page.goto("/");
   const progress = page.getByRole("button", { name: "Subtasks of “Plan the trip”: 0/2 done" });
   await visible(progress, "the parent's progress in the list");
@@ -322,6 +323,7 @@ step("a parent shows its subtasks' progress, takes comments, shows its history a
   const history = edit.getByRole("list", { name: "History" });
   await visible(history.locator("li.history-entry").filter({ hasText: "You commented" }), "the comment in the history");
   await visible(history.locator("li.history-entry").filter({ hasText: "You created the task" }), "the creation in the history");
+  await visible(history.locator("li.history-entry").filter({ hasText: "You changed" }).getByText("Priority: none → high"), "a change from → to");
   await artifacts.shoot(page, "history");
   await edit.getByRole("button", { name: "Cancel" }).click();
   await page.getByRole("dialog").waitFor({ state: "detached" });

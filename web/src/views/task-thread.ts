@@ -158,7 +158,7 @@ function historyList(app: App, task: Task): Panel {
   const zone = zoneOf(app);
   const who = (actorId: string | null) => (actorId === null ? "Todogenie" : actorId === app.me.value.id ? "You" : "A member");
   const entry = (item: HistoryItem) => {
-    const lines = changeLines(item);
+    const lines = changeLines(item, zone);
     return h(
       "li",
       { class: "history-entry" },
