@@ -135,7 +135,7 @@ export const tasksView: View = (app, main) => {
   async function toggleChildren(task: Task, button: HTMLButtonElement, children: HTMLUListElement): Promise<void> {
     const open = button.getAttribute("aria-expanded") !== "true";
     button.setAttribute("aria-expanded", String(open));
-    button.textContent = `${open ? "▾" : "▸"} ${progressLabel(task.progress)}`;
+    button.textContent = button.textContent!.replace(/^[▸▾]/, open ? "▾" : "▸");
     children.hidden = !open;
     if (!open) return;
     children.setAttribute("aria-busy", "true");
@@ -157,11 +157,25 @@ export const tasksView: View = (app, main) => {
 
   function replaceRow(task: Task): void {
     const old = list.querySelector(`li[data-id="${task.id}"]`);
-    const hidden = task.status === "done" && state.status.length > 0 && !state.status.includes("done");
-    if (old && hidden && old.parentElement === list) shown--;
-    if (old && hidden) old.remove();
+    // A parent's expanded children show every status: a done one stays there, checked.
+    const hidden = task.status === "done" && state.status.length > 0 && !state.status.includes("done") && old?.parentElement === list;
+    if (old && hidden) {
+      shown--;
+      old.remove();
+    }
     else old?.replaceWith(row(task));
     status.textContent = describe();
+    if (old && task.parentId) void refreshProgress(task.parentId);
+  }
+
+  /** A subtask changed under an expanded parent: its "2/5" follows (the row stays open). */
+  async function refreshProgress(parentId: string): Promise<void> {
+    const button = list.querySelector<HTMLButtonElement>(`li[data-id="${parentId}"] > .task-body > .task-meta > .progress`);
+    if (!button) return;
+    const label = progressLabel((await app.api.getTask(parentId).catch(() => undefined))?.progress);
+    if (!label) return;
+    button.textContent = `${button.getAttribute("aria-expanded") === "true" ? "▾" : "▸"} ${label}`;
+    button.setAttribute("aria-label", button.getAttribute("aria-label")!.replace(/: [^:]+ done$/, `: ${label} done`));
   }
 
   async function complete(task: Task): Promise<void> {
