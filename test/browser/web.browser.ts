@@ -284,3 +284,61 @@ step("quick add previews the parse while typing and creates the task on Enter", 
   expect(task).toMatchObject({ priority: "high", tags: ["home"], recurrence: { rrule: "FREQ=MONTHLY;BYMONTHDAY=1", timezone: ZONE } });
   expect(await box.inputValue()).toBe("");
 });
+
+step("a parent shows its subtasks' progress, takes comments, shows its history and completes them too when asked", async () => {
+  const parent = (await api.post("/tasks", { title: "Plan the trip" }, { token })).body;
+  for (const title of ["Book flights", "Book a hotel"]) expect((await api.post("/tasks", { title, parentId: parent.id }, { token })).status).toBe(201);
+  expect((await api.patch(`/tasks/${parent.id}`, { priority: "high" }, { token })).status).toBe(200);
+  await page.goto("/");
+  const progress = page.getByRole("button", { name: "Subtasks of “Plan the trip”: 0/2 done" });
+  await visible(progress, "the parent's progress in the list");
+  // The list is top-level: subtasks show under their parent once it is expanded.
+  expect(await row("Book flights").count()).toBe(0);
+  await progress.click();
+  const children = page.getByRole("list", { name: "Subtasks of “Plan the trip”" });
+  await visible(children.locator("li").filter({ hasText: "Book a hotel" }), "the subtasks under their parent");
+  expect(await children.locator("li").count()).toBe(2);
+  await artifacts.shoot(page, "subtasks");
+  await children.getByRole("button", { name: "Complete “Book flights”" }).click();
+  await visible(page.getByRole("button", { name: "Subtasks of “Plan the trip”: 1/2 done" }), "the progress after completing a subtask");
+  await visible(children.getByRole("button", { name: "Reopen “Book flights”" }), "the done subtask still under its parent");
+
+  // The editor adds a subtask, naming its parent.
+  await page.getByRole("button", { name: "Plan the trip", exact: true }).click();
+  let edit = await visible(page.getByRole("dialog", { name: "Edit task" }), "the edit dialog");
+  await edit.getByRole("button", { name: "Add subtask" }).click();
+  const sub = await visible(page.getByRole("dialog", { name: "New subtask" }), "the new-subtask dialog");
+  await visible(sub.getByText("Subtask of “Plan the trip”"), "the parent named");
+  await sub.getByLabel("Title", { exact: true }).fill("Renew passport");
+  await sub.getByRole("button", { name: "Create task" }).click();
+  await visible(page.getByRole("button", { name: "Subtasks of “Plan the trip”: 1/3 done" }), "the progress with the new subtask");
+
+  // A comment appears in the thread; the history tab lists who did what.
+  await page.getByRole("button", { name: "Plan the trip", exact: true }).click();
+  edit = await visible(page.getByRole("dialog", { name: "Edit task" }), "the edit dialog");
+  await visible(edit.getByText("No comments yet."), "the empty thread");
+  await edit.getByLabel("Comment", { exact: true }).fill("Flights first, <b>then</b> the hotel");
+  await edit.getByRole("button", { name: "Add comment" }).click();
+  const comments = edit.getByRole("list", { name: "Comments" });
+  await visible(comments.locator("li").filter({ hasText: "Flights first, <b>then</b> the hotel" }), "the comment as plain text in the thread");
+  expect((await api.get(`/tasks/${parent.id}/comments`, { token })).body.items).toMatchObject([{ text: "Flights first, <b>then</b> the hotel" }]);
+  await edit.getByRole("tab", { name: "History" }).click();
+  const history = edit.getByRole("list", { name: "History" });
+  await visible(history.locator("li.history-entry").filter({ hasText: "You commented" }), "the comment in the history");
+  await visible(history.locator("li.history-entry").filter({ hasText: "You created the task" }), "the creation in the history");
+  await visible(history.locator("li.history-entry").filter({ hasText: "You changed" }).getByText("Priority: none → high"), "a change from → to");
+  await artifacts.shoot(page, "history");
+  await edit.getByRole("button", { name: "Cancel" }).click();
+  await page.getByRole("dialog").waitFor({ state: "detached" });
+
+  // Completing a parent with open subtasks asks first, and sends the choice.
+  await page.getByRole("button", { name: "Complete “Plan the trip”" }).click();
+  const ask = await visible(page.getByRole("dialog", { name: "Complete “Plan the trip”?" }), "the choice");
+  await visible(ask.getByText("It has 2 subtasks still open."), "what is at stake");
+  await artifacts.shoot(page, "complete-parent");
+  await ask.getByRole("button", { name: "Complete them too" }).click();
+  await row("Plan the trip").waitFor({ state: "detached" });
+  const kids = (await api.get(`/tasks?parentId=${parent.id}`, { token })).body.items as { status: string }[];
+  expect(kids.map((k) => k.status)).toEqual(["done", "done", "done"]);
+  expect((await api.get(`/tasks/${parent.id}`, { token })).body).toMatchObject({ status: "done", progress: { done: 3, total: 3 } });
+});

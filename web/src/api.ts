@@ -1,5 +1,5 @@
 import type { QuickAddDto } from "../../libs/contracts/quick-add";
-import type { AuthResult, Highlighted, Invitation, Notification, Page, Task, TaskInput, User, UserPatch } from "./types";
+import type { AuthResult, Comment, HistoryItem, Highlighted, Invitation, Notification, Page, Task, TaskInput, User, UserPatch } from "./types";
 
 const BASE = "/api/v1";
 
@@ -157,14 +157,26 @@ export class Api {
   createTask = (input: TaskInput, idempotencyKey: string) => this.request<Task>("POST", "/tasks", { body: input, headers: { "idempotency-key": idempotencyKey } });
   updateTask = (id: string, patch: Partial<TaskInput>, version: number) =>
     this.request<Task>("PATCH", `/tasks/${id}`, { body: patch, headers: { "if-match": `"${version}"` } });
-  deleteTask = (id: string, version: number) => this.request<void>("DELETE", `/tasks/${id}`, { headers: { "if-match": `"${version}"` } });
-  completeTask = (id: string, occurrenceAt?: string | null) =>
+  /** `withChildren`: the user chose to delete its subtasks too (without it, a parent answers 409). */
+  deleteTask = (id: string, version: number, withChildren = false) =>
+    this.request<void>("DELETE", `/tasks/${id}`, { headers: { "if-match": `"${version}"` }, query: withChildren ? new URLSearchParams({ children: "delete" }) : undefined });
+  /** `children`: the user's choice for open subtasks (without it, open subtasks answer 409). */
+  completeTask = (id: string, occurrenceAt?: string | null, children?: "complete" | "refuse") =>
     this.request<{ task: Task; completion: { occurrenceAt: string | null; completedAt: string } }>("POST", `/tasks/${id}/complete`, {
       // Naming the occurrence makes a double click record one completion, not two.
-      body: occurrenceAt ? { occurrenceAt } : {},
+      body: { ...(occurrenceAt ? { occurrenceAt } : {}), ...(children ? { children } : {}) },
     });
   occurrences = (id: string, limit: number) =>
     this.request<{ items: string[] }>("GET", `/tasks/${id}/occurrences`, { query: new URLSearchParams({ limit: String(limit) }) });
+
+  // --- subtasks, comments, history
+  children = (id: string, cursor?: string | null) => this.request<Page<Task>>("GET", "/tasks", { query: pageQuery({ parentId: id, limit: "50" }, cursor) });
+  comments = (taskId: string, cursor?: string | null) => this.request<Page<Comment>>("GET", `/tasks/${taskId}/comments`, { query: pageQuery({ limit: "20" }, cursor) });
+  addComment = (taskId: string, text: string, idempotencyKey: string) =>
+    this.request<Comment>("POST", `/tasks/${taskId}/comments`, { body: { text }, headers: { "idempotency-key": idempotencyKey } });
+  editComment = (c: Comment, text: string) => this.request<Comment>("PATCH", `/comments/${c.id}`, { body: { text }, headers: { "if-match": `"${c.version}"` } });
+  deleteComment = (id: string) => this.request<void>("DELETE", `/comments/${id}`);
+  history = (taskId: string, cursor?: string | null) => this.request<Page<HistoryItem>>("GET", `/tasks/${taskId}/history`, { query: pageQuery({ limit: "20" }, cursor) });
 
   // --- notifications
   ticket = () => this.request<{ ticket: string; expiresIn: number }>("POST", "/notifications/ticket");
@@ -182,6 +194,12 @@ export class Api {
   listInvitations = () => this.request<{ items: Invitation[] }>("GET", "/invitations");
   acceptInvitation = (id: string) => this.request<{ projectId: string; role: string }>("POST", `/invitations/${id}/accept`);
   declineInvitation = (id: string) => this.request<void>("POST", `/invitations/${id}/decline`);
+}
+
+function pageQuery(params: Record<string, string>, cursor?: string | null): URLSearchParams {
+  const q = new URLSearchParams(params);
+  if (cursor) q.set("cursor", cursor);
+  return q;
 }
 
 async function read<T>(res: Response): Promise<T> {

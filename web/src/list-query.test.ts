@@ -7,7 +7,7 @@ const query = (over: Partial<ReturnType<typeof defaultListState>>, cursor?: stri
 
 describe("taskQuery", () => {
   it("lists open tasks, newest first, by default", () => {
-    expect(query({})).toEqual({ status: "todo,in_progress", sort: "-createdAt", limit: "30" });
+    expect(query({})).toEqual({ topLevel: "true", status: "todo,in_progress", sort: "-createdAt", limit: "30" });
   });
 
   it("searches by relevance unless a sort is picked, and sends every filter as API.md names it", () => {

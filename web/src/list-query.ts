@@ -38,6 +38,8 @@ export function taskQuery(state: ListState, zone: string, now: Date, limit: numb
   const q = new URLSearchParams();
   const text = state.q.trim();
   if (text) q.set("q", text);
+  // Subtasks show under their parent (expand); a search finds them wherever they are (the API refuses topLevel with q).
+  else q.set("topLevel", "true");
   if (state.status.length) q.set("status", state.status.join(","));
   if (state.priority.length) q.set("priority", state.priority.join(","));
   const tags = state.tags.map((t) => t.trim().toLowerCase()).filter(Boolean);

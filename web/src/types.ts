@@ -3,6 +3,8 @@ import type { Channel, Priority, TaskStatus, UserDto } from "../../libs/contract
 
 export type {
   Channel,
+  CommentDto as Comment,
+  HistoryItemDto as HistoryItem,
   MyInvitationDto as Invitation,
   NotificationDto as Notification,
   Priority,
@@ -41,6 +43,8 @@ export interface TaskInput {
   tags: string[];
   recurrence: { rrule: string; timezone?: string; from: "due" | "completion" } | null;
   reminders: ReminderInput[];
+  /** Only when creating: makes it a subtask. */
+  parentId?: string | null;
 }
 
 export interface ReminderInput {

@@ -9,14 +9,19 @@ import type { Task, TaskInput } from "../types";
 import { clearProblem, problemBox, showProblem } from "./form-errors";
 import { recurrencePicker } from "./recurrence-picker";
 import { reminderList } from "./reminder-list";
+import { includeChildren } from "./choice";
+import { taskThread } from "./task-thread";
 
 export interface EditorEvents {
   saved(task: Task): void;
   deleted(id: string): void;
 }
 
-/** Creates (`task` null) or edits a task in a modal dialog: Escape or Cancel closes it, focus returns where it was. */
-export function openEditor(app: App, task: Task | null, on: EditorEvents): void {
+/**
+ * Creates (`task` null; a subtask of `parent` when given) or edits a task in a modal dialog:
+ * Escape or Cancel closes it, focus returns where it was.
+ */
+export function openEditor(app: App, task: Task | null, on: EditorEvents, parent?: Task): void {
   const zone = zoneOf(app);
   const opener = document.activeElement as HTMLElement | null;
   const title = h("input", { name: "title", required: true, maxlength: "500", value: task?.title ?? "", autocomplete: "off" });
@@ -45,11 +50,30 @@ export function openEditor(app: App, task: Task | null, on: EditorEvents): void 
   const save = h("button", { type: "submit", class: "primary" }, task ? "Save" : "Create task");
   const cancel = h("button", { type: "button", onclick: () => dialog.close() }, "Cancel");
   const remove = task ? h("button", { type: "button", class: "danger", onclick: () => void destroy() }, "Delete") : null;
-  const heading = h("h2", { id: "editor-title" }, task ? "Edit task" : "New task");
+  const heading = h("h2", { id: "editor-title" }, task ? "Edit task" : parent ? "New subtask" : "New task");
+  const parentLine = h("p", { class: "hint parent-line" });
+  if (parent) parentLine.textContent = `Subtask of “${parent.title}”`;
+  else if (task?.parentId) {
+    app.api.getTask(task.parentId).then(
+      (p) => (parentLine.textContent = `Subtask of “${p.title}”`),
+      () => (parentLine.textContent = "Subtask of a task you cannot see"),
+    );
+  }
+  const addSubtask = task
+    ? h("button", {
+        type: "button",
+        // Opened once this dialog is gone, so focus comes back to the list when the subtask's closes.
+        onclick: () => {
+          dialog.addEventListener("close", () => openEditor(app, null, on, task), { once: true });
+          dialog.close();
+        },
+      }, "Add subtask")
+    : null;
   const form = h(
     "form",
     { method: "dialog", class: "editor" },
     heading,
+    parentLine,
     errors,
     field("Title", title),
     field("Notes", description),
@@ -57,9 +81,9 @@ export function openEditor(app: App, task: Task | null, on: EditorEvents): void 
     field("Tags", tags, "Comma-separated"),
     picker.element,
     reminders.element,
-    h("div", { class: "actions" }, save, cancel, remove),
+    h("div", { class: "actions" }, save, cancel, addSubtask, remove),
   );
-  const dialog = h("dialog", { class: "editor-dialog", "aria-labelledby": "editor-title" }, form);
+  const dialog = h("dialog", { class: "editor-dialog", "aria-labelledby": "editor-title" }, form, task ? taskThread(app, task) : null);
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -100,6 +124,7 @@ export function openEditor(app: App, task: Task | null, on: EditorEvents): void 
         ? { rrule: repeat.rrule, from: repeat.from, ...(task?.recurrence ? { timezone: task.recurrence.timezone } : {}) }
         : null,
       reminders: list.items,
+      ...(parent ? { parentId: parent.id } : {}),
     };
   }
 
@@ -112,9 +137,11 @@ export function openEditor(app: App, task: Task | null, on: EditorEvents): void 
   }
 
   async function destroy(): Promise<void> {
-    if (!task || !confirm(`Delete “${task.title}”? Its reminders will not fire.`)) return;
+    if (!task) return;
+    const children = task.progress?.total ?? 0;
+    if (children > 0 ? !(await includeChildren("Delete", task.title, children)) : !confirm(`Delete “${task.title}”? Its reminders will not fire.`)) return;
     try {
-      await app.api.deleteTask(task.id, task.version);
+      await app.api.deleteTask(task.id, task.version, children > 0);
       dialog.close();
       info("Task deleted", task.title);
       on.deleted(task.id);

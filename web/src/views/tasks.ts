@@ -8,6 +8,8 @@ import { formatInstant } from "../time";
 import { failure, info } from "../toasts";
 import { countLabel, highlightParts } from "../highlight";
 import type { Highlighted, Page, Task } from "../types";
+import { openChildren, progressLabel } from "../thread";
+import { includeChildren } from "./choice";
 import { quickAddBox } from "./quick-add";
 import { openEditor } from "./task-editor";
 
@@ -102,11 +104,18 @@ export const tasksView: View = (app, main) => {
       task.dueAt ? h("span", { class: "due" }, "Due ", h("time", { datetime: task.dueAt }, formatInstant(task.dueAt, zone))) : null,
       overdue ? h("span", { class: "badge danger" }, "Overdue") : null,
       task.status === "in_progress" ? h("span", { class: "badge" }, STATUS_LABELS.in_progress) : null,
+      task.blocked ? h("span", { class: "badge danger blocked", title: "Waiting for another task to be done" }, "Blocked") : null,
       task.priority !== "none" ? h("span", { class: `badge priority-${task.priority}` }, `${PRIORITY_LABELS[task.priority]} priority`) : null,
       task.recurrence ? h("span", { class: "repeat" }, h("span", { "aria-hidden": "true" }, "↻ "), task.recurrence.text ?? summary(task.recurrence.rrule, task.recurrence.from)) : null,
       task.reminders.length ? h("span", { class: "reminders" }, `${task.reminders.length} reminder${task.reminders.length > 1 ? "s" : ""}`) : null,
       ...task.tags.map((t) => h("span", { class: "tag" }, `#${t}`)),
     );
+    const progress = progressLabel(task.progress);
+    const children = h("ul", { class: "task-list subtasks", hidden: true, "aria-label": `Subtasks of “${task.title}”` });
+    const expand = progress
+      ? h("button", { type: "button", class: "link progress", "aria-expanded": "false", "aria-label": `Subtasks of “${task.title}”: ${progress} done`, onclick: () => void toggleChildren(task, expand!, children) }, `▸ ${progress}`)
+      : null;
+    if (expand) meta.prepend(expand);
     return h(
       "li",
       { class: `task${done ? " done" : ""}${overdue ? " overdue" : ""}`, "data-id": task.id },
@@ -117,22 +126,63 @@ export const tasksView: View = (app, main) => {
         h("button", { type: "button", class: "link task-title", onclick: () => edit(task) }, ...bold(task.title, task.highlights?.title)),
         task.highlights?.description ? h("p", { class: "task-snippet" }, ...bold(task.description, task.highlights.description)) : null,
         meta,
+        children,
       ),
     );
   }
 
+  /** Shows a parent's children (every status, by position) under it, or hides them. */
+  async function toggleChildren(task: Task, button: HTMLButtonElement, children: HTMLUListElement): Promise<void> {
+    const open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", String(open));
+    button.textContent = button.textContent!.replace(/^[▸▾]/, open ? "▾" : "▸");
+    children.hidden = !open;
+    if (!open) return;
+    children.setAttribute("aria-busy", "true");
+    try {
+      const items: Task[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await app.api.children(task.id, cursor);
+        items.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor && items.length < 500);
+      children.replaceChildren(...items.map((t) => row(t)));
+    } catch (err) {
+      failure(`Could not list the subtasks of “${task.title}”`, err);
+    } finally {
+      children.removeAttribute("aria-busy");
+    }
+  }
+
   function replaceRow(task: Task): void {
     const old = list.querySelector(`li[data-id="${task.id}"]`);
-    const hidden = task.status === "done" && state.status.length > 0 && !state.status.includes("done");
-    if (old && hidden) old.remove();
+    // A parent's expanded children show every status: a done one stays there, checked.
+    const hidden = task.status === "done" && state.status.length > 0 && !state.status.includes("done") && old?.parentElement === list;
+    if (old && hidden) {
+      shown--;
+      old.remove();
+    }
     else old?.replaceWith(row(task));
-    if (old && hidden) shown--;
     status.textContent = describe();
+    if (old && task.parentId) void refreshProgress(task.parentId);
+  }
+
+  /** A subtask changed under an expanded parent: its "2/5" follows (the row stays open). */
+  async function refreshProgress(parentId: string): Promise<void> {
+    const button = list.querySelector<HTMLButtonElement>(`li[data-id="${parentId}"] > .task-body > .task-meta > .progress`);
+    if (!button) return;
+    const label = progressLabel((await app.api.getTask(parentId).catch(() => undefined))?.progress);
+    if (!label) return;
+    button.textContent = `${button.getAttribute("aria-expanded") === "true" ? "▾" : "▸"} ${label}`;
+    button.setAttribute("aria-label", button.getAttribute("aria-label")!.replace(/: [^:]+ done$/, `: ${label} done`));
   }
 
   async function complete(task: Task): Promise<void> {
+    const open = openChildren(task);
+    if (open > 0 && !(await includeChildren("Complete", task.title, open))) return;
     try {
-      const { task: next } = await app.api.completeTask(task.id, task.recurrence ? task.dueAt : undefined);
+      const { task: next } = await app.api.completeTask(task.id, task.recurrence ? task.dueAt : undefined, open > 0 ? "complete" : undefined);
       replaceRow(next);
       if (next.status !== "done" && next.dueAt) info(`“${task.title}” done`, `Next: ${formatInstant(next.dueAt, zoneOf(app))}`);
       else info(`“${task.title}” done`);
@@ -151,10 +201,12 @@ export const tasksView: View = (app, main) => {
 
   function edit(task: Task | null): void {
     openEditor(app, task, {
-      saved: (saved) => (task ? replaceRow(saved) : reload()),
+      // A new task, or a subtask added from the editor, may land anywhere (and changes its parent's progress).
+      saved: (saved) => (task && saved.id === task.id ? replaceRow(saved) : reload()),
       deleted: (id) => {
-        list.querySelector(`li[data-id="${id}"]`)?.remove();
-        shown--;
+        const gone = list.querySelector(`li[data-id="${id}"]`);
+        if (gone?.parentElement === list) shown--;
+        gone?.remove();
         status.textContent = describe();
       },
     });
