@@ -15,6 +15,7 @@ import type { OutboxRelay } from "../../libs/outbox";
 import { verifyPassword } from "./auth/passwords";
 import { PhoneVerifications } from "./auth/phone-verification";
 import { TokenService } from "./auth/token-service";
+import { PersonalTokens } from "./auth/personal-tokens";
 import { UserStore } from "./auth/user-store";
 import { createApp } from "./http/app";
 import { createAuthenticator } from "./http/authenticate";
@@ -28,6 +29,7 @@ import { invitationRoutes } from "./routes/invitations.routes";
 import { projectRoutes } from "./routes/projects.routes";
 import { taskRoutes } from "./routes/tasks.routes";
 import { webhookRoutes } from "./routes/webhooks.routes";
+import { tokenRoutes } from "./routes/tokens.routes";
 
 export interface GatewayServiceDeps {
   db: Db;
@@ -53,8 +55,13 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
     refreshTtlDays: config.refreshTokenTtlDays,
   });
   let broker: ServiceBroker | undefined;
-  const authenticator = createAuthenticator(users, clock, config.jwtSecret, (userId) =>
-    call(broker!, "projects.memberships", { userId }),
+  const personalTokens = new PersonalTokens(db, clock);
+  const authenticator = createAuthenticator(
+    users,
+    clock,
+    config.jwtSecret,
+    (userId) => call(broker!, "projects.memberships", { userId }),
+    personalTokens,
   );
 
   return {
@@ -79,12 +86,13 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
         users,
         phoneVerifications,
         tokens,
+        personalTokens,
         cursors: new CursorCodec(config.cursorSecret, clock),
         forgetUser: (id) => authenticator.forget(id),
         lifecycle,
       };
       const app = createApp({
-        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...projectRoutes(ctx), ...invitationRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx)],
+        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...projectRoutes(ctx), ...invitationRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx), ...tokenRoutes(ctx)],
         rootRoutes: healthRoutes(ctx),
         authenticator,
         logger: this.logger,

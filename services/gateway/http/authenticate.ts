@@ -8,6 +8,7 @@ import { isAccessClaims, JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER, type AuthMeta 
 import { UnauthorizedError } from "../../../libs/errors";
 import { isTransportError } from "../../../libs/errors/problem";
 import type { UserRow, UserStore } from "../auth/user-store";
+import { isPersonalToken, personalTokenMiddleware, type PersonalTokens } from "../auth/personal-tokens";
 
 /** How long a looked-up caller is trusted: a disabled user, a role or a membership change takes effect within it. */
 const USER_CACHE_MS = 1_000;
@@ -38,6 +39,7 @@ export function createAuthenticator(
   clock: Clock,
   secret: string,
   membershipsOf: (userId: string) => Promise<Membership[]>,
+  personalTokens?: PersonalTokens,
 ): Authenticator {
   const cache = new Map<string, { auth: AuthMeta | false; until: number }>();
   const lastKnown = new Map<string, { memberships: Membership[]; until: number }>();
@@ -88,7 +90,9 @@ export function createAuthenticator(
   const authenticator = new passport.Passport();
   authenticator.use("jwt", strategy);
 
+  const personal = personalTokens && personalTokenMiddleware(personalTokens, lookup);
   const middleware: RequestHandler = (req, res, next) => {
+    if (personal && isPersonalToken(req)) return personal(req, res, next);
     authenticator.authenticate("jwt", { session: false }, (err: unknown, user: AuthMeta | false) => {
       if (err) return next(err);
       if (!user) return next(new UnauthorizedError("missing, invalid or expired access token"));
