@@ -30,6 +30,7 @@ import { reminderInput, reminderSchema } from "./reminders";
 import { listTasksParams } from "./task-list-query";
 import { completionSchema, createTaskInput, taskSchema, updateTaskInput } from "./tasks";
 import { instant } from "./time";
+import { syncPageSchema } from "./sync";
 import { email, phoneVerificationEventSchema, USER_CHANNELS, userUpdatedEventSchema } from "./users";
 
 /** A declared action: what it takes and what it answers. */
@@ -64,6 +65,8 @@ const memberParams = byId.extend({ userId: z.uuid() });
 export const ACTIONS = {
   "tasks.create": action(z.strictObject({ input: createTaskInput, idempotencyKey }), taskSchema),
   "tasks.get": read(byId, taskSchema),
+  /** Delta sync (services/tasks/sync.ts): what changed for the caller after `since`. */
+  "tasks.sync": read(z.strictObject({ since: z.string().min(1).max(1000).optional(), limit: z.int().min(1).max(1000) }), syncPageSchema),
   "tasks.update": action(byId.extend({ patch: updateTaskInput, expectedVersion }), taskSchema),
   "tasks.remove": action(byId.extend({ expectedVersion }), done),
   "tasks.complete": action(

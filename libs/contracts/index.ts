@@ -8,3 +8,4 @@ export * from "./notifications";
 export * from "./projects";
 export * from "./task-list-query";
 export * from "./bus";
+export * from "./sync";

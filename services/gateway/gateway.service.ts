@@ -30,6 +30,7 @@ import { projectRoutes } from "./routes/projects.routes";
 import { taskRoutes } from "./routes/tasks.routes";
 import { webhookRoutes } from "./routes/webhooks.routes";
 import { tokenRoutes } from "./routes/tokens.routes";
+import { syncRoutes } from "./routes/sync.routes";
 
 export interface GatewayServiceDeps {
   db: Db;
@@ -92,7 +93,7 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
         lifecycle,
       };
       const app = createApp({
-        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...projectRoutes(ctx), ...invitationRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx), ...tokenRoutes(ctx)],
+        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...projectRoutes(ctx), ...invitationRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx), ...tokenRoutes(ctx), ...syncRoutes(ctx)],
         rootRoutes: healthRoutes(ctx),
         authenticator,
         logger: this.logger,

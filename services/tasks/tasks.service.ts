@@ -17,6 +17,7 @@ import { TaskLister } from "./task-list";
 import { TaskRecurrence } from "./task-recurrence";
 import { TaskReminders } from "./task-reminders";
 import { CursorCodec } from "../../libs/task-query";
+import { SyncFeed } from "./sync";
 import { TaskStore } from "./task-store";
 import { parseQuickAdd } from "./quick-add";
 import { resolveProject } from "./quick-add/names";
@@ -40,12 +41,14 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
   const projects = new ProjectStore(writer, cursors, config.limits);
   const invitations = new InvitationStore(writer, config.limits);
   const lister = new TaskLister(db, cursors, clock);
+  const sync = new SyncFeed(db, config.cursorSecret, clock);
 
   const tasks: ServiceSchema = {
     name: "tasks",
     actions: serviceActions("tasks", {
       create: (p, ctx) => store.create(authOf(ctx), p.input, p.idempotencyKey),
       get: (p, ctx) => store.get(authOf(ctx), p.id),
+      sync: (p, ctx) => sync.page(authOf(ctx), p.since, p.limit),
       update: (p, ctx) => store.update(authOf(ctx), p.id, p.patch, p.expectedVersion),
       remove: async (p, ctx) => {
         await store.remove(authOf(ctx), p.id, p.expectedVersion);
@@ -76,6 +79,7 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
       relay = startRelay(this, db, TASKS_SCHEMA, config, clock);
       purgeTimer = setInterval(() => {
         purgeExpiredKeys(db, TASKS_SCHEMA, clock).catch((err) => this.logger.warn("idempotency purge failed", err));
+        sync.prune().catch((err) => this.logger.warn("sync tombstone purge failed", err));
       }, 60 * 60 * 1000).unref();
     },
     async stopped() {

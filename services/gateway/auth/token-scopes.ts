@@ -54,6 +54,8 @@ export const ROUTE_SCOPES: Readonly<Record<string, PatScope>> = {
   "DELETE /comments/:id": "comments:write",
   "GET /tasks/:id/history": "tasks:read",
   "GET /projects/:id/history": "projects:read",
+  // Sync answers projects too, which tasks:read reveals anyway (every task names its project).
+  "GET /sync": "tasks:read",
   "GET /webhooks": "webhooks:write",
   "GET /webhooks/:id": "webhooks:write",
   "POST /webhooks": "webhooks:write",
