@@ -7,7 +7,9 @@ let alice: Awaited<ReturnType<Api["newUser"]>>;
 let bob: Awaited<ReturnType<Api["newUser"]>>;
 
 beforeAll(async () => {
-  ({ stack, api, users: [alice, bob] } = (await startWithUsers(2)) as never);
+  const started = await startWithUsers(2);
+  ({ stack, api } = started);
+  [alice, bob] = started.users as [typeof alice, typeof bob];
 }, 90_000);
 afterAll(() => stack?.stop(), 30_000);
 
@@ -30,7 +32,7 @@ async function syncAll(token: string, since?: string, limit = 2) {
 }
 
 test("a full sync, then only changes: updates, deletions, a project joined and left", async () => {
-  const made = [];
+  const made: any[] = [];
   for (const title of ["one", "two", "three"]) made.push((await api.post("/tasks", { title }, { token: alice.accessToken })).body);
   const full = await syncAll(alice.accessToken);
   expect(full.tasks.map((t) => t.id).sort()).toEqual(made.map((t) => t.id).sort());
