@@ -66,6 +66,11 @@ export const ACTIONS = {
   "tasks.create": action(z.strictObject({ input: createTaskInput, idempotencyKey }), taskSchema),
   "tasks.get": read(byId, taskSchema),
   /** Delta sync (services/tasks/sync.ts): what changed for the caller after `since`. */
+  /** For an export: the completions of these tasks that the caller may read. */
+  "tasks.completionsOf": read(
+    z.strictObject({ taskIds: z.array(z.uuid()).max(1000) }),
+    z.object({ items: z.array(completionSchema.extend({ taskId: z.uuid() })) }),
+  ),
   "tasks.sync": read(z.strictObject({ since: z.string().min(1).max(1000).optional(), limit: z.int().min(1).max(1000) }), syncPageSchema),
   "tasks.update": action(byId.extend({ patch: updateTaskInput, expectedVersion }), taskSchema),
   "tasks.remove": action(byId.extend({ expectedVersion }), done),

@@ -31,6 +31,7 @@ import { taskRoutes } from "./routes/tasks.routes";
 import { webhookRoutes } from "./routes/webhooks.routes";
 import { tokenRoutes } from "./routes/tokens.routes";
 import { syncRoutes } from "./routes/sync.routes";
+import { exportRoutes } from "./routes/export.routes";
 
 export interface GatewayServiceDeps {
   db: Db;
@@ -93,7 +94,7 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
         lifecycle,
       };
       const app = createApp({
-        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...projectRoutes(ctx), ...invitationRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx), ...tokenRoutes(ctx), ...syncRoutes(ctx)],
+        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...projectRoutes(ctx), ...invitationRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx), ...tokenRoutes(ctx), ...syncRoutes(ctx), ...exportRoutes(ctx)],
         rootRoutes: healthRoutes(ctx),
         authenticator,
         logger: this.logger,

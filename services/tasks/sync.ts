@@ -1,10 +1,11 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Clock } from "../../libs/clock";
+import { abilityFromMeta, rulesToSql } from "../../libs/authz";
 import type { AuthMeta, ProjectDto, TaskDto } from "../../libs/contracts";
 import type { Db } from "../../libs/db";
 import { GoneError, ValidationError } from "../../libs/errors";
 import { TASKS_SCHEMA } from "./migrations";
-import { TaskRow, toTaskDto } from "./task-row";
+import { COMPLETIONS, TASK_RULE_COLUMNS, TaskRow, TASKS, toTaskDto } from "./task-row";
 
 const S = TASKS_SCHEMA;
 /** A client that has been away longer starts over; tombstones older than this may be pruned. */
@@ -153,4 +154,15 @@ function toProjectDto(row: Record<string, unknown>, role: string): ProjectDto {
     createdAt: new Date(row.created_at as string).toISOString(),
     updatedAt: new Date(row.updated_at as string).toISOString(),
   };
+}
+
+/** The completions of the given tasks the caller may read, for an export page by page. */
+export async function completionsOf(db: Db, auth: AuthMeta, taskIds: string[]) {
+  if (!taskIds.length) return [];
+  const visible = db<TaskRow>(TASKS).whereIn("id", taskIds).select("id");
+  rulesToSql(visible, abilityFromMeta(auth), "read", "Task", TASK_RULE_COLUMNS);
+  const rows: { task_id: string; occurrence_at: Date | null; completed_at: Date }[] = await db(COMPLETIONS)
+    .whereIn("task_id", visible)
+    .orderBy(["task_id", "completed_at"]);
+  return rows.map((r) => ({ taskId: r.task_id, occurrenceAt: r.occurrence_at && new Date(r.occurrence_at).toISOString(), completedAt: new Date(r.completed_at).toISOString() }));
 }

@@ -17,7 +17,7 @@ import { TaskLister } from "./task-list";
 import { TaskRecurrence } from "./task-recurrence";
 import { TaskReminders } from "./task-reminders";
 import { CursorCodec } from "../../libs/task-query";
-import { SyncFeed } from "./sync";
+import { completionsOf, SyncFeed } from "./sync";
 import { TaskStore } from "./task-store";
 import { parseQuickAdd } from "./quick-add";
 import { resolveProject } from "./quick-add/names";
@@ -49,6 +49,7 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
       create: (p, ctx) => store.create(authOf(ctx), p.input, p.idempotencyKey),
       get: (p, ctx) => store.get(authOf(ctx), p.id),
       sync: (p, ctx) => sync.page(authOf(ctx), p.since, p.limit),
+      completionsOf: async (p, ctx) => ({ items: await completionsOf(db, authOf(ctx), p.taskIds) }),
       update: (p, ctx) => store.update(authOf(ctx), p.id, p.patch, p.expectedVersion),
       remove: async (p, ctx) => {
         await store.remove(authOf(ctx), p.id, p.expectedVersion);

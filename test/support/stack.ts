@@ -163,3 +163,13 @@ export async function startWithUsers(count: number, extraEnv: Record<string, str
   const users = await Promise.all(Array.from({ length: count }, () => api.newUser()));
   return { stack, api, users };
 }
+
+/** For a test file: `startWithUsers` before its tests, stopped after them; the fields are filled in by then. */
+export function useStackWithUsers(count: number, extraEnv: Record<string, string> = {}) {
+  const fixture = {} as Awaited<ReturnType<typeof startWithUsers>>;
+  beforeAll(async () => {
+    Object.assign(fixture, await startWithUsers(count, extraEnv));
+  }, 90_000);
+  afterAll(() => fixture.stack?.stop(), 30_000);
+  return fixture;
+}
