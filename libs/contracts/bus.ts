@@ -31,7 +31,7 @@ import { listTasksParams } from "./task-list-query";
 import { completionSchema, createTaskInput, taskSchema, updateTaskInput } from "./tasks";
 import { instant } from "./time";
 import { syncPageSchema } from "./sync";
-import { email, phoneVerificationEventSchema, USER_CHANNELS, userUpdatedEventSchema } from "./users";
+import { email, phoneVerificationEventSchema, USER_CHANNELS, userDeletedEventSchema, userUpdatedEventSchema } from "./users";
 
 /** A declared action: what it takes and what it answers. */
 export interface ActionContract<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
@@ -195,6 +195,7 @@ export const CHANNELS_ON_BUS = {
   [REMINDER_DUE_CHANNEL]: reminderDueEventSchema,
   [USER_CHANNELS.updated]: userUpdatedEventSchema,
   [USER_CHANNELS.phoneVerification]: phoneVerificationEventSchema,
+  [USER_CHANNELS.deleted]: userDeletedEventSchema,
   [INVITATION_CREATED_CHANNEL]: invitationCreatedEventSchema,
   [PROJECT_MEMBERSHIP_CHANNEL]: projectMembershipEventSchema,
 } as const satisfies Record<string, z.ZodType>;

@@ -32,6 +32,7 @@ import { webhookRoutes } from "./routes/webhooks.routes";
 import { tokenRoutes } from "./routes/tokens.routes";
 import { syncRoutes } from "./routes/sync.routes";
 import { exportRoutes } from "./routes/export.routes";
+import { accountRoutes } from "./routes/account.routes";
 
 export interface GatewayServiceDeps {
   db: Db;
@@ -94,7 +95,7 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
         lifecycle,
       };
       const app = createApp({
-        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...projectRoutes(ctx), ...invitationRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx), ...tokenRoutes(ctx), ...syncRoutes(ctx), ...exportRoutes(ctx)],
+        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...projectRoutes(ctx), ...invitationRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx), ...tokenRoutes(ctx), ...syncRoutes(ctx), ...exportRoutes(ctx), ...accountRoutes(ctx, () => relay?.kick())],
         rootRoutes: healthRoutes(ctx),
         authenticator,
         logger: this.logger,

@@ -10,7 +10,7 @@ import { TaskRow, TASKS, toTaskDto } from "./task-row";
 import { lockForChange } from "./task-scope";
 
 /** The tasks one write touches: one by id, or a project's (those assigned to one member, say). Never all. */
-export type TaskFilter = { id: string } | { project_id: string; assignee_id?: string };
+export type TaskFilter = { id: string } | { project_id: string; assignee_id?: string } | { owner_id: string };
 
 /** A new task's columns; the writer stamps its times and its first version. */
 export type NewTask = Omit<TaskRow, "created_at" | "updated_at" | "version">;

@@ -3,7 +3,9 @@ import { authOf, healthAction, startRelay } from "../../libs/broker";
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
 import { DONE } from "../../libs/contracts";
-import { serviceActions } from "../../libs/broker/bus";
+import { channelHandlers, serviceActions } from "../../libs/broker/bus";
+import { USER_CHANNELS } from "../../libs/contracts";
+import { eraseAccount } from "./account-erasure";
 import type { Db } from "../../libs/db";
 import { migrateSchema } from "../../libs/db/migrate";
 import { purgeExpiredKeys } from "../../libs/idempotency";
@@ -45,6 +47,9 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
 
   const tasks: ServiceSchema = {
     name: "tasks",
+    channels: channelHandlers("tasks", {
+      [USER_CHANNELS.deleted]: (event) => eraseAccount(writer, event.userId),
+    }),
     actions: serviceActions("tasks", {
       create: (p, ctx) => store.create(authOf(ctx), p.input, p.idempotencyKey),
       get: (p, ctx) => store.get(authOf(ctx), p.id),
