@@ -33,7 +33,11 @@ describe("managing tokens", () => {
 
     const listed = await api.get("/me/tokens", { token: alice.accessToken });
     expect(listed.status).toBe(200);
-    expect(listed.body.items).toEqual([{ id: created.body.id, name: "backup script", scopes: ["tasks:read"], expiresAt, lastUsedAt: expect.any(String), createdAt: created.body.createdAt }]);
+    expect(listed.body.items).toEqual([{ id: created.body.id, name: "backup script", scopes: ["tasks:read"], expiresAt, lastUsedAt: listed.body.items[0]?.lastUsedAt, createdAt: created.body.createdAt }]);
+    expect(Object.keys(listed.body.items[0])).toContain("lastUsedAt");
+    // lastUsedAt is written after the answer, not before it.
+    for (let i = 0; i < 100 && (await api.get("/me/tokens", { token: alice.accessToken })).body.items[0].lastUsedAt === null; i++) await new Promise((r) => setTimeout(r, 50));
+    expect((await api.get("/me/tokens", { token: alice.accessToken })).body.items[0].lastUsedAt).toEqual(expect.any(String));
     expect(JSON.stringify(listed.body)).not.toContain(token);
 
     expect((await api.delete(`/me/tokens/${created.body.id}`, { token: alice.accessToken })).status).toBe(204);
