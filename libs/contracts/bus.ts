@@ -34,7 +34,8 @@ import { listPageSchema, searchPageSchema } from "./search";
 import { listTasksParams } from "./task-list-query";
 import { completionSchema, createTaskInput, taskSchema, updateTaskInput } from "./tasks";
 import { instant } from "./time";
-import { email, phoneVerificationEventSchema, USER_CHANNELS, userUpdatedEventSchema } from "./users";
+import { syncPageSchema } from "./sync";
+import { email, phoneVerificationEventSchema, USER_CHANNELS, userDeletedEventSchema, userUpdatedEventSchema } from "./users";
 
 /** A declared action: what it takes and what it answers. */
 export interface ActionContract<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
@@ -78,6 +79,13 @@ export const ACTIONS = {
   "tasks.get": read(byId, taskSchema),
   /** `tasks.get` as JSON text, with the task's version for the ETag. */
   "tasks.getJson": read(byId, jsonText.extend({ version: z.int() })),
+  /** For an export: the completions of these tasks that the caller may read. */
+  "tasks.completionsOf": read(
+    z.strictObject({ taskIds: z.array(z.uuid()).max(1000) }),
+    z.object({ items: z.array(completionSchema.extend({ taskId: z.uuid() })) }),
+  ),
+  /** Delta sync (services/tasks/sync.ts): what changed for the caller after `since`. */
+  "tasks.sync": read(z.strictObject({ since: z.string().min(1).max(1000).optional(), limit: z.int().min(1).max(1000) }), syncPageSchema),
   "tasks.update": action(byId.extend({ patch: updateTaskInput, expectedVersion }), taskSchema),
   "tasks.remove": action(byId.extend({ expectedVersion, children: z.literal("delete").optional() }), done),
   "tasks.complete": action(
@@ -215,6 +223,7 @@ export const CHANNELS_ON_BUS = {
   [REMINDER_DUE_CHANNEL]: reminderDueEventSchema,
   [USER_CHANNELS.updated]: userUpdatedEventSchema,
   [USER_CHANNELS.phoneVerification]: phoneVerificationEventSchema,
+  [USER_CHANNELS.deleted]: userDeletedEventSchema,
   [INVITATION_CREATED_CHANNEL]: invitationCreatedEventSchema,
   [PROJECT_MEMBERSHIP_CHANNEL]: projectMembershipEventSchema,
   [TASK_UNBLOCKED_CHANNEL]: taskUnblockedEventSchema,

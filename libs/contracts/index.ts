@@ -12,3 +12,4 @@ export * from "./dependencies";
 export * from "./history";
 export * from "./comments";
 export * from "./bus";
+export * from "./sync";

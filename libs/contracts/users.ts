@@ -112,7 +112,12 @@ export const authResultSchema = z
 export const USER_CHANNELS = {
   updated: "user.updated",
   phoneVerification: "phone.verification",
+  /** The account was erased (DELETE /me): each service erases what it keeps of the user. */
+  deleted: "user.deleted",
 } as const;
+
+export const userDeletedEventSchema = z.object({ key: z.string(), userId: z.uuid(), occurredAt: z.string() });
+export type UserDeletedEvent = z.infer<typeof userDeletedEventSchema>;
 export type UserChannel = (typeof USER_CHANNELS)[keyof typeof USER_CHANNELS];
 
 /**

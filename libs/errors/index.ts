@@ -26,6 +26,7 @@ export const ERROR_TYPES = {
   PRECONDITION_FAILED: { status: 412, title: "Precondition failed" },
   PAYLOAD_TOO_LARGE: { status: 413, title: "Payload too large" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "Unsupported media type" },
+  GONE: { status: 410, title: "Gone" },
   VALIDATION: { status: 422, title: "Validation failed" },
   RATE_LIMITED: { status: 429, title: "Too many requests" },
   UNAVAILABLE: { status: 503, title: "Service unavailable" },
@@ -48,6 +49,8 @@ export class NotFoundError extends defineError("NOT_FOUND") {}
 export class ConflictError extends defineError("CONFLICT") {}
 export class PreconditionFailedError extends defineError("PRECONDITION_FAILED") {}
 export class PayloadTooLargeError extends defineError("PAYLOAD_TOO_LARGE") {}
+/** What the request names existed once and is no longer kept (an old sync token): start over. */
+export class GoneError extends defineError("GONE") {}
 export class UnsupportedMediaTypeError extends defineError("UNSUPPORTED_MEDIA_TYPE") {}
 /** Retryable: the caller may try again later (a dependency is down or busy). */
 export class UnavailableError extends defineError("UNAVAILABLE") {

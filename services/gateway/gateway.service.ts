@@ -16,6 +16,7 @@ import type { OutboxRelay } from "../../libs/outbox";
 import { verifyPassword } from "./auth/passwords";
 import { PhoneVerifications } from "./auth/phone-verification";
 import { TokenService } from "./auth/token-service";
+import { PersonalTokens } from "./auth/personal-tokens";
 import { UserStore } from "./auth/user-store";
 import { createApp } from "./http/app";
 import { createAuthenticator } from "./http/authenticate";
@@ -31,6 +32,10 @@ import { taskRoutes } from "./routes/tasks.routes";
 import { historyRoutes } from "./routes/history.routes";
 import { commentRoutes } from "./routes/comments.routes";
 import { webhookRoutes } from "./routes/webhooks.routes";
+import { tokenRoutes } from "./routes/tokens.routes";
+import { syncRoutes } from "./routes/sync.routes";
+import { exportRoutes } from "./routes/export.routes";
+import { accountRoutes } from "./routes/account.routes";
 
 export interface GatewayServiceDeps {
   db: Db;
@@ -58,8 +63,13 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
     refreshTtlDays: config.refreshTokenTtlDays,
   });
   let broker: ServiceBroker | undefined;
-  const authenticator = createAuthenticator(users, clock, config.jwtSecret, (userId) =>
-    call(broker!, "projects.memberships", { userId }),
+  const personalTokens = new PersonalTokens(db, clock);
+  const authenticator = createAuthenticator(
+    users,
+    clock,
+    config.jwtSecret,
+    (userId) => call(broker!, "projects.memberships", { userId }),
+    personalTokens,
   );
 
   return {
@@ -84,13 +94,14 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
         users,
         phoneVerifications,
         tokens,
+        personalTokens,
         cursors: new CursorCodec(config.cursorSecret, clock),
         forgetUser: (id) => authenticator.forget(id),
         lifecycle,
         outbox,
       };
       const app = createApp({
-        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...projectRoutes(ctx), ...invitationRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx), ...historyRoutes(ctx), ...commentRoutes(ctx)],
+        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...projectRoutes(ctx), ...invitationRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx), ...historyRoutes(ctx), ...commentRoutes(ctx), ...tokenRoutes(ctx), ...syncRoutes(ctx), ...exportRoutes(ctx), ...accountRoutes(ctx, () => relay?.kick())],
         rootRoutes: healthRoutes(ctx),
         authenticator,
         logger: this.logger,

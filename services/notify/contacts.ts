@@ -5,6 +5,8 @@ import { NOTIFY_SCHEMA } from "./migrations";
 import type { WhatsAppRecipient } from "./whatsapp/delivery";
 
 const CONTACTS = `${NOTIFY_SCHEMA}.contacts`;
+/** Above any user.updated version: an erased contact outranks every snapshot. */
+const ERASED_VERSION = 2_147_483_647;
 
 interface ContactRow {
   user_id: string;
@@ -26,6 +28,23 @@ interface ContactRow {
  */
 export class ContactStore {
   constructor(private readonly db: Db) {}
+
+  /**
+   * A deleted account: its notifications, tickets and number go; the contact stays as a
+   * disabled, number-less row at the highest version, so no snapshot replayed later (a new
+   * consumer reads user.updated from the start) can bring the number back.
+   */
+  async erase(userId: string): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      await trx(`${NOTIFY_SCHEMA}.notifications`).where({ user_id: userId }).delete();
+      await trx(`${NOTIFY_SCHEMA}.stream_tickets`).where({ user_id: userId }).delete();
+      const erased = { user_id: userId, version: ERASED_VERSION, roles: [], timezone: "UTC", phone: null, phone_verified: false, whatsapp_opt_in: false };
+      await trx(CONTACTS)
+        .insert({ ...erased, notification_prefs: "{}", disabled: true, updated_at: new Date() })
+        .onConflict("user_id")
+        .merge();
+    });
+  }
 
   /** Whether the snapshot was newer than what is kept. */
   async apply(event: UserUpdatedEvent): Promise<boolean> {

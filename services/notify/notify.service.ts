@@ -121,6 +121,11 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
             await broadcast(broker!, USER_DISABLED_EVENT, { userId: event.userId }, "notify");
           }
         },
+        [USER_CHANNELS.deleted]: async (event) => {
+          await contacts.erase(event.userId);
+          hub.disconnect(event.userId);
+          await broadcast(broker!, USER_DISABLED_EVENT, { userId: event.userId }, "notify");
+        },
         [USER_CHANNELS.phoneVerification]: async (event) => {
           await sendVerificationCode(event, { config: config.whatsapp, client, limiter, clock, logger: broker!.getLogger("notify") });
         },

@@ -13,8 +13,8 @@ import { parentsTouched, refreshProgress } from "./subtasks";
 import { dependentsOf, unblockedEvent } from "./dependencies";
 import { recordHistory, taskEntries } from "./history";
 
-/** The tasks one write touches: one by id, a subtree by ids, or a project's (those assigned to one member, say). Never all. */
-export type TaskFilter = { id: string } | { ids: string[] } | { project_id: string; assignee_id?: string };
+/** The tasks one write touches: one by id, a subtree by ids, a project's (those assigned to one member, say), or an owner's (erasing an account). Never all. */
+export type TaskFilter = { id: string } | { ids: string[] } | { project_id: string; assignee_id?: string } | { owner_id: string };
 
 /** A new task's columns; the writer stamps its times and its first version, and keeps its progress. */
 export type NewTask = Omit<TaskRow, "created_at" | "updated_at" | "version" | "parent_id" | "position" | "children_total" | "children_done" | "blocked_by" | "blocked"> &

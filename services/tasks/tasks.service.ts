@@ -3,7 +3,9 @@ import { authOf, healthAction, startRelay } from "../../libs/broker";
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
 import { DONE } from "../../libs/contracts";
-import { serviceActions } from "../../libs/broker/bus";
+import { channelHandlers, serviceActions } from "../../libs/broker/bus";
+import { USER_CHANNELS } from "../../libs/contracts";
+import { eraseAccount } from "./account-erasure";
 import type { Db } from "../../libs/db";
 import { migrateSchema } from "../../libs/db/migrate";
 import { purgeExpiredKeys } from "../../libs/idempotency";
@@ -17,6 +19,7 @@ import { TaskLister } from "./task-list";
 import { TaskRecurrence } from "./task-recurrence";
 import { TaskReminders } from "./task-reminders";
 import { CursorCodec } from "../../libs/task-query";
+import { completionsOf, SyncFeed } from "./sync";
 import { TaskStore } from "./task-store";
 import { parseQuickAdd } from "./quick-add";
 import { resolveProject } from "./quick-add/names";
@@ -44,9 +47,13 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
   const lister = new TaskLister(db, cursors, clock);
   const history = new HistoryReader(db, cursors);
   const comments = new CommentStore(writer, cursors);
+  const sync = new SyncFeed(db, config.cursorSecret, clock);
 
   const tasks: ServiceSchema = {
     name: "tasks",
+    channels: channelHandlers("tasks", {
+      [USER_CHANNELS.deleted]: (event) => eraseAccount(writer, event.userId),
+    }),
     actions: serviceActions("tasks", {
       create: (p, ctx) => store.create(authOf(ctx), p.input, p.idempotencyKey),
       get: (p, ctx) => store.get(authOf(ctx), p.id),
@@ -54,6 +61,8 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
         const task = await store.get(authOf(ctx), p.id);
         return { json: JSON.stringify(task), version: task.version };
       },
+      sync: (p, ctx) => sync.page(authOf(ctx), p.since, p.limit),
+      completionsOf: async (p, ctx) => ({ items: await completionsOf(db, authOf(ctx), p.taskIds) }),
       update: (p, ctx) => store.update(authOf(ctx), p.id, p.patch, p.expectedVersion),
       remove: async (p, ctx) => {
         await store.remove(authOf(ctx), p.id, p.expectedVersion, p.children);
@@ -97,6 +106,7 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
         purgeExpiredKeys(db, TASKS_SCHEMA, clock).catch((err) => this.logger.warn("idempotency purge failed", err));
         const retention = new Date(clock.now().getTime() - config.historyRetentionDays * 24 * 3600_000);
         history.purge(retention).catch((err) => this.logger.warn("history purge failed", err));
+        sync.prune().catch((err) => this.logger.warn("sync tombstone purge failed", err));
       }, 60 * 60 * 1000).unref();
     },
     async stopped() {

@@ -6,7 +6,7 @@ import path from "node:path";
 import { Client } from "pg";
 import { DEPLOYMENT, environmentOf, ProcessSpec } from "../../deploy/services";
 import { parseReadyLine } from "../../src/ready-line";
-import { Api, TestUser } from "./api";
+import { Api } from "./api";
 
 export type Mode = "embedded" | "distributed";
 
@@ -164,13 +164,12 @@ export async function startWithUsers(count: number, extraEnv: Record<string, str
   return { stack, api, users };
 }
 
-/**
- * For a test file: a stack with `count` users, started before its tests and stopped after
- * them. The fields are filled in by the file's `beforeAll`.
- */
-export function useStackWithUsers(count: number): { stack: RunningStack; api: Api; users: TestUser[] } {
-  const fixture = {} as { stack: RunningStack; api: Api; users: TestUser[] };
-  beforeAll(async () => Object.assign(fixture, await startWithUsers(count)), 60_000);
+/** For a test file: `startWithUsers` before its tests, stopped after them; the fields are filled in by then. */
+export function useStackWithUsers(count: number, extraEnv: Record<string, string> = {}) {
+  const fixture = {} as Awaited<ReturnType<typeof startWithUsers>>;
+  beforeAll(async () => {
+    Object.assign(fixture, await startWithUsers(count, extraEnv));
+  }, 90_000);
   afterAll(() => fixture.stack?.stop(), 30_000);
   return fixture;
 }

@@ -8,6 +8,7 @@ import { isAccessClaims, JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER, type AuthMeta 
 import { UnauthorizedError } from "../../../libs/errors";
 import { isTransportError } from "../../../libs/errors/problem";
 import type { UserRow, UserStore } from "../auth/user-store";
+import { isPersonalToken, personalTokenMiddleware, type PersonalTokens } from "../auth/personal-tokens";
 
 /** How long a looked-up caller is trusted: a disabled user, a role or a membership change takes effect within it. */
 const USER_CACHE_MS = 1_000;
@@ -43,6 +44,7 @@ export function createAuthenticator(
   clock: Clock,
   secret: string,
   membershipsOf: (userId: string) => Promise<Membership[]>,
+  personalTokens?: PersonalTokens,
 ): Authenticator {
   const cache = new Map<string, { auth: AuthMeta | false; until: number }>();
   // One lookup at a time per caller: when an entry expires under load, the requests that
@@ -123,7 +125,9 @@ export function createAuthenticator(
   // A token verified once (signature, algorithm, issuer, audience, claims) is the same bytes on
   // the caller's next request: until it expires, only the user lookup (cached for 1 s) is redone.
   const verifiedTokens = new Map<string, { sub: string; expMs: number }>();
+  const personal = personalTokens && personalTokenMiddleware(personalTokens, lookup);
   const middleware: RequestHandler = (req, res, next) => {
+    if (personal && isPersonalToken(req)) return personal(req, res, next);
     const token = bearerToken(req);
     const known = token === undefined ? undefined : verifiedTokens.get(token);
     if (known && known.expMs > Date.now()) {

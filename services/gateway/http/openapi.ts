@@ -45,6 +45,7 @@ const API_DESCRIPTION = [
   "other than gzip, deflate or identity answers 415, and a body that does not decode as its declared encoding 400;",
   "a string anywhere in a body, query or path holding U+0000 or an unpaired UTF-16 surrogate answers 422;",
   "instants must fall within the years 0001-9999 (422); every list cursor is signed and a forged or altered one answers 422.",
+  "The Bearer token is a session's access token (JWT) or a personal access token (`tg_pat_...`, tag `tokens`), which reaches only the routes its scopes cover (403 otherwise).",
   "Every `/api/v1` answer carries `X-Content-Type-Options: nosniff` and `Cache-Control: no-store`; a 401 carries `WWW-Authenticate: Bearer`.",
   "",
   "Subtasks: `parentId` nests tasks at most 5 levels deep (a top-level task and four levels below it); a subtask lives in its",

@@ -96,6 +96,23 @@ export const migrations: Migration[] = [
       });
     },
   },
+  {
+    name: "0005_personal_access_tokens",
+    async up(db) {
+      await db.schema.withSchema(AUTH_SCHEMA).createTable("personal_tokens", (t) => {
+        t.uuid("id").primary();
+        t.uuid("user_id").notNullable().references("id").inTable(`${AUTH_SCHEMA}.users`).onDelete("CASCADE").index();
+        t.text("name").notNullable();
+        t.specificType("scopes", "text[]").notNullable();
+        // SHA-256 (hex) of the token: every authenticated request finds its token by this.
+        t.text("token_hash").notNullable().unique();
+        t.timestamp("expires_at", { useTz: true });
+        t.timestamp("last_used_at", { useTz: true });
+        t.timestamp("created_at", { useTz: true }).notNullable();
+        t.index(["created_at", "id"]);
+      });
+    },
+  },
 ];
 
 const SEED_BATCH = 1_000;

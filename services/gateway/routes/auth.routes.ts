@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { abilityFromMeta } from "../../../libs/authz";
 import {
   adminUpdateUserInput,
   adminUserSchema,
@@ -12,12 +11,13 @@ import {
   updateMeInput,
   userSchema,
 } from "../../../libs/contracts";
-import { ForbiddenError, UnauthorizedError, ValidationError } from "../../../libs/errors";
+import { UnauthorizedError, ValidationError } from "../../../libs/errors";
 import { MIN_PASSWORD_LENGTH, MIN_PASSWORD_SCORE, passwordProblems } from "../auth/password-policy";
 import { burnPasswordCheck, verifyPassword } from "../auth/passwords";
 import { toUserDto, UserRow } from "../auth/user-store";
 import { idParams, pageQuery, route, RouteDef } from "../http/route";
 import { problemResponses } from "./problems";
+import { adminPage, requireAdmin } from "./admin";
 import type { GatewayContext } from "./context";
 
 const tag = "auth";
@@ -28,9 +28,6 @@ export function authRoutes(ctx: GatewayContext): RouteDef[] {
     status,
     body: { user: toUserDto(row), ...(await ctx.tokens.issue(row)) },
   });
-  const requireAdmin = (auth: Parameters<typeof abilityFromMeta>[0]) => {
-    if (!abilityFromMeta(auth).can("administer", "User")) throw new ForbiddenError("admins only");
-  };
 
   return [
     route({
@@ -161,13 +158,7 @@ export function authRoutes(ctx: GatewayContext): RouteDef[] {
         200: { description: "A page of users", schema: z.object({ items: z.array(adminUserSchema), nextCursor: z.string().nullable() }) },
         ...problemResponses(401, 403, 422),
       },
-      handle: async ({ auth, query }) => {
-        requireAdmin(auth);
-        const after = query.cursor ? ctx.cursors.decode(query.cursor, USER_CURSOR, auth.userId, 2) : undefined;
-        const page = await ctx.users.list(query.limit, after && { createdAt: new Date(after[0] as number).toISOString(), id: String(after[1]) });
-        const nextCursor = page.more && page.last ? ctx.cursors.encode(USER_CURSOR, auth.userId, [page.last.created_at.getTime(), page.last.id]) : null;
-        return { status: 200, body: { items: page.items, nextCursor } };
-      },
+      handle: async ({ auth, query }) => ({ status: 200, body: await adminPage(ctx, auth, query, "admin-users", (limit, after) => ctx.users.list(limit, after)) }),
     }),
     route({
       method: "patch", path: "/admin/users/:id", tag: "admin", auth: true,
@@ -184,6 +175,3 @@ export function authRoutes(ctx: GatewayContext): RouteDef[] {
     }),
   ];
 }
-
-/** Signed like every list's cursor: only what this list issued comes back, so its values need no checks of their own. */
-const USER_CURSOR = "admin-users";

@@ -8,6 +8,7 @@ import type { Lifecycle } from "../../../libs/lifecycle";
 import type { PhoneVerifications } from "../auth/phone-verification";
 import type { CursorCodec } from "../../../libs/task-query";
 import type { TokenService } from "../auth/token-service";
+import type { PersonalTokens } from "../auth/personal-tokens";
 import type { UserStore } from "../auth/user-store";
 
 /** What route handlers may use. */
@@ -18,6 +19,7 @@ export interface GatewayContext {
   users: UserStore;
   phoneVerifications: PhoneVerifications;
   tokens: TokenService;
+  personalTokens: PersonalTokens;
   /** Signs list cursors the gateway issues (admin users), as tasks and notify sign theirs. */
   cursors: CursorCodec;
   /** Drops a user from the authentication cache after an admin changes them. */

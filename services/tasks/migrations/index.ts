@@ -203,7 +203,47 @@ export const migrations: Migration[] = [
       });
     },
   },
+  {
+    // Delta sync's change feed (services/tasks/sync.ts). Kept by triggers, so every write path
+    // (TaskWriter, projects, memberships, cascades) feeds it in its own transaction.
+    name: "0012_sync_change_feed",
+    async up(db) {
+      for (const sql of syncFeedSql(TASKS_SCHEMA)) await db.raw(sql);
+    },
+  },
 ];
+
+/** One sequence orders every change a client can see; tombstones record what left a scope. One statement each: PGlite prepares them one at a time. */
+function syncFeedSql(s: string): string[] {
+  return [
+    `create sequence ${s}.change_seq`,
+    `alter table ${s}.tasks add column change_seq bigint not null default nextval('${s}.change_seq')`,
+    `alter table ${s}.projects add column change_seq bigint not null default nextval('${s}.change_seq')`,
+    `alter table ${s}.project_members add column change_seq bigint not null default nextval('${s}.change_seq')`,
+    `create index tasks_owner_change_idx on ${s}.tasks (owner_id, change_seq) where project_id is null`,
+    `create index tasks_project_change_idx on ${s}.tasks (project_id, change_seq)`,
+    // kind 'task': a task deleted or moved out of (owner_id, project_id); kind 'member': user_id left project_id.
+    `create table ${s}.tombstones ( seq bigint not null default nextval('${s}.change_seq'), kind text not null check (kind in ('task', 'member')), id uuid, owner_id uuid, project_id uuid, user_id uuid, created_at timestamptz not null default now() )`,
+    `create index tombstones_owner_idx on ${s}.tombstones (owner_id, seq) where project_id is null`,
+    `create index tombstones_project_idx on ${s}.tombstones (project_id, seq)`,
+    `create index tombstones_user_idx on ${s}.tombstones (user_id, seq) where kind = 'member'`,
+    `create index tombstones_created_idx on ${s}.tombstones (created_at)`,
+    `create function ${s}.sync_touch() returns trigger language plpgsql as $$ begin
+      new.change_seq := nextval('${s}.change_seq'); return new;
+      end $$`,
+    `create function ${s}.sync_task_gone() returns trigger language plpgsql as $$ begin
+      if tg_op = 'DELETE' or old.project_id is distinct from new.project_id or old.owner_id <> new.owner_id then insert into ${s}.tombstones (kind, id, owner_id, project_id) values ('task', old.id, old.owner_id, old.project_id); end if; return null;
+      end $$`,
+    `create function ${s}.sync_member_gone() returns trigger language plpgsql as $$ begin
+      insert into ${s}.tombstones (kind, project_id, user_id) values ('member', old.project_id, old.user_id); return null;
+      end $$`,
+    `create trigger tasks_sync_touch before update on ${s}.tasks for each row execute function ${s}.sync_touch()`,
+    `create trigger projects_sync_touch before update on ${s}.projects for each row execute function ${s}.sync_touch()`,
+    `create trigger members_sync_touch before update on ${s}.project_members for each row execute function ${s}.sync_touch()`,
+    `create trigger tasks_sync_gone after update or delete on ${s}.tasks for each row execute function ${s}.sync_task_gone()`,
+    `create trigger members_sync_gone after delete on ${s}.project_members for each row execute function ${s}.sync_member_gone()`,
+  ];
+}
 
 const SEED_BATCH = 1_000;
 
