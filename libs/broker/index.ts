@@ -55,6 +55,10 @@ export function createBroker(config: Config, nodeID?: string, clock?: Clock): Se
                   connectionOptions: { ...natsConnectionOptions(config), name: `todogenie-${config.services.join("+")}` },
                   // What a killed consumer held goes to the next one within seconds (see CHANNEL_ACK_WAIT_MS).
                   consumerOptions: { config: { ack_wait: nanos(CHANNEL_ACK_WAIT_MS) } },
+                  // On a cluster every stream (and its consumers, which follow it) lives on this many
+                  // servers, so losing one loses no message. A stream that exists keeps its replicas:
+                  // raise them with `nats stream edit --replicas` (README: NATS cluster).
+                  streamConfig: { num_replicas: config.nats?.streamReplicas ?? 1 },
                 },
                 // channelHandlers gives up after CHANNEL_MAX_DELIVERIES and records a dead letter;
                 // the adapter's limit only catches a message whose recording itself keeps failing.
