@@ -75,8 +75,45 @@ export function createBroker(config: Config, nodeID?: string, clock?: Clock): Se
   };
   broker = new ServiceBroker(options);
   bindBusIdentity(broker, busIdentity(config.busSecret, clock));
-  if (distributed) failStartOnRefusal(broker);
+  if (distributed) {
+    failStartOnRefusal(broker);
+    rejectPendingOnDisconnect(broker);
+  }
   return broker;
+}
+
+/**
+ * A request out when this process's NATS connection drops is lost with it: its reply would come
+ * through the server that is gone, and the client resubscribes elsewhere (on a cluster, within a
+ * second) too late to get it. Each is failed at once as rejected (a 503, retried when idempotent)
+ * instead of when its timeout ends: losing one NATS server of three stalls no caller 10 s.
+ */
+function rejectPendingOnDisconnect(broker: ServiceBroker): void {
+  const watched = new WeakSet<object>();
+  broker.localBus.on("$transporter.connected", () => {
+    const transit = broker.transit as unknown as {
+      tx?: { client?: { status?(): AsyncIterable<{ type: string }> } };
+      pendingRequests: Map<string, { nodeID: string; action: { name: string }; reject(err: Error): void }>;
+    };
+    const client = transit.tx?.client;
+    // Moleculer says so again after each reconnect, mostly on the same client.
+    if (!client?.status || watched.has(client)) return;
+    watched.add(client);
+    const status = client.status();
+    void (async () => {
+      try {
+        for await (const s of status) {
+          if (s.type !== "disconnect") continue;
+          for (const [id, req] of transit.pendingRequests) {
+            transit.pendingRequests.delete(id);
+            req.reject(new Errors.RequestRejectedError({ action: req.action.name, nodeID: req.nodeID }));
+          }
+        }
+      } catch {
+        // The connection closed: nothing left to watch.
+      }
+    })();
+  });
 }
 
 /**
