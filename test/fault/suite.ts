@@ -232,7 +232,10 @@ export function faultSuite(o: SuiteOptions): void {
         const f = phaseOf(r.fireAt);
         f.reminders++;
         const delivered = boxes[r.user]!.get(r.reminderId) ?? [];
-        if (delivered.length === 0) f.lost++;
+        if (delivered.length === 0) {
+          f.lost++;
+          f.odd.push(`lost: reminder ${r.reminderId} of task ${r.taskId}, due ${new Date(r.fireAt).toISOString()}`);
+        }
         f.duplicated += Math.max(0, delivered.length - 1);
         for (const s of streams[r.user]!) {
           const ids = s.byReminder.get(r.reminderId);
