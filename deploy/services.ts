@@ -17,8 +17,8 @@ export interface ProcessSpec {
   secrets: string[];
 }
 
-/** What every process reads: where NATS and Postgres are, its namespace on NATS, how much it logs. */
-const COMMON_SETTINGS = ["NATS_URL", "NAMESPACE", "LOG_LEVEL"];
+/** What every process reads: where NATS and Postgres are, its namespace on NATS, how much it logs, how many copies its streams keep. */
+const COMMON_SETTINGS = ["NATS_URL", "NAMESPACE", "LOG_LEVEL", "NATS_STREAM_REPLICAS"];
 /**
  * Every process logs in to Postgres and to NATS, and holds BUS_SECRET: the gateway and notify sign
  * the caller identity they put on calls, tasks, search, scheduler and notify check it (a process

@@ -40,7 +40,7 @@ test("logs pretty lines to a terminal and JSON to anything else, unless LOG_FORM
 });
 
 test("NATS connections reconnect for ever, waits doubling to twice the base with jitter, back to the base after a quiet spell", () => {
-  const options = natsConnectionOptions({ nats: { servers: ["localhost:4222"], reconnectWaitMs: 1_000 } });
+  const options = natsConnectionOptions({ nats: { servers: ["localhost:4222"], reconnectWaitMs: 1_000, streamReplicas: 1 } });
   expect(options.maxReconnectAttempts).toBe(-1);
   let t = 0;
   const mid = reconnectBackoff(1_000, () => 0.5, () => t);

@@ -56,6 +56,10 @@ export function createBroker(config: Config, nodeID?: string, clock?: Clock): Se
                   connectionOptions: { ...natsConnectionOptions(config), name: `todogenie-${config.services.join("+")}` },
                   // What a killed consumer held goes to the next one within seconds (see CHANNEL_ACK_WAIT_MS).
                   consumerOptions: { config: { ack_wait: nanos(CHANNEL_ACK_WAIT_MS) } },
+                  // On a cluster every stream (and its consumers, which follow it) lives on this many
+                  // servers, so losing one loses no message. A stream that exists keeps its replicas:
+                  // raise them with `nats stream edit --replicas` (README: NATS cluster).
+                  streamConfig: { num_replicas: config.nats?.streamReplicas ?? 1 },
                 },
                 // channelHandlers gives up after CHANNEL_MAX_DELIVERIES and records a dead letter;
                 // the adapter's limit only catches a message whose recording itself keeps failing.
@@ -72,8 +76,61 @@ export function createBroker(config: Config, nodeID?: string, clock?: Clock): Se
   };
   broker = new ServiceBroker(options);
   bindBusIdentity(broker, busIdentity(config.busSecret, clock));
-  if (distributed) failStartOnRefusal(broker);
+  if (distributed) {
+    failStartOnRefusal(broker);
+    rejectPendingOnDisconnect(broker);
+  }
   return broker;
+}
+
+/**
+ * A request out when a NATS connection drops is lost with it: one the caller sent through the
+ * server that is gone, or one routed to a callee on it. On a cluster both clients are back on
+ * another server within a second or two, but the caller would wait its whole timeout. So a
+ * process whose connection drops fails its own pending calls at once, and once back says so on
+ * the bus; every caller then fails what it had pending with that process (rejected: a 503,
+ * retried when idempotent). Losing one NATS server of three stalls no caller 10 s.
+ */
+function rejectPendingOnDisconnect(broker: ServiceBroker): void {
+  type Pending = { nodeID: string; action: { name: string }; reject(err: Error): void };
+  const transit = broker.transit as unknown as {
+    tx?: { prefix: string; client?: NatsBusClient };
+    pendingRequests: Map<string, Pending>;
+  };
+  const rejectWhere = (which: (req: Pending) => boolean) => {
+    for (const [id, req] of transit.pendingRequests) {
+      if (!which(req)) continue;
+      transit.pendingRequests.delete(id);
+      req.reject(new Errors.RequestRejectedError({ action: req.action.name, nodeID: req.nodeID }));
+    }
+  };
+  const watched = new WeakSet<object>();
+  broker.localBus.on("$transporter.connected", () => {
+    const client = transit.tx?.client;
+    // Moleculer says so again after each reconnect, mostly on the same client.
+    if (!client?.status || watched.has(client)) return;
+    watched.add(client);
+    const subject = `${transit.tx!.prefix}.TODOGENIE.RECONNECTED`;
+    // nats.js subscribes again by itself after each reconnect.
+    client.subscribe(subject, { callback: (_err, msg) => msg && rejectWhere((req) => req.nodeID === new TextDecoder().decode(msg.data)) });
+    const status = client.status();
+    void (async () => {
+      try {
+        for await (const s of status) {
+          if (s.type === "disconnect") rejectWhere(() => true);
+          if (s.type === "reconnect") client.publish(subject, new TextEncoder().encode(broker.nodeID));
+        }
+      } catch {
+        // The connection closed: nothing left to watch.
+      }
+    })();
+  });
+}
+
+interface NatsBusClient {
+  status?(): AsyncIterable<{ type: string }>;
+  subscribe(subject: string, opts: { callback(err: unknown, msg?: { data: Uint8Array }): void }): unknown;
+  publish(subject: string, data: Uint8Array): void;
 }
 
 /**

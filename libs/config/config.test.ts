@@ -79,11 +79,16 @@ describe("NATS connection settings", () => {
   const nats = (env: Record<string, string>) => loadConfig({ ...distributed, SERVICES: "scheduler", ...env }).nats;
 
   test("hosts come from NATS_URL; a user and password from the URL or NATS_USER and NATS_PASSWORD", () => {
-    expect(nats({})).toEqual({ servers: ["localhost:4222"], reconnectWaitMs: 1_000 });
+    expect(nats({})).toEqual({ servers: ["localhost:4222"], reconnectWaitMs: 1_000, streamReplicas: 1 });
     expect(nats({ NATS_URL: "nats://todo:p%40ss@a:4222,nats://b" })).toMatchObject({ servers: ["a:4222", "b:4222"], user: "todo", pass: "p@ss" });
     expect(nats({ NATS_USER: "todo", NATS_PASSWORD: "pw" })).toMatchObject({ user: "todo", pass: "pw" });
     expect(nats({ NATS_TOKEN: "t0ken" })).toMatchObject({ token: "t0ken" });
     expect(nats({ NATS_NKEY_SEED: `SU${"A".repeat(56)}` })).toMatchObject({ nkeySeed: `SU${"A".repeat(56)}` });
+  });
+
+  test("a cluster: every server of a comma-separated NATS_URL, streams replicated NATS_STREAM_REPLICAS times (1 to 5)", () => {
+    expect(nats({ NATS_URL: "nats://n1:4222, nats://n2:4222,nats://n3:4222", NATS_STREAM_REPLICAS: "3" })).toMatchObject({ servers: ["n1:4222", "n2:4222", "n3:4222"], streamReplicas: 3 });
+    for (const bad of ["0", "6", "two"]) expect(() => nats({ NATS_STREAM_REPLICAS: bad })).toThrow(/NATS_STREAM_REPLICAS/);
   });
 
   test("a tls:// URL or a CA asks for TLS", () => {

@@ -36,6 +36,8 @@ const envSchema = z.object({
   NATS_TLS_KEY: optionalString,
   /** The base wait between reconnect attempts; each adds a random jitter up to as much again. */
   NATS_RECONNECT_WAIT_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  /** Copies JetStream keeps of each stream Todogenie creates: 1 on a single server, 3 on a cluster of three. */
+  NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** Readiness fails when an outbox row has waited longer than this: the process cannot publish. */
   OUTBOX_STALE_AFTER_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
   BUS_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, "must be at least 32 characters"),
@@ -169,6 +171,8 @@ export interface NatsConfig {
   tls?: { caFile?: string; certFile?: string; keyFile?: string };
   /** Base wait between reconnect attempts (NATS_RECONNECT_WAIT_MS). */
   reconnectWaitMs: number;
+  /** Replicas of each stream Todogenie creates (NATS_STREAM_REPLICAS); at most the cluster's size. */
+  streamReplicas: number;
 }
 
 /** Bounds on sharing, each answered with 429: a runaway script or an abuser stops there. */
@@ -354,7 +358,7 @@ function natsConfig(e: z.output<typeof envSchema>, problems: string[]): NatsConf
     if (e[name] !== undefined && !existsSync(e[name])) problems.push(`${name}: no file at ${e[name]}`);
   }
   const tls = tlsUrl || e.NATS_TLS_CA || e.NATS_TLS_CERT ? { caFile: e.NATS_TLS_CA, certFile: e.NATS_TLS_CERT, keyFile: e.NATS_TLS_KEY } : undefined;
-  return { servers, user, pass, token: e.NATS_TOKEN, nkeySeed: e.NATS_NKEY_SEED, credsFile: e.NATS_CREDS_FILE, tls, reconnectWaitMs: e.NATS_RECONNECT_WAIT_MS };
+  return { servers, user, pass, token: e.NATS_TOKEN, nkeySeed: e.NATS_NKEY_SEED, credsFile: e.NATS_CREDS_FILE, tls, reconnectWaitMs: e.NATS_RECONNECT_WAIT_MS, streamReplicas: e.NATS_STREAM_REPLICAS };
 }
 
 /** Embedded mode keeps one generated secret in DATA_DIR so tokens survive restarts. */

@@ -87,8 +87,9 @@ describe("each service's container", () => {
       expect(service.healthcheck.test).toEqual(["CMD", "node", "dist/src/healthcheck.js"]);
       const defaults = loadConfig({ NATS_URL: "nats://x", DATABASE_URL: "postgres://x", JWT_SECRET: "x".repeat(32), BUS_SECRET: "b".repeat(32) });
       expect(seconds(service.stop_grace_period)).toBeGreaterThan((defaults.shutdownDrainDelayMs + defaults.shutdownTimeoutMs) / 1000);
-      expect(service.depends_on).toMatchObject({ postgres: { condition: "service_healthy" }, nats: { condition: "service_healthy" } });
-      expect(service.environment.NATS_URL).toBe("nats://nats:4222");
+      expect(service.depends_on).toMatchObject({ postgres: { condition: "service_healthy" }, ...Object.fromEntries(NATS_NODES.map((n) => [n, { condition: "service_healthy" }])) });
+      expect(service.environment.NATS_URL).toBe(NATS_NODES.map((n) => `nats://${n}:4222`).join(","));
+      expect(service.environment.NATS_STREAM_REPLICAS).toBe("${NATS_STREAM_REPLICAS:-3}");
       expect(service.environment.DATABASE_URL).toMatch(/@postgres:5432\//);
     });
 
@@ -97,6 +98,26 @@ describe("each service's container", () => {
       expect(JSON.stringify(service)).not.toContain(String(DEFAULT_HEALTH_PORT));
     });
   });
+});
+
+const NATS_NODES = ["nats", "nats-2", "nats-3"];
+
+test("NATS runs as a JetStream cluster of three: named servers, one cluster, routes to all three, a volume each", () => {
+  const routes = `--routes=${NATS_NODES.map((n) => `nats://${n}:6222`).join(",")}`;
+  const volumes = new Set<string>();
+  NATS_NODES.forEach((name, i) => {
+    const node = compose.services[name];
+    expect(node.command).toEqual(expect.arrayContaining(["--jetstream", `--server_name=nats-${i + 1}`, "--cluster_name=todogenie", "--cluster=nats://0.0.0.0:6222", routes]));
+    expect(node.command).toContain("--config=/etc/nats/nats.conf");
+    expect(node.environment).toEqual(compose.services.nats.environment);
+    expect(node.healthcheck.test.length).toBeGreaterThan(1);
+    const [volume, mount] = node.volumes[0].split(":");
+    expect(mount).toBe("/data");
+    expect(compose.volumes).toHaveProperty(volume);
+    volumes.add(volume);
+  });
+  expect(volumes.size).toBe(3);
+  expect(exampleValues.NATS_STREAM_REPLICAS).toBe("3");
 });
 
 test("NATS runs JetStream; Postgres, NATS and Meilisearch keep their data in volumes and report health", () => {

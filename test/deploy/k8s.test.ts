@@ -224,6 +224,14 @@ describe("the bus is a trust boundary", () => {
     }
   });
 
+  test("the NATS chart runs a JetStream cluster of three, one pod a node, and the streams keep three copies", () => {
+    const values = readYaml(path.join(ROOT, "deploy/nats-helm-values.yaml"));
+    expect(values.config.cluster).toEqual({ enabled: true, replicas: 3 });
+    expect(values.config.jetstream.enabled).toBe(true);
+    expect(values.podTemplate.topologySpreadConstraints["kubernetes.io/hostname"]).toMatchObject({ maxSkew: 1, whenUnsatisfiable: "DoNotSchedule" });
+    expect(find("ConfigMap", "todogenie-config").data.NATS_STREAM_REPLICAS).toBe("3");
+  });
+
   test("the NATS chart's values read the same user and password from a Secret of their own", () => {
     const values = readYaml(path.join(ROOT, "deploy/nats-helm-values.yaml"));
     expect(values.config.merge.authorization).toEqual({ user: "<< $NATS_USER >>", password: "<< $NATS_PASSWORD >>" });

@@ -43,13 +43,27 @@ export function buildIfStale(): void {
   execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT, stdio: "pipe" });
 }
 
+/** The suite's topology: one NATS server and one process a service, or more of each. */
+export interface Topology {
+  /** NATS servers, clustered when more than one (streams then keep a copy on each, up to 3). */
+  natsNodes: number;
+  /** Processes of each service; the gateway stays one (it keeps the clients' port). */
+  replicas: number;
+}
+
+const SINGLE: Topology = { natsNodes: 1, replicas: 1 };
+
+/** The process id of a service's replica: its name for the first, `name-2`, `name-3`… after. */
+export const replicaId = (name: ServiceName, i: number) => (i === 0 ? name : `${name}-${i + 1}`);
+
 /**
- * The distributed deployment as processes of the built entry point, over a NATS server and a
+ * The distributed deployment as processes of the built entry point, over NATS servers and a
  * database of its own, any part of which the suite kills and brings back. The gateway keeps one
- * port across restarts, so clients reconnect to where they were.
+ * port across restarts, so clients reconnect to where they were; a NATS server keeps its ports and store.
  */
 export class FaultStack {
-  readonly processes = new Map<ServiceName, StartedProcess>();
+  /** By process id (see replicaId). */
+  readonly processes = new Map<string, StartedProcess>();
   /** Every process ever started, killed ones too: FAULT_LOG_DIR gets their output. */
   private readonly started: { name: string; process: StartedProcess }[] = [];
   baseUrl = "";
@@ -57,61 +71,72 @@ export class FaultStack {
 
   private constructor(
     private readonly dir: string,
-    private nats: NatsServer,
-    private readonly storeDir: string,
+    private readonly nats: NatsServer[],
+    private readonly natsArgs: string[][],
+    private readonly storeDirs: string[],
     private readonly db: { url: string; drop(): Promise<void> },
     private readonly values: Record<string, string>,
+    readonly topology: Topology,
   ) {}
 
-  static async start(): Promise<FaultStack> {
+  static async start(topology: Topology = SINGLE): Promise<FaultStack> {
     const dir = mkdtempSync(path.join(tmpdir(), "todogenie-fault-"));
-    const storeDir = mkdtempSync(path.join(dir, "js-"));
-    const nats = await startNatsServer(dir, [], { storeDir });
+    const nodes = Array.from({ length: topology.natsNodes }, (_, i) => i);
+    const storeDirs = nodes.map(() => mkdtempSync(path.join(dir, "js-")));
+    const ports = await distinctFreePorts(2 * nodes.length);
+    const clientPorts = ports.slice(0, nodes.length);
+    const natsArgs = clusterArgs(ports.slice(nodes.length));
+    const nats = await Promise.all(nodes.map((i) => startNatsServer(dir, natsArgs[i], { port: clientPorts[i], storeDir: storeDirs[i] })));
     const db = await createDatabase();
     const values = {
       JWT_SECRET: TEST_JWT_SECRET,
       CURSOR_SECRET: TEST_CURSOR_SECRET,
       BUS_SECRET: TEST_BUS_SECRET,
       DATABASE_URL: db.url,
-      NATS_URL: `nats://127.0.0.1:${nats.port}`,
+      NATS_URL: nats.map((n) => `nats://127.0.0.1:${n.port}`).join(","),
+      NATS_STREAM_REPLICAS: String(Math.min(3, nats.length)),
       NAMESPACE: `fault${randomBytes(4).toString("hex")}`,
     };
-    const stack = new FaultStack(dir, nats, storeDir, db, values);
+    const stack = new FaultStack(dir, nats, natsArgs, storeDirs, db, values, topology);
     stack.gatewayPort = await freePort();
     stack.baseUrl = `http://127.0.0.1:${stack.gatewayPort}`;
-    for (const spec of DEPLOYMENT) await stack.startService(spec.name);
+    for (const spec of DEPLOYMENT) {
+      for (let i = 0; i < (spec.name === "gateway" ? 1 : topology.replicas); i++) await stack.startService(replicaId(spec.name, i));
+    }
     await stack.waitReady(30_000);
     return stack;
   }
 
-  /** Starts the service's process; resolves once it says it is ready. */
-  async startService(name: ServiceName): Promise<void> {
-    const spec = DEPLOYMENT.find((p) => p.name === name)!;
-    const env = { ...distributedProcessEnv(spec, this.values), ...(name === "gateway" ? { PORT: String(this.gatewayPort) } : {}) };
-    const p = startProcess(env, name, BUILD_ENTRY);
-    this.processes.set(name, p);
-    this.started.push({ name, process: p });
+  /** Starts the process (a service's name, or a replica's id); resolves once it says it is ready. */
+  async startService(id: string): Promise<void> {
+    const spec = DEPLOYMENT.find((p) => id === p.name || id.startsWith(`${p.name}-`))!;
+    const env = { ...distributedProcessEnv(spec, this.values), ...(spec.name === "gateway" ? { PORT: String(this.gatewayPort) } : {}) };
+    const p = startProcess(env, id, BUILD_ENTRY);
+    this.processes.set(id, p);
+    this.started.push({ name: id, process: p });
     await p.ready;
   }
 
   /** kill -9: no goodbye to NATS, no drain, open transactions and leases left behind. */
-  async killService(name: ServiceName): Promise<void> {
-    const child = this.processes.get(name)!.child;
+  async killService(id: string): Promise<void> {
+    const child = this.processes.get(id)!.child;
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once("exit", resolve));
     child.kill("SIGKILL");
     await exited;
   }
 
-  async killNats(): Promise<void> {
-    const exited = new Promise((resolve) => this.nats.process.once("exit", resolve));
-    this.nats.process.kill("SIGKILL");
+  /** kill -9 of one NATS server (the only one, on a single server). */
+  async killNats(node = 0): Promise<void> {
+    const server = this.nats[node]!;
+    const exited = new Promise((resolve) => server.process.once("exit", resolve));
+    server.process.kill("SIGKILL");
     await exited;
   }
 
-  /** Back on the same port and store: what a restarted NATS pod looks like to its clients. */
-  async restartNats(): Promise<void> {
-    this.nats = await startNatsServer(this.dir, [], { port: this.nats.port, storeDir: this.storeDir });
+  /** Back on the same ports and store: what a restarted NATS pod looks like to its clients and its peers. */
+  async restartNats(node = 0): Promise<void> {
+    this.nats[node] = await startNatsServer(this.dir, this.natsArgs[node], { port: this.nats[node]!.port, storeDir: this.storeDirs[node] });
   }
 
   /** Terminates every backend of the test database: each pool finds its connections dead. */
@@ -142,14 +167,29 @@ export class FaultStack {
   }
 
   async stop(): Promise<void> {
-    for (const spec of [...DEPLOYMENT].reverse()) {
-      const p = this.processes.get(spec.name);
-      if (p) await stopProcess(p.child);
-    }
-    this.nats.process.kill("SIGKILL");
+    // The gateway first, the way they started backwards.
+    for (const p of [...this.processes.values()].reverse()) await stopProcess(p.child);
+    for (const n of this.nats) n.process.kill("SIGKILL");
     const logs = process.env.FAULT_LOG_DIR;
     if (logs) this.started.forEach(({ name, process: p }, i) => writeFileSync(path.join(logs, `${i}-${name}.log`), p.output()));
     await this.db.drop();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** `count` free ports, none the same (a port freed and handed out twice would collide). */
+async function distinctFreePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
+/**
+ * Each server's cluster flags: a name (JetStream clustering needs one), the cluster's name, its
+ * route port on loopback and routes to every server. None for a single server.
+ */
+function clusterArgs(ports: number[]): string[][] {
+  if (ports.length === 1) return [[]];
+  const routes = ports.map((p) => `nats://127.0.0.1:${p}`).join(",");
+  return ports.map((p, i) => ["--server_name", `n${i + 1}`, "--cluster_name", "todogenie-fault", "--cluster", `nats://127.0.0.1:${p}`, "--routes", routes]);
 }
