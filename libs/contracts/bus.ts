@@ -15,7 +15,7 @@ import { reminderDueEventSchema, taskEventSchema, TASK_CHANNELS, REMINDER_DUE_CH
 import { notificationSchema } from "./notifications";
 import { TASK_UNBLOCKED_CHANNEL, taskUnblockedEventSchema } from "./dependencies";
 import { historyPageSchema } from "./history";
-import { COMMENT_MENTIONED_CHANNEL, commentMentionedEventSchema, commentSchema } from "./comments";
+import { COMMENT_CHANNELS, COMMENT_MENTIONED_CHANNEL, commentEventSchema, commentMentionedEventSchema, commentSchema } from "./comments";
 import {
   INVITATION_CREATED_CHANNEL,
   invitationCreatedEventSchema,
@@ -228,6 +228,9 @@ export const CHANNELS_ON_BUS = {
   [PROJECT_MEMBERSHIP_CHANNEL]: projectMembershipEventSchema,
   [TASK_UNBLOCKED_CHANNEL]: taskUnblockedEventSchema,
   [COMMENT_MENTIONED_CHANNEL]: commentMentionedEventSchema,
+  [COMMENT_CHANNELS.created]: commentEventSchema,
+  [COMMENT_CHANNELS.updated]: commentEventSchema,
+  [COMMENT_CHANNELS.deleted]: commentEventSchema,
 } as const satisfies Record<string, z.ZodType>;
 export type ChannelName = keyof typeof CHANNELS_ON_BUS;
 export type PayloadOf<C extends ChannelName> = z.output<(typeof CHANNELS_ON_BUS)[C]>;

@@ -34,3 +34,25 @@ export const commentMentionedEventSchema = z.object({
   timezone: z.string(),
 });
 export type CommentMentionedEvent = z.infer<typeof commentMentionedEventSchema>;
+
+/**
+ * Durable channels: a comment was written, edited or deleted. Search indexes comment text for
+ * the task's readers, webhooks deliver `comment.created`. `key` is unique per change.
+ */
+export const COMMENT_CHANNELS = { created: "comment.created", updated: "comment.updated", deleted: "comment.deleted" } as const;
+export type CommentChannel = (typeof COMMENT_CHANNELS)[keyof typeof COMMENT_CHANNELS];
+export const commentEventSchema = z.object({
+  key: z.string().min(1),
+  commentId: z.uuid(),
+  taskId: z.uuid(),
+  projectId: z.uuid().nullable(),
+  ownerId: z.uuid().meta({ description: "the task's owner" }),
+  authorId: z.uuid(),
+  /** Empty for a deletion. */
+  text: z.string(),
+  mentions: z.array(z.uuid()),
+  createdAt: instant,
+  updatedAt: instant,
+  version: z.int().min(1),
+});
+export type CommentEvent = z.infer<typeof commentEventSchema>;

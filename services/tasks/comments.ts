@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { abilityFromMeta, asProject } from "../../libs/authz";
-import { AuthMeta, COMMENT_MENTIONED_CHANNEL, StoredCommentDto } from "../../libs/contracts";
+import { AuthMeta, COMMENT_CHANNELS, COMMENT_MENTIONED_CHANNEL, CommentChannel, StoredCommentDto } from "../../libs/contracts";
 import type { Trx } from "../../libs/db";
 import { ForbiddenError, NotFoundError, PreconditionFailedError, ValidationError } from "../../libs/errors";
 import type { CursorCodec } from "../../libs/task-query";
@@ -84,6 +84,7 @@ export class CommentStore {
         { at: now, actor_id: auth.userId, task_id: taskId, project_id: task.project_id, user_id: null, action: "commented", changes: [{ field: "comment", from: null, to: row!.id }] },
       ]);
       await this.notify(trx, task, row!, mentioned);
+      await this.announce(trx, COMMENT_CHANNELS.created, task, row!);
       return toDto(row!);
     });
     return result.response;
@@ -102,6 +103,7 @@ export class CommentStore {
       ]);
       // Only members newly mentioned are told: an edit does not notify twice.
       await this.notify(trx, task, updated!, mentioned.filter((m) => !row.mentions.includes(m)));
+      await this.announce(trx, COMMENT_CHANNELS.updated, task, updated!);
       return toDto(updated!);
     }, auth.userId);
   }
@@ -116,6 +118,7 @@ export class CommentStore {
       await recordHistory(trx, [
         { at: now, actor_id: auth.userId, task_id: task.id, project_id: task.project_id, user_id: null, action: "comment.deleted", changes: [{ field: "comment", from: row.id, to: null }] },
       ]);
+      await this.announce(trx, COMMENT_CHANNELS.deleted, task, { ...row, text: "", mentions: [], updated_at: now, version: row.version + 1 });
     }, auth.userId);
   }
 
@@ -135,6 +138,25 @@ export class CommentStore {
     if (wanted.length === 0) return [];
     if (!task.project_id) return wanted.filter((id) => id === task.owner_id);
     return trx(MEMBERS).where({ project_id: task.project_id }).whereIn("user_id", wanted).pluck("user_id");
+  }
+
+  /** The change, for search and webhooks, in the comment's own transaction. */
+  private async announce(trx: Trx, channel: CommentChannel, task: TaskRow, comment: CommentRow): Promise<void> {
+    await this.writer.publish(trx, channel, [
+      {
+        key: `${channel}:${comment.id}:${comment.version}`,
+        commentId: comment.id,
+        taskId: task.id,
+        projectId: task.project_id,
+        ownerId: task.owner_id,
+        authorId: comment.author_id,
+        text: comment.text,
+        mentions: comment.mentions,
+        createdAt: new Date(comment.created_at).toISOString(),
+        updatedAt: new Date(comment.updated_at).toISOString(),
+        version: comment.version,
+      },
+    ]);
   }
 
   private async notify(trx: Trx, task: TaskRow, comment: CommentRow, recipients: string[]): Promise<void> {
