@@ -142,21 +142,8 @@ export class CommentStore {
 
   /** The change, for search and webhooks, in the comment's own transaction. */
   private async announce(trx: Trx, channel: CommentChannel, task: TaskRow, comment: CommentRow): Promise<void> {
-    await this.writer.publish(trx, channel, [
-      {
-        key: `${channel}:${comment.id}:${comment.version}`,
-        commentId: comment.id,
-        taskId: task.id,
-        projectId: task.project_id,
-        ownerId: task.owner_id,
-        authorId: comment.author_id,
-        text: comment.text,
-        mentions: comment.mentions,
-        createdAt: new Date(comment.created_at).toISOString(),
-        updatedAt: new Date(comment.updated_at).toISOString(),
-        version: comment.version,
-      },
-    ]);
+    const { id, ...fields } = toDto(comment);
+    await this.writer.publish(trx, channel, [{ key: `${channel}:${id}:${comment.version}`, commentId: id, projectId: task.project_id, ownerId: task.owner_id, ...fields }]);
   }
 
   private async notify(trx: Trx, task: TaskRow, comment: CommentRow, recipients: string[]): Promise<void> {
