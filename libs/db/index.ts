@@ -43,7 +43,9 @@ export function openDatabase(options: DatabaseOptions): Db {
     mkdirSync(dataPath, { recursive: true });
   }
   const pglite = new PGlite(dataPath, { extensions: { pg_trgm, btree_gin } });
-  const db = knexFactory({ client: ClientPgLite, dialect: "postgres", connection: () => ({ pglite }) } as Knex.Config);
+  // The first acquire waits for PGlite to create its cluster, which on a crowded machine took over
+  // knex's default 60 s and failed the start; later waits are queueing in fairSession, not a lost server.
+  const db = knexFactory({ client: ClientPgLite, dialect: "postgres", connection: () => ({ pglite }), acquireConnectionTimeout: 600_000 } as Knex.Config);
   fairSession(db.client as SessionClient);
   return db;
 }
