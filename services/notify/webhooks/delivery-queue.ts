@@ -59,25 +59,35 @@ export class DeliveryQueue {
     const now = this.clock.now();
     const saturated = [...busy].filter(([, n]) => n >= perTarget).map(([id]) => id);
     return this.db.transaction(async (trx) => {
+      // Candidates are read without a lock and the chosen ones locked after (SKIP LOCKED), so a
+      // replica never holds rows it does not send: the others take them meanwhile.
       const { rows } = await trx.raw<{ rows: { id: string; subscription_id: string }[] }>(
         `select d.id, d.subscription_id from ${DELIVERIES} d
           join ${SUBSCRIPTIONS} s on s.id = d.subscription_id and s.enabled
           where d.status = 'pending' and d.next_attempt_at <= ? and (d.claimed_until is null or d.claimed_until < ?)
             and not (d.subscription_id = any(?::uuid[]))
           order by d.next_attempt_at
-          limit ?
-          for update of d skip locked`,
+          limit ?`,
         [now, now, saturated, Math.min(1000, limit * 4)],
       );
       const taken = new Map(busy);
-      const ids: string[] = [];
+      const chosen: string[] = [];
       for (const row of rows) {
-        if (ids.length >= limit) break;
+        if (chosen.length >= limit) break;
         const n = taken.get(row.subscription_id) ?? 0;
         if (n >= perTarget) continue;
         taken.set(row.subscription_id, n + 1);
-        ids.push(row.id);
+        chosen.push(row.id);
       }
+      if (!chosen.length) return [];
+      const locked: { id: string }[] = await trx(DELIVERIES)
+        .whereIn("id", chosen)
+        .andWhere({ status: "pending" })
+        .andWhere((q) => q.whereNull("claimed_until").orWhere("claimed_until", "<", now))
+        .select("id")
+        .forUpdate()
+        .skipLocked();
+      const ids = locked.map((r) => r.id);
       if (!ids.length) return [];
       await trx(DELIVERIES).whereIn("id", ids).update({ claimed_until: new Date(now.getTime() + this.options.leaseMs) });
       const claimed = await trx(`${DELIVERIES} as d`)
