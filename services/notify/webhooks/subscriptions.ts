@@ -160,8 +160,9 @@ export class WebhookSubscriptions {
   }
 
   async remove(userId: string, id: string): Promise<void> {
-    const removed = await this.db(SUBSCRIPTIONS).where({ id, user_id: userId }).delete();
-    if (!removed) throw new NotFoundError(`webhook ${id} not found`);
+    // The rows, not a count: the embedded database's driver answers no count for a delete.
+    const removed = await this.db(SUBSCRIPTIONS).where({ id, user_id: userId }).delete().returning("id");
+    if (!removed.length) throw new NotFoundError(`webhook ${id} not found`);
   }
 
   /** The delivery log, newest first. */
@@ -190,8 +191,9 @@ export class WebhookSubscriptions {
     const now = this.clock.now();
     const updated = await this.db(DELIVERIES)
       .where({ id: deliveryId, subscription_id: id })
-      .update({ status: "pending", next_attempt_at: now, round_attempts: 0, round_started_at: now, claimed_until: null });
-    if (!updated) throw new NotFoundError(`delivery ${deliveryId} not found`);
+      .update({ status: "pending", next_attempt_at: now, round_attempts: 0, round_started_at: now, claimed_until: null })
+      .returning("id");
+    if (!updated.length) throw new NotFoundError(`delivery ${deliveryId} not found`);
   }
 
   /** A deleted account: its subscriptions go, and with them (cascade) their deliveries. */
