@@ -20,6 +20,15 @@ export interface ClaimedDelivery {
   roundStartedAt: Date;
   /** False when the subscriber may no longer read the task (left its project, account disabled). */
   readable: boolean;
+  /** The subscription's run of failures when claimed: a success resets it only when there is one. */
+  subscriptionFailures: number;
+}
+
+/** One attempt's outcome, to record. */
+export interface Attempt {
+  delivery: ClaimedDelivery;
+  result: SendResult;
+  at: Date;
 }
 
 /** A subscription the settle just disabled: its owner is to be told, once. */
@@ -51,74 +60,49 @@ export class DeliveryQueue {
   ) {}
 
   /**
-   * Claims up to `limit` due deliveries, at most `perTarget` minus what is in flight (`busy`)
-   * per subscription, oldest due first.
+   * Claims up to `limit` due deliveries, oldest due first, skipping subscriptions with `perTarget`
+   * requests in flight (`busy`), in one statement: the due rows are locked (SKIP LOCKED: another
+   * replica's claims in progress are passed over) and leased in the same UPDATE. Rows beyond a
+   * subscription's share are handed back at once.
    */
   async claim(limit: number, perTarget: number, busy: ReadonlyMap<string, number>): Promise<ClaimedDelivery[]> {
     if (limit <= 0) return [];
     const now = this.clock.now();
     const saturated = [...busy].filter(([, n]) => n >= perTarget).map(([id]) => id);
-    return this.db.transaction(async (trx) => {
-      // Candidates are read without a lock and the chosen ones locked after (SKIP LOCKED), so a
-      // replica never holds rows it does not send: the others take them meanwhile.
-      const { rows } = await trx.raw<{ rows: { id: string; subscription_id: string }[] }>(
-        `select d.id, d.subscription_id from ${DELIVERIES} d
-          join ${SUBSCRIPTIONS} s on s.id = d.subscription_id and s.enabled
+    const { rows } = await this.db.raw<{ rows: (Omit<ClaimedDelivery, "roundStartedAt" | "body"> & { roundStartedAt: Date; body: unknown })[] }>(
+      `with due as (
+         select d.id from ${DELIVERIES} d
+           join ${SUBSCRIPTIONS} s on s.id = d.subscription_id and s.enabled
           where d.status = 'pending' and d.next_attempt_at <= ? and (d.claimed_until is null or d.claimed_until < ?)
             and not (d.subscription_id = any(?::uuid[]))
           order by d.next_attempt_at
-          limit ?`,
-        [now, now, saturated, Math.min(1000, limit * 4)],
-      );
-      const taken = new Map(busy);
-      const chosen: string[] = [];
-      for (const row of rows) {
-        if (chosen.length >= limit) break;
-        const n = taken.get(row.subscription_id) ?? 0;
-        if (n >= perTarget) continue;
-        taken.set(row.subscription_id, n + 1);
-        chosen.push(row.id);
+          limit ?
+          for update of d skip locked
+       )
+       update ${DELIVERIES} d set claimed_until = ?
+         from due, ${SUBSCRIPTIONS} s
+        where d.id = due.id and s.id = d.subscription_id
+       returning d.id, d.subscription_id as "subscriptionId", s.user_id as "userId", s.url, s.secret, d.body,
+         d.round_attempts as "roundAttempts", d.round_started_at as "roundStartedAt", s.consecutive_failures as "subscriptionFailures",
+         -- Known to have left the task's project (a row with no role), or a disabled account: not readable.
+         not (coalesce((select m.role is null from ${MEMBERSHIPS} m where m.project_id = d.project_id and m.user_id = s.user_id), false)
+              or coalesce((select c.disabled from ${CONTACTS} c where c.user_id = s.user_id), false)) as readable`,
+      [now, now, saturated, limit, new Date(now.getTime() + this.options.leaseMs)],
+    );
+    const taken = new Map(busy);
+    const claimed: ClaimedDelivery[] = [];
+    const surplus: string[] = [];
+    for (const r of rows) {
+      const n = taken.get(r.subscriptionId) ?? 0;
+      if (n >= perTarget) {
+        surplus.push(r.id);
+        continue;
       }
-      if (!chosen.length) return [];
-      const locked: { id: string }[] = await trx(DELIVERIES)
-        .whereIn("id", chosen)
-        .andWhere({ status: "pending" })
-        .andWhere((q) => q.whereNull("claimed_until").orWhere("claimed_until", "<", now))
-        .select("id")
-        .forUpdate()
-        .skipLocked();
-      const ids = locked.map((r) => r.id);
-      if (!ids.length) return [];
-      await trx(DELIVERIES).whereIn("id", ids).update({ claimed_until: new Date(now.getTime() + this.options.leaseMs) });
-      const claimed = await trx(`${DELIVERIES} as d`)
-        .join(`${SUBSCRIPTIONS} as s`, "s.id", "d.subscription_id")
-        .leftJoin(`${MEMBERSHIPS} as m`, (j) => j.on("m.project_id", "d.project_id").andOn("m.user_id", "s.user_id"))
-        .leftJoin(`${CONTACTS} as c`, "c.user_id", "s.user_id")
-        .whereIn("d.id", ids)
-        .select(
-          "d.id",
-          "d.subscription_id",
-          "s.user_id",
-          "s.url",
-          "s.secret",
-          "d.body",
-          "d.round_attempts",
-          "d.round_started_at",
-          // Known to have left the project (a row with no role), or a disabled account.
-          trx.raw("not ((m.user_id is not null and m.role is null) or coalesce(c.disabled, false)) as readable"),
-        );
-      return claimed.map((r) => ({
-        id: r.id,
-        subscriptionId: r.subscription_id,
-        userId: r.user_id,
-        url: r.url,
-        secret: r.secret,
-        body: typeof r.body === "string" ? r.body : JSON.stringify(r.body),
-        roundAttempts: r.round_attempts,
-        roundStartedAt: new Date(r.round_started_at),
-        readable: r.readable,
-      }));
-    });
+      taken.set(r.subscriptionId, n + 1);
+      claimed.push({ ...r, body: typeof r.body === "string" ? r.body : JSON.stringify(r.body), roundStartedAt: new Date(r.roundStartedAt) });
+    }
+    if (surplus.length) await this.db(DELIVERIES).whereIn("id", surplus).update({ claimed_until: null });
+    return claimed;
   }
 
   /** When the next delivery comes due (for the dispatcher's sleep), if any is pending. */
@@ -132,6 +116,27 @@ export class DeliveryQueue {
     await this.db(DELIVERIES)
       .where({ id: delivery.id })
       .update({ status: "failed", last_error: reason, next_attempt_at: null, claimed_until: null });
+  }
+
+  /** Records successful attempts, many in one statement (the hot path: one write per batch, not per delivery). */
+  async succeeded(attempts: Attempt[]): Promise<void> {
+    if (!attempts.length) return;
+    await this.db.raw(
+      `update ${DELIVERIES} d set status = 'succeeded', attempts = d.attempts + 1, round_attempts = v.round_attempts,
+          response_status = v.status, duration_ms = v.duration, last_error = null, last_attempt_at = v.at,
+          next_attempt_at = null, claimed_until = null
+         from unnest(?::uuid[], ?::int[], ?::int[], ?::timestamptz[], ?::int[]) as v(id, status, duration, at, round_attempts)
+        where d.id = v.id`,
+      [
+        attempts.map((a) => a.delivery.id),
+        attempts.map((a) => a.result.status ?? 0),
+        attempts.map((a) => a.result.durationMs),
+        attempts.map((a) => a.at.toISOString()),
+        attempts.map((a) => a.delivery.roundAttempts + 1),
+      ],
+    );
+    const failing = [...new Set(attempts.filter((a) => a.delivery.subscriptionFailures > 0).map((a) => a.delivery.subscriptionId))];
+    if (failing.length) await this.db(SUBSCRIPTIONS).whereIn("id", failing).andWhere("consecutive_failures", ">", 0).update({ consecutive_failures: 0 });
   }
 
   /**
@@ -153,8 +158,7 @@ export class DeliveryQueue {
       claimed_until: null,
     };
     if (result.ok) {
-      await this.db(DELIVERIES).where({ id: delivery.id }).update({ ...common, status: "succeeded", next_attempt_at: null });
-      await this.db(SUBSCRIPTIONS).where({ id: delivery.subscriptionId }).andWhere("consecutive_failures", ">", 0).update({ consecutive_failures: 0 });
+      await this.succeeded([{ delivery, result, at: attemptedAt }]);
       return { status: "succeeded" };
     }
     const next = nextAttemptAt(this.options, attempt, delivery.roundStartedAt, now);

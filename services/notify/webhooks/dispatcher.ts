@@ -1,7 +1,11 @@
 import type { Clock } from "../../../libs/clock";
 import type { Turn } from "../../../libs/loop";
 import { webhookDeliveries } from "../../../libs/metrics";
-import type { ClaimedDelivery, DeliveryQueue, DisabledSubscription } from "./delivery-queue";
+import type { Attempt, ClaimedDelivery, DeliveryQueue, DisabledSubscription } from "./delivery-queue";
+
+/** Successes are recorded together: at once from this many, else this long after the first. */
+const FLUSH_BATCH = 32;
+const FLUSH_AFTER_MS = 20;
 import type { SendRequest, SendResult } from "./sender";
 
 export interface DispatcherOptions {
@@ -34,6 +38,9 @@ export class WebhookDispatcher {
   private inFlight = 0;
   private readonly perTarget = new Map<string, number>();
   private readonly running = new Set<Promise<void>>();
+  private succeeded: Attempt[] = [];
+  private flushTimer?: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly deps: DispatcherDeps,
@@ -42,7 +49,9 @@ export class WebhookDispatcher {
 
   async runOnce(): Promise<Turn> {
     const free = this.options.concurrency - this.inFlight;
-    if (free <= 0) return { sleepMs: this.options.idleMs };
+    // Claim in batches: with sends in flight, wait until a quarter of the slots are free (each
+    // finished send wakes the loop), rather than one claim per freed slot.
+    if (free <= 0 || (this.inFlight > 0 && free < Math.ceil(this.options.concurrency / 4))) return { sleepMs: this.options.idleMs };
     const claimed = await this.deps.queue.claim(free, this.options.concurrencyPerTarget, this.perTarget);
     for (const delivery of claimed) this.start(delivery);
     if (claimed.length === free) return { sleepMs: this.options.idleMs };
@@ -52,9 +61,25 @@ export class WebhookDispatcher {
     return { sleepMs: Math.max(10, Math.min(this.options.idleMs, wait)) };
   }
 
-  /** Waits for the sends in flight (each bounded by the timeout). */
+  /** Waits for the sends in flight (each bounded by the timeout) and records their outcomes. */
   async drain(): Promise<void> {
     await Promise.allSettled([...this.running]);
+    await this.flush();
+  }
+
+  /** Records the successes waiting; a failure to record leaves them claimed, to be sent again when the lease runs out. */
+  private flush(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const batch = this.succeeded;
+    this.succeeded = [];
+    this.flushing = this.flushing
+      .then(async () => {
+        await this.deps.queue.succeeded(batch);
+        webhookDeliveries.inc({ status: "succeeded" }, batch.length);
+      })
+      .catch(this.deps.onError);
+    return this.flushing;
   }
 
   get size(): number {
@@ -85,6 +110,12 @@ export class WebhookDispatcher {
     }
     const at = this.deps.clock.now();
     const result = await this.deps.send({ url: delivery.url, secret: delivery.secret, messageId: delivery.id, body: delivery.body, at });
+    if (result.ok) {
+      this.succeeded.push({ delivery, result, at });
+      if (this.succeeded.length >= FLUSH_BATCH) void this.flush();
+      else this.flushTimer ??= setTimeout(() => void this.flush(), FLUSH_AFTER_MS);
+      return;
+    }
     const settled = await this.deps.queue.settle(delivery, result, at);
     webhookDeliveries.inc({ status: settled.status === "pending" ? "retrying" : settled.status });
     if (settled.disabled) await this.deps.onDisabled(settled.disabled);
