@@ -42,29 +42,29 @@ export class WebhookFanOut {
 
   /** How many deliveries the event added. */
   async onTask(event: TaskEvent): Promise<number> {
+    const data = event.task ?? { id: event.taskId, ownerId: event.ownerId, projectId: null as string | null, version: event.version, deletedAt: event.occurredAt };
+    const subject = (projectId: string | null): Subject => ({
+      key: event.key,
+      type: event.type,
+      ownerId: event.ownerId,
+      projectId,
+      body: { type: event.type, timestamp: event.occurredAt, data: event.task ? data : { ...data, projectId } },
+    });
+    if (event.type !== TASK_CHANNELS.deleted) {
+      // No transaction: each statement is idempotent on its own, and a redelivery repeats them.
+      const projectId = event.task?.projectId ?? null;
+      await this.db(SCOPES)
+        .insert({ task_id: event.taskId, owner_id: event.ownerId, project_id: projectId, version: event.version })
+        .onConflict("task_id")
+        .merge()
+        .where(`${SCOPES}.version`, "<", event.version);
+      return this.fanOut(this.db, event.taskId, subject(projectId));
+    }
     return this.db.transaction(async (trx) => {
-      let projectId: string | null;
-      if (event.type === TASK_CHANNELS.deleted) {
-        const scope: { project_id: string | null } | undefined = await trx(SCOPES).where({ task_id: event.taskId }).first("project_id");
-        projectId = scope?.project_id ?? null;
-      } else {
-        projectId = event.task?.projectId ?? null;
-        await trx(SCOPES)
-          .insert({ task_id: event.taskId, owner_id: event.ownerId, project_id: projectId, version: event.version })
-          .onConflict("task_id")
-          .merge()
-          .where(`${SCOPES}.version`, "<", event.version);
-      }
-      const data = event.task ?? { id: event.taskId, ownerId: event.ownerId, projectId, version: event.version, deletedAt: event.occurredAt };
-      const added = await this.fanOut(trx, event.taskId, {
-        key: event.key,
-        type: event.type,
-        ownerId: event.ownerId,
-        projectId,
-        body: { type: event.type, timestamp: event.occurredAt, data },
-      });
+      const scope: { project_id: string | null } | undefined = await trx(SCOPES).where({ task_id: event.taskId }).first("project_id");
+      const added = await this.fanOut(trx, event.taskId, subject(scope?.project_id ?? null));
       // The deletion is delivered (above) before the task's last project is forgotten.
-      if (event.type === TASK_CHANNELS.deleted) await trx(SCOPES).where({ task_id: event.taskId }).delete();
+      await trx(SCOPES).where({ task_id: event.taskId }).delete();
       return added;
     });
   }
@@ -80,18 +80,16 @@ export class WebhookFanOut {
       updatedAt: event.updatedAt,
       version: event.version,
     };
-    return this.db.transaction((trx) =>
-      this.fanOut(trx, event.taskId, {
+    return this.fanOut(this.db, event.taskId, {
         key: event.key,
         type: COMMENT_CHANNELS.created,
         ownerId: event.ownerId,
         projectId: event.projectId,
         body: { type: COMMENT_CHANNELS.created, timestamp: event.createdAt, data },
-      }),
-    );
+      });
   }
 
-  private async fanOut(trx: Trx, taskId: string, subject: Subject): Promise<number> {
+  private async fanOut(trx: Db | Trx, taskId: string, subject: Subject): Promise<number> {
     const candidates: { id: string; user_id: string; known: boolean; role: string | null }[] = await trx(`${SUBSCRIPTIONS} as s`)
       .leftJoin(`${MEMBERSHIPS} as m`, (j) => j.on("m.user_id", "s.user_id").andOn("m.project_id", trx.raw("?::uuid", [subject.projectId])))
       .leftJoin(`${CONTACTS} as c`, "c.user_id", "s.user_id")
