@@ -56,6 +56,8 @@ export class WebhookDispatcher {
     for (const delivery of claimed) this.start(delivery);
     if (claimed.length === free) return { sleepMs: this.options.idleMs };
     if (claimed.length > 0) return { again: true };
+    // Nothing claimable while sends are in flight (their targets are saturated): each finished send wakes the loop.
+    if (this.inFlight > 0) return { sleepMs: this.options.idleMs };
     const next = await this.deps.queue.nextDue();
     const wait = next ? next.getTime() - this.deps.clock.now().getTime() : this.options.idleMs;
     return { sleepMs: Math.max(10, Math.min(this.options.idleMs, wait)) };
