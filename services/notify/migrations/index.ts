@@ -178,6 +178,7 @@ export const migrations: Migration[] = [
         t.timestamp("last_attempt_at", { useTz: true });
         t.unique(["subscription_id", "event_key"]);
         t.index(["subscription_id", "seq"]);
+        t.index(["created_at"]);
       });
       await db.raw(`create index webhook_deliveries_due_idx on ${NOTIFY_SCHEMA}.webhook_deliveries (next_attempt_at) where status = 'pending'`);
       await db.schema.withSchema(NOTIFY_SCHEMA).createTable("webhook_task_scopes", (t) => {

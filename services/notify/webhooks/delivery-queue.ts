@@ -1,5 +1,6 @@
 import type { Clock } from "../../../libs/clock";
 import type { Db } from "../../../libs/db";
+import { purgeExpiredKeys } from "../../../libs/idempotency";
 import { NOTIFY_SCHEMA } from "../migrations";
 import { nextAttemptAt, RetryPolicy } from "./backoff";
 import type { SendResult } from "./sender";
@@ -103,6 +104,19 @@ export class DeliveryQueue {
     }
     if (surplus.length) await this.db(DELIVERIES).whereIn("id", surplus).update({ claimed_until: null });
     return claimed;
+  }
+
+  /**
+   * Forgets settled deliveries created before `before`, and replayable creations past their
+   * 24 h (both keep growing otherwise), a bounded batch at a time; answers how many went.
+   */
+  async purge(before: Date, batch = 5_000): Promise<number> {
+    const { rows } = await this.db.raw<{ rows: unknown[] }>(
+      `delete from ${DELIVERIES} where id in (select id from ${DELIVERIES} where created_at < ? and status <> 'pending' limit ?) returning id`,
+      [before, batch],
+    );
+    await purgeExpiredKeys(this.db, NOTIFY_SCHEMA, this.clock);
+    return rows.length;
   }
 
   /** When the next delivery comes due (for the dispatcher's sleep), if any is pending. */

@@ -13,6 +13,9 @@ import { WebhookSubscriptions } from "./subscriptions";
 const LEASE_MARGIN_MS = 30_000;
 /** Other replicas' new deliveries are found within this long (the consuming replica wakes at once). */
 const IDLE_MS = 1_000;
+/** The delivery log keeps settled deliveries this long; they are purged hourly. */
+export const DELIVERY_RETENTION_MS = 30 * 24 * 3600_000;
+const PURGE_EVERY_MS = 3600_000;
 
 export interface WebhooksDeps {
   db: Db;
@@ -36,6 +39,7 @@ export function createWebhooks({ db, clock, config, cursors, readCheck, onDisabl
   });
   const sender = new WebhookSender({ timeoutMs: config.timeoutMs, allowedHosts: config.allowedHosts });
   let loop: WakeableLoop | undefined;
+  let purgeTimer: NodeJS.Timeout | undefined;
   const dispatcher = new WebhookDispatcher(
     { queue, clock, send: (req) => sender.send(req), onDisabled, wake: () => loop?.poke(), onError },
     { concurrency: config.concurrency, concurrencyPerTarget: config.concurrencyPerTarget, idleMs: IDLE_MS },
@@ -54,8 +58,12 @@ export function createWebhooks({ db, clock, config, cursors, readCheck, onDisabl
     start(): void {
       loop = new WakeableLoop(() => dispatcher.runOnce(), onError, IDLE_MS);
       loop.start();
+      purgeTimer = setInterval(() => {
+        void queue.purge(new Date(clock.now().getTime() - DELIVERY_RETENTION_MS)).catch(onError);
+      }, PURGE_EVERY_MS).unref();
     },
     async stop(): Promise<void> {
+      clearInterval(purgeTimer);
       await loop?.stop();
       await dispatcher.drain();
       sender.close();

@@ -199,6 +199,8 @@ export class WebhookSubscriptions {
   /** A deleted account: its subscriptions go, and with them (cascade) their deliveries. */
   async erase(userId: string): Promise<void> {
     await this.db(SUBSCRIPTIONS).where({ user_id: userId }).delete();
+    // Replayable creations hold the secret they answered.
+    await this.db(`${NOTIFY_SCHEMA}.idempotency_keys`).where({ user_id: userId }).delete();
   }
 
   private async row(userId: string, id: string): Promise<SubscriptionRow> {

@@ -191,6 +191,19 @@ test("the delivery log pages newest first with signed cursors; another user sees
   await expect(subs.deliveries(me, sub.id, 3, "forged")).rejects.toMatchObject({ code: 422 });
 });
 
+test("settled deliveries older than the retention are purged; pending ones stay", async () => {
+  const me = randomUUID();
+  const sub = await subs.create(packAbility({ id: me, roles: ["member"] }), { url: `${base}/old`, events: ["task.created"] });
+  for (let i = 0; i < 3; i++) await fanOut.onTask(event("task.created", task(me)));
+  const [first] = await deliveriesOf(sub.id);
+  await pg.db(DELIVERIES).where({ id: first.id }).update({ status: "succeeded" });
+  clock.advance(31 * 24 * 3600_000);
+  const queue = new DeliveryQueue(pg.db, clock, options);
+  expect(await queue.purge(new Date(clock.now().getTime() - 30 * 24 * 3600_000))).toBeGreaterThanOrEqual(1);
+  expect((await deliveriesOf(sub.id)).map((d) => d.status)).toEqual(["pending", "pending"]);
+  await pg.db(DELIVERIES).where({ subscription_id: sub.id }).update({ status: "failed" });
+});
+
 test("erasing a user removes their subscriptions and deliveries", async () => {
   const me = randomUUID();
   const sub = await subs.create(packAbility({ id: me, roles: ["member"] }), { url: `${base}/gone`, events: ["task.created"] });
