@@ -1,3 +1,4 @@
+import { Client } from "pg";
 import { Webhook } from "standardwebhooks";
 import { Api, eventually, expectProblem, pollUntil, share, TestUser } from "../support/api";
 import { RunningStack, startStack } from "../support/stack";
@@ -270,5 +271,29 @@ describe("delivering", () => {
     const [redone] = (await pollUntil(() => deliveries(gina, sub.id), (items) => items.find((d) => d.id === log[0].id)?.status === "succeeded")).filter((d) => d.id === log[0].id);
     expect(redone.status).toBe("succeeded");
     expect(await deliveries(gina, sub.id)).toHaveLength(3);
+  });
+});
+
+describe("erasing", () => {
+  test("deleting the account erases its subscriptions and their deliveries (checked in the database in distributed mode)", async () => {
+    const hank = await api.newUser();
+    const { url, path } = target();
+    const sub = await subscribe(hank, { url, events: ["task.created", "task.deleted"] });
+    await api.post("/tasks", { title: "Before leaving" }, { token: hank.accessToken });
+    await received(path);
+    expect((await api.request("DELETE", "/me", { password: hank.password }, { token: hank.accessToken })).status).toBe(204);
+    expectProblem(await api.get(`/webhooks/${sub.id}`, { token: hank.accessToken }), 401);
+    if (stack.mode !== "distributed") return;
+    const db = new Client({ connectionString: stack.env.DATABASE_URL });
+    await db.connect();
+    try {
+      const left = await pollUntil(
+        async () => (await db.query("select (select count(*) from notify.webhook_subscriptions where user_id = $1) + (select count(*) from notify.webhook_deliveries where subscription_id = $2) as n", [hank.user.id, sub.id])).rows[0].n,
+        (n) => Number(n) === 0,
+      );
+      expect(Number(left)).toBe(0);
+    } finally {
+      await db.end();
+    }
   });
 });
