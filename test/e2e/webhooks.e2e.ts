@@ -70,6 +70,14 @@ describe("subscribing", () => {
     expect(listed.body.items.map((w: { id: string }) => w.id)).toEqual([created.id]);
     expect(JSON.stringify(listed.body)).not.toContain(created.secret);
     expect((await api.get(`/webhooks/${created.id}`, { token: alice.accessToken })).body).not.toHaveProperty("secret");
+    // The same Idempotency-Key answers the first creation again, secret included, and creates nothing.
+    const keyed = { token: alice.accessToken, headers: { "idempotency-key": "hook-1" } };
+    const first = await api.post("/webhooks", { url, events: ["task.deleted"] }, keyed);
+    const replay = await api.post("/webhooks", { url, events: ["task.deleted"] }, keyed);
+    expect(first.status).toBe(201);
+    expect(replay.body).toEqual(first.body);
+    expect((await api.get("/webhooks", { token: alice.accessToken })).body.items).toHaveLength(2);
+    expect((await api.delete(`/webhooks/${first.body.id}`, { token: alice.accessToken })).status).toBe(204);
     const patched = await api.patch(`/webhooks/${created.id}`, { events: ["task.deleted"], enabled: false }, { token: alice.accessToken });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ events: ["task.deleted"], enabled: false });

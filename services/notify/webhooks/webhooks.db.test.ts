@@ -163,6 +163,27 @@ test("a delivery is signed per Standard Webhooks, retried with backoff, and a ru
   sender.close();
 });
 
+test("each attempt checks the target again and connects to the address it checked (no rebinding)", async () => {
+  const port = new URL(base).port;
+  const body = JSON.stringify({ type: "task.created" });
+  const req = { secret: `whsec_${Buffer.alloc(32, 1).toString("base64")}`, messageId: randomUUID(), body, at: new Date() };
+  // A name that resolves to loopback, not allow-listed: refused before any connection.
+  const strict = new WebhookSender({ timeoutMs: 1_000, allowedHosts: [] });
+  const before = receiver.on("/rebind").length;
+  expect(await strict.send({ ...req, url: `http://localhost:${port}/rebind` })).toMatchObject({ ok: false, status: null, error: expect.stringMatching(/^refused: .*127\.0\.0\.1|^refused: .*::1/) });
+  // A name only our resolver knows: the request reaches the address it answered, never a second lookup's.
+  const pinned = new WebhookSender({ timeoutMs: 1_000, allowedHosts: ["hook.invalid"], resolve: async () => [{ address: "127.0.0.1", family: 4 }] });
+  expect(await pinned.send({ ...req, url: `http://hook.invalid:${port}/rebind` })).toMatchObject({ ok: true, status: 200 });
+  const got = receiver.on("/rebind");
+  expect(got).toHaveLength(before + 1);
+  expect(got[got.length - 1]!.headers.host).toBe(`hook.invalid:${port}`);
+  // Redirects are failures, not followed.
+  receiver.answer("/moved", 302);
+  expect(await pinned.send({ ...req, url: `http://hook.invalid:${port}/moved` })).toMatchObject({ ok: false, status: 302, error: expect.stringContaining("redirects are not followed") });
+  strict.close();
+  pinned.close();
+});
+
 test("a hung target times out and counts as a failed attempt", async () => {
   const me = randomUUID();
   const sub = await subs.create(packAbility({ id: me, roles: ["member"] }), { url: `${base}/hang`, events: ["task.created"] });
