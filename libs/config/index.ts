@@ -106,6 +106,22 @@ const envSchema = z.object({
   /** Per notify replica: a user balanced over N replicas may hold up to N × this many. */
   STREAMS_PER_USER: z.coerce.number().int().min(1).default(20),
   STREAM_TICKETS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  /** Hosts (names or IP literals, comma-separated) webhooks may target even on private, loopback or link-local addresses. */
+  WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .default("")
+    .transform((v) => v.split(",").map((h) => h.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1")).filter(Boolean)),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** The first retry's wait; later ones grow from it (x6, x24, x120, ...), each with ±20 % jitter. */
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(5_000),
+  /** How long a delivery is retried for, from its first attempt; the last attempt falls at this mark. */
+  WEBHOOK_RETRY_HORIZON_MS: z.coerce.number().int().min(100).max(7 * 24 * 3_600_000).default(24 * 3_600_000),
+  /** Deliveries in a row that fail for good before the subscription is disabled and its owner told. */
+  WEBHOOK_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  /** Requests in flight at once, per notify process, over every target. */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
+  /** Requests in flight at once to one subscription, per notify process. */
+  WEBHOOK_CONCURRENCY_PER_TARGET: z.coerce.number().int().min(1).max(100).default(8),
 });
 
 export interface Config {
@@ -156,6 +172,19 @@ export interface Config {
   streamsPerUser: number;
   /** Stream tickets a user may take per minute. */
   streamTicketsPerMinute: number;
+  webhooks: WebhookConfig;
+}
+
+/** Outbound webhooks, sent by notify (services/notify/webhooks). */
+export interface WebhookConfig {
+  /** Host names (lower case) and IP literals exempt from the private-address refusal. */
+  allowedHosts: string[];
+  timeoutMs: number;
+  retryBaseMs: number;
+  retryHorizonMs: number;
+  disableAfterFailures: number;
+  concurrency: number;
+  concurrencyPerTarget: number;
 }
 
 /** NATS connection settings, in the terms of nats.js `ConnectionOptions`. */
@@ -294,6 +323,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     whatsapp: whatsappConfig(e),
     streamsPerUser: e.STREAMS_PER_USER,
     streamTicketsPerMinute: e.STREAM_TICKETS_PER_MINUTE,
+    webhooks: {
+      allowedHosts: e.WEBHOOK_ALLOWED_HOSTS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      retryHorizonMs: e.WEBHOOK_RETRY_HORIZON_MS,
+      disableAfterFailures: e.WEBHOOK_DISABLE_AFTER_FAILURES,
+      concurrency: e.WEBHOOK_CONCURRENCY,
+      concurrencyPerTarget: e.WEBHOOK_CONCURRENCY_PER_TARGET,
+    },
   };
 }
 

@@ -35,6 +35,7 @@ import { listTasksParams } from "./task-list-query";
 import { completionSchema, createTaskInput, taskSchema, updateTaskInput } from "./tasks";
 import { instant } from "./time";
 import { syncPageSchema } from "./sync";
+import { createdWebhookSchema, createWebhookInput, updateWebhookInput, webhookDeliverySchema, webhookSchema } from "./webhooks";
 import { email, phoneVerificationEventSchema, USER_CHANNELS, userDeletedEventSchema, userUpdatedEventSchema } from "./users";
 
 /** A declared action: what it takes and what it answers. */
@@ -198,6 +199,14 @@ export const ACTIONS = {
   /** A replica's stream server; the balancer picks which replica answers, spreading streams. */
   "notify.streamEndpoint": action(none, z.object({ url: z.string().optional() })),
   "notify.health": read(none, health),
+  /** Outbound webhooks (services/notify/webhooks): the caller's subscriptions, 404 for anyone else's. */
+  "notify.createWebhook": action(z.strictObject({ input: createWebhookInput, idempotencyKey }), createdWebhookSchema),
+  "notify.listWebhooks": read(none, z.object({ items: z.array(webhookSchema) })),
+  "notify.getWebhook": read(byId, webhookSchema),
+  "notify.updateWebhook": action(byId.extend({ patch: updateWebhookInput }), webhookSchema),
+  "notify.removeWebhook": action(byId, done),
+  "notify.webhookDeliveries": read(byId.extend(pageParams.shape), page(webhookDeliverySchema)),
+  "notify.redeliverWebhook": action(byId.extend({ deliveryId: z.uuid() }), done),
 } as const satisfies Record<string, ActionContract>;
 
 export type ActionName = keyof typeof ACTIONS;

@@ -4,9 +4,10 @@ import { instant } from "./time";
 
 /**
  * A reminder that came due, an invitation to a project waiting for an answer, or a task
- * whose last blocker was completed (`unblocked`), or a comment that mentions the user (`mention`), with its taskId.
+ * whose last blocker was completed (`unblocked`), or a comment that mentions the user (`mention`), with its taskId;
+ * or one of the user's webhook subscriptions disabled after a run of failed deliveries (`webhook.disabled`, no task).
  */
-export const NOTIFICATION_KINDS = ["reminder", "invitation", "unblocked", "mention"] as const;
+export const NOTIFICATION_KINDS = ["reminder", "invitation", "unblocked", "mention", "webhook.disabled"] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 export const DELIVERY_STATUSES = ["pending", "sent", "delivered", "read", "failed", "skipped"] as const;

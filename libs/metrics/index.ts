@@ -55,3 +55,10 @@ export const outboxOldestAge = new Gauge({
   labelNames: ["schema"] as const,
   registers: [registry],
 });
+
+export const webhookDeliveries = new Counter({
+  name: "todogenie_webhook_deliveries_total",
+  help: "Outbound webhook delivery attempts, by outcome: succeeded, retrying (failed, will retry), failed (for good), dropped (the subscriber lost access)",
+  labelNames: ["status"] as const,
+  registers: [registry],
+});

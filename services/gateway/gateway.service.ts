@@ -32,6 +32,7 @@ import { taskRoutes } from "./routes/tasks.routes";
 import { historyRoutes } from "./routes/history.routes";
 import { commentRoutes } from "./routes/comments.routes";
 import { webhookRoutes } from "./routes/webhooks.routes";
+import { outboundWebhookRoutes } from "./routes/outbound-webhooks.routes";
 import { tokenRoutes } from "./routes/tokens.routes";
 import { syncRoutes } from "./routes/sync.routes";
 import { exportRoutes } from "./routes/export.routes";
@@ -101,7 +102,7 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
         outbox,
       };
       const app = createApp({
-        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...projectRoutes(ctx), ...invitationRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx), ...historyRoutes(ctx), ...commentRoutes(ctx), ...tokenRoutes(ctx), ...syncRoutes(ctx), ...exportRoutes(ctx), ...accountRoutes(ctx, () => relay?.kick())],
+        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...projectRoutes(ctx), ...invitationRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx), ...outboundWebhookRoutes(ctx), ...historyRoutes(ctx), ...commentRoutes(ctx), ...tokenRoutes(ctx), ...syncRoutes(ctx), ...exportRoutes(ctx), ...accountRoutes(ctx, () => relay?.kick())],
         rootRoutes: healthRoutes(ctx),
         authenticator,
         logger: this.logger,

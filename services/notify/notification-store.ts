@@ -145,6 +145,21 @@ export class NotificationStore {
     return this.recordTaskNotice(event.key, "mention", event, `Mentioned on: ${event.title}`, null);
   }
 
+  /** Records once per disabling that a webhook subscription was disabled after failing: streamed only. */
+  recordWebhookDisabled(sub: { id: string; userId: string; projectId: string | null; url: string; failures: number; disabledAt: Date }): Promise<{ notification: NotificationDto; created: boolean }> {
+    return this.recordOnce(
+      {
+        key: `webhook.disabled:${sub.id}:${sub.disabledAt.toISOString()}`,
+        kind: "webhook.disabled",
+        user_id: sub.userId,
+        project_id: sub.projectId,
+        title: `Webhook ${sub.id} to ${sub.url} was disabled after ${sub.failures} failed deliveries in a row; enable it again with PATCH /webhooks/${sub.id}`,
+        timezone: "UTC",
+      },
+      ["sse"],
+    );
+  }
+
   private async recordOnce(fields: Partial<NotificationRow> & { key: string }, channels: Channel[]): Promise<{ notification: NotificationDto; created: boolean }> {
     const now = this.clock.now();
     const created = await this.db.transaction(async (trx) => {

@@ -15,10 +15,13 @@ import {
   REMINDER_DUE_CHANNEL,
   TASK_UNBLOCKED_CHANNEL,
   COMMENT_MENTIONED_CHANNEL,
+  COMMENT_CHANNELS,
   NotificationDto,
+  TASK_CHANNELS,
   USER_CHANNELS,
 } from "../../libs/contracts";
 import type { StreamEndpoint } from "../../libs/contracts/streams";
+import type { TaskEvent } from "../../libs/contracts";
 import { Db, ping } from "../../libs/db";
 import { migrateSchema } from "../../libs/db/migrate";
 import { ValidationError } from "../../libs/errors";
@@ -40,6 +43,7 @@ import { RateLimiter } from "./whatsapp/rate-limiter";
 import { verifyHandshake } from "./whatsapp/webhook";
 import { WhatsAppDeliveries } from "./whatsapp-deliveries";
 import { handleWebhook } from "./whatsapp-webhook";
+import { createWebhooks } from "./webhooks";
 
 export interface NotifyServiceDeps {
   db: Db;
@@ -80,6 +84,20 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
   const sender = config.whatsapp.sender;
   const client = sender ? new CloudApiClient({ apiUrl: config.whatsapp.apiUrl, token: sender.token, phoneNumberId: sender.phoneNumberId, clock }) : undefined;
   const limiter = new RateLimiter({ ratePerSecond: config.whatsapp.ratePerSecond, clock });
+  // Outbound webhooks (services/notify/webhooks): task and comment events become signed deliveries.
+  const webhooks = createWebhooks({
+    db,
+    clock,
+    config: config.webhooks,
+    cursors: new CursorCodec(config.cursorSecret, clock),
+    readCheck: (taskId, userId) => call(broker!, "projects.canRead", { taskId, userId }),
+    onDisabled: async (sub) => {
+      const { notification, created } = await store.recordWebhookDisabled(sub);
+      if (created) await broadcast(broker!, FANOUT_EVENT, { userId: sub.userId, notification }, "notify");
+    },
+    onError: (err) => broker?.getLogger("notify").warn("webhook delivery failed, will retry", err),
+  });
+  const onTaskEvent = (event: TaskEvent) => webhooks.delivered(webhooks.fanOut.onTask(event));
 
   /** A notice about a task: the same recipient checks as a reminder's (an enabled account that still sees the task). */
   const taskNotice = async (
@@ -122,6 +140,7 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
           }
         },
         [USER_CHANNELS.deleted]: async (event) => {
+          await webhooks.subscriptions.erase(event.userId);
           await contacts.erase(event.userId);
           hub.disconnect(event.userId);
           await broadcast(broker!, USER_DISABLED_EVENT, { userId: event.userId }, "notify");
@@ -138,6 +157,11 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
           const { notification, created } = await store.recordInvitation(event);
           if (created) await broadcast(broker!, FANOUT_EVENT, { userId: event.recipientId, notification }, "notify");
         },
+        [TASK_CHANNELS.created]: onTaskEvent,
+        [TASK_CHANNELS.updated]: onTaskEvent,
+        [TASK_CHANNELS.completed]: onTaskEvent,
+        [TASK_CHANNELS.deleted]: onTaskEvent,
+        [COMMENT_CHANNELS.created]: (event) => webhooks.delivered(webhooks.fanOut.onComment(event)),
       },
       {
         // A consumer created after users already exist (a new deployment of notify, a
@@ -173,6 +197,20 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
       webhook: (p, ctx) =>
         handleWebhook(Buffer.from(p.rawBody, "base64"), p.signature, config.whatsapp, whatsapp!, inboundActions(db, contacts, ctx.broker)),
       streamEndpoint: () => ({ url: advertised }),
+      createWebhook: (p, ctx) => webhooks.subscriptions.create(authOf(ctx), p.input, p.idempotencyKey),
+      listWebhooks: (_p, ctx) => webhooks.subscriptions.list(authOf(ctx).userId),
+      getWebhook: (p, ctx) => webhooks.subscriptions.get(authOf(ctx).userId, p.id),
+      updateWebhook: (p, ctx) => webhooks.subscriptions.update(authOf(ctx).userId, p.id, p.patch),
+      removeWebhook: async (p, ctx) => {
+        await webhooks.subscriptions.remove(authOf(ctx).userId, p.id);
+        return DONE;
+      },
+      webhookDeliveries: (p, ctx) => webhooks.subscriptions.deliveries(authOf(ctx).userId, p.id, p.limit, p.cursor),
+      redeliverWebhook: async (p, ctx) => {
+        await webhooks.subscriptions.redeliver(authOf(ctx).userId, p.id, p.deliveryId);
+        webhooks.poke();
+        return DONE;
+      },
       health: async () => {
         await ping(db);
         return { ok: true, streams: hub.size };
@@ -187,6 +225,7 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
       whatsapp = new WhatsAppDeliveries(db, clock, config.whatsapp, client, limiter, (ids) => contacts.recipients(ids));
       whatsappLoop = new WakeableLoop(() => whatsapp!.runOnce(), (err) => this.logger.warn("whatsapp delivery failed, will retry", err), 5_000);
       whatsappLoop.start();
+      webhooks.start();
       const handler = createStreamHandler({
         hub,
         store,
@@ -207,6 +246,7 @@ export function notifyService({ db, config, clock, streams, lifecycle }: NotifyS
     async stopped() {
       hub.closeAll();
       await whatsappLoop?.stop();
+      await webhooks.stop();
       streams.local = undefined;
       if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
     },

@@ -17,7 +17,8 @@ let elsewhere: string;
 let taskId: string;
 
 beforeAll(async () => {
-  stack = await startStack(undefined, { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password });
+  // Webhooks in the matrix point at the discard port on loopback: allowed, and refused at once.
+  stack = await startStack(undefined, { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, WEBHOOK_ALLOWED_HOSTS: "127.0.0.1" });
   api = new Api(stack.baseUrl);
   for (const role of ["owner", "editor", "viewer", "outsider"] as const) {
     const u = await api.newUser();
@@ -62,6 +63,28 @@ async function newProject() {
 async function newInvitation() {
   const email = `pending-${Date.now()}-${Math.random().toString(16).slice(2)}@example.com`;
   return (await api.post(`/projects/${projectId}/members`, { email, role: "viewer" }, { token: tokens.owner })).body.invitationId as string;
+}
+
+const HOOK = { url: "http://127.0.0.1:9/hook", events: ["comment.created"] };
+let sharedWebhook: string | undefined;
+/** One subscription of the owner's for the rows that change nothing lasting (at most 25 per user). */
+async function ownersWebhook() {
+  return (sharedWebhook ??= await newWebhook());
+}
+/** The owner's subscription to the project's comments. */
+async function newWebhook() {
+  return (await api.post("/webhooks", { ...HOOK, projectId }, { token: tokens.owner })).body.id as string;
+}
+/** The owner's subscription and one of its deliveries (a comment on the project's task). */
+async function newDelivery() {
+  const id = await newWebhook();
+  await newComment("editor");
+  for (let i = 0; i < 100; i++) {
+    const [delivery] = (await api.get(`/webhooks/${id}/deliveries`, { token: tokens.owner })).body.items;
+    if (delivery) return { id, deliveryId: delivery.id as string };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("no delivery recorded");
 }
 
 interface Row {
@@ -171,6 +194,34 @@ const table: Row[] = [
     expect: { owner: 204, editor: 204, viewer: 403, outsider: 404, admin: 404, anonymous: 401 },
   },
   { route: "GET /projects/:id/history", request: async () => ({ method: "GET", path: `/projects/${projectId}/history` }), expect: read },
+  // Outbound webhooks (issue 18): a project's subscriptions are its owner's; a subscription is its creator's alone.
+  {
+    route: "POST /webhooks (a project's events)",
+    request: async () => ({ method: "POST", path: "/webhooks", body: { ...HOOK, projectId } }),
+    expect: { owner: 201, editor: 403, viewer: 403, outsider: 404, admin: 404, anonymous: 401 },
+  },
+  {
+    route: "POST /webhooks (the caller's own tasks)",
+    request: async () => ({ method: "POST", path: "/webhooks", body: { url: "http://127.0.0.1:9/mine", events: ["task.created"] } }),
+    expect: { owner: 201, editor: 201, viewer: 201, outsider: 201, admin: 201, anonymous: 401 },
+  },
+  { route: "GET /webhooks", request: async () => ({ method: "GET", path: "/webhooks" }), expect: { owner: 200, editor: 200, viewer: 200, outsider: 200, admin: 200, anonymous: 401 } },
+  ...(
+    [
+      ["GET /webhooks/:id", async () => ({ method: "GET", path: `/webhooks/${await ownersWebhook()}` }), 200],
+      ["PATCH /webhooks/:id", async () => ({ method: "PATCH", path: `/webhooks/${await ownersWebhook()}`, body: { events: ["comment.created", "task.created"] } }), 200],
+      ["DELETE /webhooks/:id", async () => ({ method: "DELETE", path: `/webhooks/${await newWebhook()}` }), 204],
+      ["GET /webhooks/:id/deliveries", async () => ({ method: "GET", path: `/webhooks/${await ownersWebhook()}/deliveries` }), 200],
+      [
+        "POST /webhooks/:id/deliveries/:deliveryId/redeliver",
+        async () => {
+          const { id, deliveryId } = await newDelivery();
+          return { method: "POST", path: `/webhooks/${id}/deliveries/${deliveryId}/redeliver` };
+        },
+        202,
+      ],
+    ] as const
+  ).map(([route, request, ok]) => ({ route, request, expect: { owner: ok, editor: 404, viewer: 404, outsider: 404, admin: 404, anonymous: 401 } })),
   {
     route: "GET /admin/users",
     request: async () => ({ method: "GET", path: "/admin/users" }),

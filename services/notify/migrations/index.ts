@@ -1,4 +1,5 @@
 import type { Migration } from "../../../libs/db/migrate";
+import { createIdempotencyTable } from "../../../libs/idempotency";
 
 export const NOTIFY_SCHEMA = "notify";
 
@@ -133,6 +134,63 @@ export const migrations: Migration[] = [
       for (const { conname } of rows as { conname: string }[]) await db.raw(`alter table ${NOTIFY_SCHEMA}.notifications drop constraint "${conname}"`);
       await db.raw(
         `alter table ${NOTIFY_SCHEMA}.notifications add constraint notifications_kind_check check (kind in ('reminder', 'invitation', 'unblocked', 'mention'))`,
+      );
+    },
+  },
+  {
+    // Outbound webhooks (issue 18): subscriptions, one delivery row per (event, subscription), the
+    // last known project of each task (a task.deleted carries none), and a new notification kind.
+    name: "0008_webhooks",
+    async up(db) {
+      await db.schema.withSchema(NOTIFY_SCHEMA).createTable("webhook_subscriptions", (t) => {
+        t.uuid("id").primary();
+        t.uuid("user_id").notNullable().index();
+        t.uuid("project_id").index();
+        t.text("url").notNullable();
+        t.specificType("events", "text[]").notNullable();
+        t.text("secret").notNullable();
+        t.boolean("enabled").notNullable().defaultTo(true);
+        t.text("disabled_reason");
+        t.integer("consecutive_failures").notNullable().defaultTo(0);
+        t.timestamp("created_at", { useTz: true }).notNullable();
+        t.timestamp("updated_at", { useTz: true }).notNullable();
+      });
+      await db.schema.withSchema(NOTIFY_SCHEMA).createTable("webhook_deliveries", (t) => {
+        t.uuid("id").primary();
+        t.bigIncrements("seq", { primaryKey: false }).unique();
+        t.uuid("subscription_id").notNullable().references("id").inTable(`${NOTIFY_SCHEMA}.webhook_subscriptions`).onDelete("CASCADE");
+        t.text("event_key").notNullable();
+        t.text("event_type").notNullable();
+        // The task's project when the event happened: the read check is repeated before each attempt.
+        t.uuid("project_id");
+        t.jsonb("body").notNullable();
+        t.text("status").notNullable().checkIn(["pending", "succeeded", "failed"]);
+        t.integer("attempts").notNullable().defaultTo(0);
+        // Attempts since the delivery was (re)started: the backoff step and the horizon count from here.
+        t.integer("round_attempts").notNullable().defaultTo(0);
+        t.timestamp("round_started_at", { useTz: true }).notNullable();
+        t.integer("response_status");
+        t.integer("duration_ms");
+        t.text("last_error");
+        t.timestamp("next_attempt_at", { useTz: true });
+        t.timestamp("claimed_until", { useTz: true });
+        t.timestamp("created_at", { useTz: true }).notNullable();
+        t.timestamp("last_attempt_at", { useTz: true });
+        t.unique(["subscription_id", "event_key"]);
+        t.index(["subscription_id", "seq"]);
+        t.index(["created_at"]);
+      });
+      await db.raw(`create index webhook_deliveries_due_idx on ${NOTIFY_SCHEMA}.webhook_deliveries (next_attempt_at) where status = 'pending'`);
+      await db.schema.withSchema(NOTIFY_SCHEMA).createTable("webhook_task_scopes", (t) => {
+        t.uuid("task_id").primary();
+        t.uuid("owner_id").notNullable();
+        t.uuid("project_id");
+        t.integer("version").notNullable();
+      });
+      await createIdempotencyTable(db, NOTIFY_SCHEMA);
+      await db.raw(`alter table ${NOTIFY_SCHEMA}.notifications drop constraint if exists notifications_kind_check`);
+      await db.raw(
+        `alter table ${NOTIFY_SCHEMA}.notifications add constraint notifications_kind_check check (kind in ('reminder', 'invitation', 'unblocked', 'mention', 'webhook.disabled'))`,
       );
     },
   },
