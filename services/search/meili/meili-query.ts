@@ -20,6 +20,9 @@ export function meiliFilter(auth: AuthMeta, query: SearchQuery, now: Date): stri
   if (query.dueFrom) filters.push(`dueAt >= ${Date.parse(query.dueFrom)}`);
   if (query.dueTo) filters.push(`dueAt < ${Date.parse(query.dueTo)}`);
   if (query.overdue) filters.push(`dueAt < ${now.getTime()}`);
+  if (query.parentId) filters.push(`parentId = ${filterLiteral(query.parentId)}`);
+  if (query.topLevel) filters.push("parentId IS NULL");
+  if (query.blocked !== undefined) filters.push(`blocked = ${query.blocked}`);
   return filters;
 }
 
