@@ -2,6 +2,7 @@ import { createTaskInput, listTasksQuery, TaskDto, TaskUnblockedEvent, updateTas
 import { CursorCodec } from "../../libs/task-query";
 import { emailOf } from "../../test/support/sharing";
 import { ALICE, BOB, CAROL, useTasksDb } from "../../test/support/tasks-db";
+import { HISTORY } from "./history";
 import { TASKS_SCHEMA } from "./migrations";
 import { TaskLister } from "./task-list";
 import { TaskRecurrence } from "./task-recurrence";
@@ -68,4 +69,26 @@ test("cycles, self-blocking and blockers the caller cannot see answer 422 and ch
   // Clearing the list frees the task without telling anyone.
   expect(await update(c.id, { blockedBy: [] })).toMatchObject({ blocked: false, blockedBy: [] });
   expect(await unblocked()).toEqual([]);
+});
+
+test("completing an occurrence of a recurring blocker satisfies the dependency: it leaves blockedBy, the task is told once", async () => {
+  const weekly = await create({ title: "Weekly review", dueAt: "2026-11-02T09:00:00Z", recurrence: { rrule: "FREQ=WEEKLY", timezone: "UTC" } });
+  const once = await create({ title: "Sign contract" });
+  const waiting = await create({ title: "Send invoice", blockedBy: [weekly.id, once.id] });
+  const alone = await create({ title: "Plan next quarter", blockedBy: [weekly.id] });
+  expect(waiting.blocked).toBe(true);
+  expect(alone.blocked).toBe(true);
+
+  const done = await complete(weekly.id);
+  expect(done.task).toMatchObject({ status: "todo", dueAt: "2026-11-09T09:00:00.000Z" });
+  // Both lists lose the recurring blocker; only the task with no other open blocker is free and told.
+  expect(await get(alone.id)).toMatchObject({ blocked: false, blockedBy: [] });
+  expect(await get(waiting.id)).toMatchObject({ blocked: true, blockedBy: [once.id] });
+  expect(await unblocked()).toEqual([expect.objectContaining({ taskId: alone.id, blockerId: weekly.id, recipientId: ALICE })]);
+  // The next occurrence changes nothing more: told once.
+  await complete(weekly.id);
+  expect(await get(alone.id)).toMatchObject({ blocked: false, blockedBy: [] });
+  expect(await unblocked()).toHaveLength(1);
+  const history = await fx.db(HISTORY).where({ task_id: alone.id }).select("changes");
+  expect(history).toEqual(expect.arrayContaining([expect.objectContaining({ changes: expect.arrayContaining([{ field: "blockedBy", from: [weekly.id], to: [] }]) })]));
 });

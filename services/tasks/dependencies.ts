@@ -42,20 +42,29 @@ export interface DependentChange {
 /**
  * The tasks waiting for `rows`, after those changed status or were deleted: their `blocked`
  * recomputed, and deleted blockers dropped from their lists. Read through the GIN index.
+ *
+ * A recurring blocker is never done while occurrences remain: it advances. Completing one of
+ * its occurrences (`advanced`: those rows' ids) satisfies the dependency, so the blocker
+ * leaves the waiting tasks' `blockedBy` (their history records it) and, when it was the last
+ * open one, frees them: told once, since it is no longer in their list at the next occurrence.
  */
-export async function dependentsOf(trx: Trx, rows: TaskRow[], deleted: boolean): Promise<DependentChange[]> {
+export async function dependentsOf(trx: Trx, rows: TaskRow[], deleted: boolean, advanced: string[] = []): Promise<DependentChange[]> {
   const ids = rows.map((r) => r.id);
   const dependents: TaskRow[] = await trx<TaskRow>(TASKS).whereRaw("blocked_by && ?::uuid[] and blocked_by <> '{}'", [ids]).forUpdate();
   if (dependents.length === 0) return [];
   const blockers = [...new Set(dependents.flatMap((d) => d.blocked_by))];
   const open = new Set<string>(await trx(TASKS).whereIn("id", blockers).whereNot("status", "done").pluck("id"));
+  // Blockers that leave the lists: deleted ones, or recurring ones whose occurrence was completed.
+  const leaving = deleted ? ids : advanced;
+  const satisfied = (r: TaskRow) => r.status === "done" || advanced.includes(r.id);
   const changes: DependentChange[] = [];
   for (const dep of dependents) {
-    const blockedBy = deleted ? dep.blocked_by.filter((id) => !ids.includes(id)) : dep.blocked_by;
+    const blockedBy = leaving.length ? dep.blocked_by.filter((id) => !leaving.includes(id)) : dep.blocked_by;
     const blocked = blockedBy.some((id) => open.has(id));
-    if (blocked === dep.blocked && blockedBy.length === dep.blocked_by.length) continue;
-    const freedBy = !deleted && dep.blocked && !blocked ? rows.find((r) => r.status === "done" && dep.blocked_by.includes(r.id)) : undefined;
-    changes.push({ id: dep.id, set: deleted ? { blocked, blocked_by: blockedBy } : { blocked }, freedBy });
+    const listChanged = blockedBy.length !== dep.blocked_by.length;
+    if (blocked === dep.blocked && !listChanged) continue;
+    const freedBy = !deleted && dep.blocked && !blocked ? rows.find((r) => satisfied(r) && dep.blocked_by.includes(r.id)) : undefined;
+    changes.push({ id: dep.id, set: listChanged ? { blocked, blocked_by: blockedBy } : { blocked }, freedBy });
   }
   return changes;
 }
