@@ -174,9 +174,9 @@ test("the settings search comments' text without typos; subtask and dependency f
   expect(MEILI_SETTINGS.typoTolerance.disableOnAttributes).toEqual(["comments.text"]);
   expect(MEILI_SETTINGS.filterableAttributes).toEqual(expect.arrayContaining(["parentId", "blocked"]));
   await engine.search(alice, query({ parentId: "00000000-0000-4000-8000-000000000001", blocked: "true" }));
-  await engine.search(alice, query({ topLevel: "true" }));
+  await engine.search(alice, query({ topLevel: "true", blocked: "false" }));
   expect(fake.searches[0]!.params.filter).toEqual([...visibility(), 'parentId = "00000000-0000-4000-8000-000000000001"', "blocked = true"]);
-  expect(fake.searches[1]!.params.filter).toEqual([...visibility(), "parentId IS NULL"]);
+  expect(fake.searches[1]!.params.filter).toEqual([...visibility(), "(parentId IS NULL OR parentId NOT EXISTS)", "(blocked = false OR blocked NOT EXISTS)"]);
 });
 
 test("a hit's live comments that match are highlighted, tombstones never", async () => {

@@ -21,8 +21,9 @@ export function meiliFilter(auth: AuthMeta, query: SearchQuery, now: Date): stri
   if (query.dueTo) filters.push(`dueAt < ${Date.parse(query.dueTo)}`);
   if (query.overdue) filters.push(`dueAt < ${now.getTime()}`);
   if (query.parentId) filters.push(`parentId = ${filterLiteral(query.parentId)}`);
-  if (query.topLevel) filters.push("parentId IS NULL");
-  if (query.blocked !== undefined) filters.push(`blocked = ${query.blocked}`);
+  // A document written before these fields existed has neither: top-level and not blocked.
+  if (query.topLevel) filters.push("(parentId IS NULL OR parentId NOT EXISTS)");
+  if (query.blocked !== undefined) filters.push(query.blocked ? "blocked = true" : "(blocked = false OR blocked NOT EXISTS)");
   return filters;
 }
 
