@@ -4,7 +4,7 @@ import type { Db } from "../../../libs/db";
 import { ApplyOptions, changeTaskId, IndexChange, IndexedComment, newestPerTask } from "../engine";
 import type { IndexedCommentText } from "../highlights";
 import { COMMENTS, DOCS, SCOPE_SQL, SCOPE_WORDS } from "../migrations";
-import { COMMENTS_TSV_SQL, MAX_COMMENT_TEXT, MAX_WORD_LENGTH, TSV_SQL } from "./text-query";
+import { COMMENTS_TSV_SQL, MAX_COMMENT_TEXT, MAX_WORD_LENGTH, TS_CONFIG, TSV_SQL } from "./text-query";
 
 const DOC_COLUMNS = [
   "version", "deleted", "indexed_at", "owner_id", "project_id", "parent_id", "blocked", "status", "priority",
@@ -137,29 +137,30 @@ async function liveComments(trx: Knex, taskIds: string[]): Promise<Map<string, I
   return out;
 }
 
-/** Rewrites the comment part of these live documents from their stored fields and live comments. */
+/**
+ * Rewrites the comment part of these live documents, in one statement: the vector again from
+ * the stored title, tags and description (as TSV_SQL computes it on a task write) and the
+ * live comments.
+ */
 async function refoldComments(trx: Knex, taskIds: string[]): Promise<Vocabulary[]> {
   if (taskIds.length === 0) return [];
   const texts = await liveComments(trx, taskIds);
-  const docs: { id: string; title: string; tags: string[]; description: string }[] = await trx(DOCS)
-    .select("id", "title", "tags", trx.raw("doc->>'description' as description"))
-    .whereIn("id", taskIds)
-    .whereRaw("not deleted");
-  const out: Vocabulary[] = [];
-  for (const d of docs) {
-    const own = texts.get(d.id);
-    const tsv = own
-      ? trx.raw(`${TSV_SQL} || ${COMMENTS_TSV_SQL}`, [d.title, d.tags.join(" "), d.description ?? "", own.map((c) => c.text).join(" ")])
-      : trx.raw(TSV_SQL, [d.title, d.tags.join(" "), d.description ?? ""]);
-    out.push(
-      ...(await trx(DOCS)
-        .where("id", d.id)
-        .update({ tsv, comments: own ? JSON.stringify(own) : null })
-        .returning(VOCABULARY.map((c) => trx.raw(c)))),
-    );
-  }
-  return out;
+  const own = taskIds.map((id) => texts.get(id));
+  const { rows } = await trx.raw(
+    `update ${DOCS} d set
+       tsv = ${STORED_TSV_SQL} || setweight(to_tsvector('${TS_CONFIG}', coalesce(v.text, '')), 'D'),
+       comments = v.comments::jsonb
+     from unnest(?::uuid[], ?::text[], ?::text[]) as v(id, text, comments)
+     where d.id = v.id and not d.deleted
+     returning d.id, ${SCOPE_SQL} as scope, tsvector_to_array(d.tsv) as words`,
+    // Null for a task left without comments (the arrays hold nulls, which knex's types do not list).
+    [taskIds, own.map((c) => (c ? c.map((x) => x.text).join(" ") : null)), own.map((c) => (c ? JSON.stringify(c) : null))] as unknown as string[][],
+  );
+  return rows as Vocabulary[];
 }
+
+/** TSV_SQL over a stored document's own columns. */
+const STORED_TSV_SQL = `setweight(to_tsvector('${TS_CONFIG}', coalesce(d.title, '')), 'A') || setweight(to_tsvector('${TS_CONFIG}', array_to_string(d.tags, ' ')), 'B') || setweight(to_tsvector('${TS_CONFIG}', coalesce(d.doc->>'description', '')), 'C')`;
 
 /** Takes the words of `removed` documents out of their scopes and adds those of `added`; a word at zero leaves. */
 async function moveWords(trx: Knex, removed: Vocabulary[], added: Vocabulary[]): Promise<void> {
