@@ -73,11 +73,11 @@ export function excerpt(text: string, ranges: Range[]): { text: string; ranges: 
   let start = Math.max(0, ranges[0]![0] - EXCERPT_BEFORE);
   const space = text.lastIndexOf(" ", start);
   if (start > 0 && space >= 0 && start - space < 20) start = space + 1;
+  // Never split a surrogate pair.
+  if (start > 0 && /[\uDC00-\uDFFF]/.test(text[start]!)) start++;
   let end = Math.min(text.length, start + EXCERPT_LENGTH);
   const lastSpace = text.lastIndexOf(" ", end);
   if (end < text.length && lastSpace > ranges[0]![1] && end - lastSpace < 20) end = lastSpace;
-  // Never split a surrogate pair.
-  if (start > 0 && /[\uDC00-\uDFFF]/.test(text[start]!)) start--;
   if (end < text.length && /[\uD800-\uDBFF]/.test(text[end - 1]!)) end--;
   const shifted = ranges.flatMap(([a, b]): Range[] => (a < end && b > start ? [[Math.max(a, start) - start, Math.min(b, end) - start]] : []));
   return { text: text.slice(start, end), ranges: shifted };
