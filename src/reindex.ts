@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     bar.stop();
     const seconds = (clock.now().getTime() - started) / 1000;
     process.stdout.write(
-      `reindexed ${result.indexed} tasks and ${result.comments} comments into ${engine.name} in ${seconds.toFixed(1)} s; removed ${result.removed} stale documents\n`,
+      `reindexed ${result.indexed} tasks and ${result.comments} comments into ${engine.name} in ${seconds.toFixed(1)} s; removed ${result.removed} stale documents and comments\n`,
     );
   } finally {
     await stop();

@@ -51,7 +51,10 @@ export interface SearchEngine {
   prepare(): Promise<void>;
   /** Applies a batch; returns when it is visible to searches. */
   apply(changes: IndexChange[], options?: ApplyOptions): Promise<void>;
-  /** After a rebuild that started at `startedAt`: removes what it did not refresh. Returns how many. */
+  /**
+   * After a rebuild that started at `startedAt`: removes what it did not refresh (documents,
+   * and on Postgres comments too). Returns how many.
+   */
   sweep(startedAt: Date): Promise<number>;
   /** Drops tombstones written before `before`: no event that old is still on its way. Returns how many. */
   purgeTombstones(before: Date): Promise<number>;
