@@ -46,7 +46,7 @@ const subtaskInput = {
     .max(MAX_BLOCKERS)
     .transform((ids) => [...new Set(ids.map((id) => id.toLowerCase()))])
     .optional()
-    .meta({ description: `replaces the tasks this one waits for (at most ${MAX_BLOCKERS}), each one the caller can see, in any of their projects; a cycle answers 422` }),
+    .meta({ description: `replaces the tasks this one waits for (at most ${MAX_BLOCKERS}), each one the caller can see, in any of their projects (one they cannot see may stay when the task already waits for it, so the list can be sent back unchanged); a cycle answers 422` }),
 };
 
 const taskFields = {

@@ -92,3 +92,20 @@ test("completing an occurrence of a recurring blocker satisfies the dependency: 
   const history = await fx.db(HISTORY).where({ task_id: alone.id }).select("changes");
   expect(history).toEqual(expect.arrayContaining([expect.objectContaining({ changes: expect.arrayContaining([{ field: "blockedBy", from: [weekly.id], to: [] }]) })]));
 });
+
+test("a blocker the caller cannot see, set by someone who can, stays when the caller sends the list back; it cannot be added", async () => {
+  const project = await fx.projects.create(await fx.as(ALICE), { name: "Shared" });
+  const { invitationId } = await fx.invitations.invite(await fx.as(ALICE), project.id, emailOf(BOB), "editor", BOB);
+  await fx.invitations.accept(await fx.as(BOB), invitationId, emailOf(BOB));
+  const alicesOwn = await create({ title: "Alice's private errand" });
+  const bobsOwn = await create({ title: "Bob's private errand" }, BOB);
+  const shared = await create({ title: "Shared step", projectId: project.id, blockedBy: [alicesOwn.id] });
+  // Bob edits the list: Alice's private blocker stays, his own joins.
+  expect(await update(shared.id, { blockedBy: [alicesOwn.id, bobsOwn.id] }, BOB)).toMatchObject({ blocked: true, blockedBy: [alicesOwn.id, bobsOwn.id] });
+  // But he cannot name a task of hers he cannot see that the list does not hold already.
+  const another = await create({ title: "Alice's other errand" });
+  await expect(update(shared.id, { blockedBy: [alicesOwn.id, another.id] }, BOB)).rejects.toMatchObject({ code: 422 });
+  await complete(bobsOwn.id, BOB);
+  expect(await get(shared.id, BOB)).toMatchObject({ blocked: true });
+  expect(await update(shared.id, { blockedBy: [alicesOwn.id] }, BOB)).toMatchObject({ blocked: true, blockedBy: [alicesOwn.id] });
+});

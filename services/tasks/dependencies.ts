@@ -8,7 +8,8 @@ const invalidBlockers = (message: string) => new ValidationError("Invalid blocke
 
 /**
  * A task's new blockers, checked: each a task the caller can see (in any of their projects;
- * one they cannot see answers 422 like one that does not exist), never the task itself, and
+ * one they cannot see answers 422 like one that does not exist, unless the task already waits
+ * for it: then it may stay), never the task itself, and
  * no cycle (a blocker that already waits, directly or not, for this task). Returns the columns.
  */
 export async function blockersFor(trx: Trx, auth: AuthMeta, taskId: string, ids: string[]): Promise<Pick<TaskRow, "blocked_by" | "blocked">> {
@@ -17,8 +18,13 @@ export async function blockersFor(trx: Trx, auth: AuthMeta, taskId: string, ids:
   const q = trx<TaskRow>(TASKS).whereIn("id", ids).select("id", "status");
   rulesToSql(q, abilityFromMeta(auth), "read", "Task", TASK_RULE_COLUMNS);
   const seen: Pick<TaskRow, "id" | "status">[] = await q;
-  const missing = ids.filter((id) => !seen.some((r) => r.id === id));
+  // A blocker someone else set that the caller cannot see may stay (sending the list back
+  // unchanged must work); only new blockers must be ones the caller sees.
+  const current: string[] = (await trx<TaskRow>(TASKS).where({ id: taskId }).first("blocked_by"))?.blocked_by ?? [];
+  const unseen = ids.filter((id) => !seen.some((r) => r.id === id));
+  const missing = unseen.filter((id) => !current.includes(id));
   if (missing.length) throw invalidBlockers(`no task you can see has the id ${missing.join(", ")}`);
+  if (unseen.length) seen.push(...(await trx<TaskRow>(TASKS).whereIn("id", unseen).select("id", "status")));
   // Everything the new blockers wait for, transitively; `union` stops at tasks already reached.
   const { rows } = await trx.raw(
     `with recursive waits(id) as (
@@ -29,7 +35,8 @@ export async function blockersFor(trx: Trx, auth: AuthMeta, taskId: string, ids:
     [ids, taskId],
   );
   if (rows.length) throw invalidBlockers("would make a cycle: a blocker already waits for this task");
-  return { blocked_by: ids, blocked: seen.some((r) => r.status !== "done") };
+  // A kept blocker deleted meanwhile is gone from the list.
+  return { blocked_by: ids.filter((id) => seen.some((r) => r.id === id)), blocked: seen.some((r) => r.status !== "done") };
 }
 
 export interface DependentChange {
