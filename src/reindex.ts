@@ -5,7 +5,7 @@ import { systemClock } from "../libs/clock";
 import { Config, ConfigError, loadConfig } from "../libs/config";
 import { openDatabase } from "../libs/db";
 import { createSearchEngine } from "../services/search/engine-factory";
-import { ExportPage, reindex } from "../services/search/reindex";
+import { ExportPage, FetchComments, reindex } from "../services/search/reindex";
 import { createStack } from "./stack";
 
 /**
@@ -16,14 +16,14 @@ import { createStack } from "./stack";
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const { fetchPage, db, stop } = await connect(config);
+  const { fetchPage, fetchComments, db, stop } = await connect(config);
   const clock = systemClock;
   const engine = createSearchEngine(config, db, clock);
   await engine.prepare();
   const bar = progress();
   const started = clock.now().getTime();
   try {
-    const result = await reindex(engine, fetchPage, clock, {
+    const result = await reindex(engine, fetchPage, fetchComments, clock, {
       batchSize: 1_000,
       onStart: (total) => bar.start(total, 0),
       onProgress: (done) => bar.update(done),
@@ -31,14 +31,17 @@ async function main(): Promise<void> {
     bar.stop();
     const seconds = (clock.now().getTime() - started) / 1000;
     process.stdout.write(
-      `reindexed ${result.indexed} tasks into ${engine.name} in ${seconds.toFixed(1)} s; removed ${result.removed} stale documents\n`,
+      `reindexed ${result.indexed} tasks and ${result.comments} comments into ${engine.name} in ${seconds.toFixed(1)} s; removed ${result.removed} stale documents and comments\n`,
     );
   } finally {
     await stop();
   }
 }
 
-type Connection = { fetchPage: (afterId: string | undefined, limit: number, withTotal: boolean) => Promise<ExportPage>; db: ReturnType<typeof openDatabase>; stop(): Promise<void> };
+type Connection = {
+  fetchPage: (afterId: string | undefined, limit: number, withTotal: boolean) => Promise<ExportPage>;
+  fetchComments: FetchComments;
+  db: ReturnType<typeof openDatabase>; stop(): Promise<void> };
 
 async function connect(config: Config): Promise<Connection> {
   if (config.mode === "distributed") {
@@ -48,6 +51,7 @@ async function connect(config: Config): Promise<Connection> {
     const db = openDatabase({ databaseUrl: config.databaseUrl, poolSize: 2 });
     return {
       fetchPage: (afterId, limit, withTotal) => call(broker, "tasks.export", { afterId, limit, withTotal }, { timeout: 60_000 }),
+      fetchComments: (afterId, limit) => call(broker, "tasks.exportComments", { afterId, limit }, { timeout: 60_000 }),
       db,
       async stop() {
         await broker.stop();
@@ -60,6 +64,7 @@ async function connect(config: Config): Promise<Connection> {
   await stack.start();
   return {
     fetchPage: (afterId, limit, withTotal) => call(stack.broker, "tasks.export", { afterId, limit, withTotal }),
+    fetchComments: (afterId, limit) => call(stack.broker, "tasks.exportComments", { afterId, limit }),
     db: stack.db,
     stop: () => stack.stop(),
   };

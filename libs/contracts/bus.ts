@@ -105,6 +105,11 @@ export const ACTIONS = {
     z.strictObject({ afterId: z.uuid().optional(), limit: z.int().min(1).max(5_000), withTotal: z.boolean().optional() }),
     z.object({ items: z.array(taskSchema), total: z.number().optional() }),
   ),
+  /** Internal: every comment by id, as `comment.updated` events carry it, for `npm run reindex`; never routed. */
+  "tasks.exportComments": action(
+    z.strictObject({ afterId: z.uuid().optional(), limit: z.int().min(1).max(5_000) }),
+    z.object({ items: z.array(commentEventSchema) }),
+  ),
   "tasks.health": read(none, health),
   /**
    * Quick add: a phrase read in the caller's zone (`timezone`, default theirs), its +Project

@@ -8,11 +8,28 @@ export type Facet = (typeof FACETS)[number];
 /** At most this many values per facet (the most frequent), as Meilisearch's maxValuesPerFacet. */
 export const MAX_FACET_VALUES = 100;
 
+/** At most this many matching comments are highlighted per hit. */
+export const MAX_COMMENT_HIGHLIGHTS = 3;
+
 const range = z.tuple([z.int().min(0), z.int().min(1)]);
 export const highlightsSchema = z
   .object({
     title: z.array(range).optional(),
     description: z.array(range).optional(),
+    comments: z
+      .array(
+        z.object({
+          commentId: z.uuid(),
+          text: z.string().meta({ description: "an excerpt of the comment around its first match (the whole comment when short)" }),
+          ranges: z.array(range).meta({ description: "the matches, as ranges of `text` (the excerpt)" }),
+        }),
+      )
+      .optional()
+      .meta({
+        description:
+          "Comments of the task that matched (at most 3, oldest first), each with an excerpt and its " +
+          "ranges. Comment text is searched as whole words and prefixes, never for typos, and ranks below title, tags and description.",
+      }),
   })
   .meta({
     id: "Highlights",
@@ -20,7 +37,8 @@ export const highlightsSchema = z
       "Where the query matched, as [start, end] ranges of the field's text: start inclusive, end EXCLUSIVE, counted in " +
       "UTF-16 code units (JavaScript string indices, `text.slice(start, end)` is the matched part). Ranges are sorted " +
       "and do not overlap. A word matched as a prefix highlights the typed prefix (\"pro\" in \"Project\"); a word " +
-      "matched despite a typo highlights the whole word. A field without a match is absent.",
+      "matched despite a typo highlights the whole word. A field without a match is absent; `comments` lists the matching " +
+      "comments of the task (their text is searchable by whoever may read the task).",
   });
 export type Highlights = z.infer<typeof highlightsSchema>;
 

@@ -3,8 +3,6 @@ import { Facet, FACETS } from "./search";
 import { instant, PRIORITIES, Priority, TASK_STATUSES, TaskStatus } from "./tasks";
 
 export const SORT_KEYS = ["dueAt", "priority", "createdAt", "updatedAt", "title", "position"] as const;
-/** Sort keys and filters the search service does not index (yet): a list with `q` refuses them. */
-export const NOT_WITH_Q = ["parentId", "topLevel", "blocked"] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
 /** One sort key with its direction. */
@@ -94,10 +92,12 @@ export const listTasksQuery = z
       .optional()
       .meta({
         description:
-          "full text over title, description and tags: every word by prefix, the last one from its first letter " +
+          "full text over title, description, tags and the task's comments (comments rank lowest and match whole words and " +
+          "prefixes, not typos): every word by prefix, the last one from its first letter " +
           "(\"p\", \"pr\", \"land\" finds \"Landing\"), among the words of the tasks the caller can see (own and shared " +
           "projects; other users' words never change what a prefix finds); when nothing matches that way, titles like the " +
-          "query (typos: \"grocries\" finds \"groceries\"). Each hit carries `highlights`.",
+          "query (typos: \"grocries\" finds \"groceries\"). Each hit carries `highlights`. Combines with every filter, parentId, " +
+          "topLevel and blocked included; not with sort=position.",
       }),
     sort: commaList<SortTerm>(sortValue)
       .refine((terms) => new Set(terms.map((t) => t.key)).size === terms.length, "names a key twice")
@@ -124,8 +124,9 @@ export const listTasksQuery = z
       }),
   })
   .refine((v) => !(v.parentId && v.topLevel), { message: "parentId and topLevel=true exclude each other", path: ["topLevel"] })
-  .refine((v) => !v.q || (NOT_WITH_Q.every((k) => v[k as keyof typeof v] === undefined) && !v.sort?.some((t) => t.key === "position")), {
-    message: `${NOT_WITH_Q.join(", ")} and sort=position are not available together with q`,
+  // Search does not index sibling order: relevance or another key orders a search.
+  .refine((v) => !v.q || !v.sort?.some((t) => t.key === "position"), {
+    message: "sort=position is not available together with q",
     path: ["q"],
   })
   .refine((v) => !v.dueFrom || !v.dueTo || Date.parse(v.dueFrom) < Date.parse(v.dueTo), {

@@ -24,7 +24,13 @@ const subtaskFields = {
     .object({ done: z.int(), total: z.int() })
     .optional()
     .meta({ description: "its direct children: how many are done, of how many" }),
-  blockedBy: z.array(z.uuid()).optional().meta({ description: "the tasks that must be done before this one" }),
+  blockedBy: z.array(z.uuid()).optional().meta({
+    description:
+      "the tasks that must be done before this one. A recurring blocker is never done while occurrences remain (it " +
+      "advances): completing one of its occurrences satisfies the dependency, so it leaves this list then (recorded in " +
+      "the history) and, if it was the last open blocker, the task is unblocked and its assignee (or owner) told once. " +
+      "A deleted blocker leaves the list too.",
+  }),
   blocked: z.boolean().optional().meta({ description: "some task of blockedBy is not done" }),
 };
 
@@ -40,7 +46,7 @@ const subtaskInput = {
     .max(MAX_BLOCKERS)
     .transform((ids) => [...new Set(ids.map((id) => id.toLowerCase()))])
     .optional()
-    .meta({ description: `replaces the tasks this one waits for (at most ${MAX_BLOCKERS}), each one the caller can see, in any of their projects; a cycle answers 422` }),
+    .meta({ description: `replaces the tasks this one waits for (at most ${MAX_BLOCKERS}), each one the caller can see, in any of their projects (one they cannot see may stay when the task already waits for it, so the list can be sent back unchanged); a cycle answers 422` }),
 };
 
 const taskFields = {

@@ -5,7 +5,7 @@ import { listTasksQuery, TaskDto } from "../../libs/contracts";
 import { CursorCodec } from "../../libs/task-query";
 import { postgresDb } from "../../test/support/db";
 import { randomTasks, referenceSort, seeded } from "../../test/support/task-fixtures";
-import type { SearchEngine, SearchQuery } from "./engine";
+import type { IndexChange, IndexedComment, SearchEngine, SearchQuery } from "./engine";
 import { MeiliSearchEngine } from "./meili/meili-engine";
 import { PgSearchEngine } from "./pg/pg-engine";
 
@@ -225,6 +225,98 @@ function contract(name: string, open: () => Promise<Harness>) {
       await h.engine.apply([{ kind: "upsert", task: kept }], { refresh: true });
       await h.engine.sweep(startedAt);
       expect(await ids({ q: "walrus" })).toEqual([kept.id]);
+    });
+
+    test("a rebuild refreshes comments it sees; on Postgres it sweeps the rest", async () => {
+      const t = task({ title: "Rebuilt otter" });
+      const keptComment: IndexChange = { kind: "comment", comment: { id: randomUUID(), taskId: t.id, ownerId: t.ownerId, text: "kept pebble", createdAt: clock.now().toISOString(), version: 1, deleted: false } };
+      const goneComment: IndexChange = { kind: "comment", comment: { id: randomUUID(), taskId: t.id, ownerId: t.ownerId, text: "lost pinecone", createdAt: clock.now().toISOString(), version: 1, deleted: false } };
+      await h.engine.apply([{ kind: "upsert", task: t }, keptComment, goneComment]);
+      expect(await ids({ q: "pinecone" })).toEqual([t.id]);
+      clock.advance(1_000);
+      const startedAt = clock.now();
+      clock.advance(1_000);
+      await h.engine.apply([{ kind: "upsert", task: t }], { refresh: true });
+      await h.engine.apply([keptComment], { refresh: true });
+      await h.engine.sweep(startedAt);
+      expect(await ids({ q: "pebble" })).toEqual([t.id]);
+      if (h.engine.name === "postgres") expect(await ids({ q: "pinecone" })).toEqual([]);
+    });
+
+    describe("comments", () => {
+      const comment = (t: TaskDto, text: string, version = 1, over: Partial<IndexedComment> = {}): IndexChange => ({
+        kind: "comment",
+        comment: { id: randomUUID(), taskId: t.id, ownerId: t.ownerId, text, createdAt: clock.now().toISOString(), version, deleted: false, ...over },
+      });
+      const deleted = (c: IndexChange, version: number): IndexChange => (c.kind === "comment" ? { kind: "comment", comment: { ...c.comment, text: "", version, deleted: true } } : c);
+
+      test("a task is found by its comments' words, from the first letter, by its readers only, with the comment highlighted", async () => {
+        const t = task({ title: "Plain errand" });
+        const c = comment(t, "Remember the zeppelin tickets");
+        await h.engine.apply([{ kind: "upsert", task: t }, c]);
+        for (const q of ["zeppelin", "zep", "z", "errand zeppe"]) expect([q, await ids({ q })]).toEqual([q, [t.id]]);
+        expect(await ids({ q: "zeppelin" }, bob)).toEqual([]);
+        const [hit] = (await search({ q: "zep" })).items;
+        const id = c.kind === "comment" ? c.comment.id : "";
+        expect(hit!.highlights.comments).toEqual([{ commentId: id, text: "Remember the zeppelin tickets", ranges: [[13, 16]] }]);
+        expect(hit!.highlights.title).toBeUndefined();
+        // Title and description rank above comments.
+        const titled = task({ title: "Zeppelin museum" });
+        await h.engine.apply([{ kind: "upsert", task: titled }]);
+        expect(await ids({ q: "zeppelin" })).toEqual([titled.id, t.id]);
+      });
+
+      test("a comment before its task, edits and deletes in any order: the newest version wins, a delete takes its words", async () => {
+        const t = task({ title: "Quiet errand" });
+        const c = comment(t, "bring the xylophone", 1);
+        // The comment's event outruns the task's.
+        await h.engine.apply([c]);
+        expect(await ids({ q: "xylophone" })).toEqual([]);
+        await h.engine.apply([{ kind: "upsert", task: t }]);
+        expect(await ids({ q: "xylophone" })).toEqual([t.id]);
+        // A later version of the task keeps its comments.
+        await h.engine.apply([{ kind: "upsert", task: { ...t, title: "Quiet errand, renamed", version: t.version + 1 } }]);
+        expect(await ids({ q: "xylo" })).toEqual([t.id]);
+        const edited = c.kind === "comment" ? ({ kind: "comment", comment: { ...c.comment, text: "bring the yodel book", version: 2 } } as IndexChange) : c;
+        await h.engine.apply([edited]);
+        await h.engine.apply([c]); // redelivered, older
+        expect(await ids({ q: "xylophone" })).toEqual([]);
+        expect(await ids({ q: "yodel" })).toEqual([t.id]);
+        await h.engine.apply([deleted(c, 3)]);
+        await h.engine.apply([edited]); // late, older than the delete
+        expect(await ids({ q: "yodel" })).toEqual([]);
+        expect((await search({ q: "quiet" })).items[0]!.highlights.comments).toBeUndefined();
+      });
+
+      test("a deleted task's comments find nothing", async () => {
+        const t = task({ title: "Gone errand" });
+        await h.engine.apply([{ kind: "upsert", task: t }, comment(t, "walnut cake")]);
+        expect(await ids({ q: "walnut" })).toEqual([t.id]);
+        await h.engine.apply([{ kind: "delete", id: t.id, ownerId: t.ownerId, version: t.version + 1 }]);
+        await h.engine.apply([comment(t, "another walnut")]);
+        expect(await ids({ q: "walnut" })).toEqual([]);
+      });
+
+      test("a long comment is highlighted by an excerpt around its first match", async () => {
+        const t = task({ title: "Long thread" });
+        const text = `${"lorem ipsum ".repeat(30)}the quokka arrived ${"dolor sit ".repeat(30)}`;
+        await h.engine.apply([{ kind: "upsert", task: t }, comment(t, text)]);
+        const [hit] = (await search({ q: "quokka arr" })).items;
+        const [c] = hit!.highlights.comments!;
+        expect(c!.text.length).toBeLessThanOrEqual(200);
+        expect(c!.ranges.map(([a, b]) => c!.text.slice(a, b))).toEqual(["quokka", "arr"]);
+      });
+    });
+
+    test("parentId, topLevel and blocked combine with q", async () => {
+      const parent = task({ title: "Parent marmot" });
+      const child = task({ title: "Child marmot", parentId: parent.id, blocked: true });
+      const other = task({ title: "Other marmot", parentId: randomUUID(), blocked: false });
+      await h.engine.apply([parent, child, other].map((t) => ({ kind: "upsert" as const, task: t })));
+      expect(await ids({ q: "marmot", parentId: parent.id })).toEqual([child.id]);
+      expect(await ids({ q: "marmot", topLevel: "true" })).toEqual([parent.id]);
+      expect((await ids({ q: "marmot", blocked: "false", sort: "title" }))).toEqual([other.id, parent.id]);
+      expect(await ids({ q: "marmot", blocked: "true", parentId: parent.id, sort: "-dueAt" })).toEqual([child.id]);
     });
   });
 }

@@ -1,12 +1,34 @@
 import type { AuthMeta, ListTasksQuery, SearchPage, TaskDto } from "../../libs/contracts";
 
-/** One change to the index. Versions order the changes of one task; an older one never overwrites a newer. */
+/**
+ * A comment as the index keeps it: its text searchable within its task's document, for the
+ * task's readers. A deleted comment is kept as a tombstone (deleted, its version, no text).
+ */
+export interface IndexedComment {
+  id: string;
+  taskId: string;
+  /** The task's owner when the comment changed (Meilisearch's placeholder document needs one). */
+  ownerId: string;
+  text: string;
+  createdAt: string;
+  version: number;
+  deleted: boolean;
+}
+
+/**
+ * One change to the index. Versions order the changes of one task (or of one comment); an
+ * older one never overwrites a newer.
+ */
 export type IndexChange =
   | { kind: "upsert"; task: TaskDto }
-  | { kind: "delete"; id: string; ownerId: string; version: number };
+  | { kind: "delete"; id: string; ownerId: string; version: number }
+  | { kind: "comment"; comment: IndexedComment };
 
-export const changeVersion = (c: IndexChange): number => (c.kind === "upsert" ? c.task.version : c.version);
-export const changeId = (c: IndexChange): string => (c.kind === "upsert" ? c.task.id : c.id);
+export const changeVersion = (c: IndexChange): number => (c.kind === "upsert" ? c.task.version : c.kind === "comment" ? c.comment.version : c.version);
+/** The task or the comment the change is about. */
+export const changeId = (c: IndexChange): string => (c.kind === "upsert" ? c.task.id : c.kind === "comment" ? c.comment.id : c.id);
+/** The task whose document the change rewrites. */
+export const changeTaskId = (c: IndexChange): string => (c.kind === "comment" ? c.comment.taskId : changeId(c));
 
 export interface ApplyOptions {
   /**
@@ -29,7 +51,10 @@ export interface SearchEngine {
   prepare(): Promise<void>;
   /** Applies a batch; returns when it is visible to searches. */
   apply(changes: IndexChange[], options?: ApplyOptions): Promise<void>;
-  /** After a rebuild that started at `startedAt`: removes what it did not refresh. Returns how many. */
+  /**
+   * After a rebuild that started at `startedAt`: removes what it did not refresh (documents,
+   * and on Postgres comments too). Returns how many.
+   */
   sweep(startedAt: Date): Promise<number>;
   /** Drops tombstones written before `before`: no event that old is still on its way. Returns how many. */
   purgeTombstones(before: Date): Promise<number>;
@@ -38,7 +63,7 @@ export interface SearchEngine {
   health(): Promise<void>;
 }
 
-/** Keeps the newest change per task: a batch must not write one document twice. */
+/** Keeps the newest change per task (and per comment): a batch must not write one row twice. */
 export function newestPerTask(changes: IndexChange[]): IndexChange[] {
   const newest = new Map<string, IndexChange>();
   for (const c of changes) {

@@ -1,4 +1,4 @@
-import type { Highlights, TaskDto } from "../../libs/contracts";
+import { Highlights, MAX_COMMENT_HIGHLIGHTS, TaskDto } from "../../libs/contracts";
 
 /** Words of a query, lower-cased: letters and digits only (both engines split text the same way). */
 export function queryWords(q: string): string[] {
@@ -54,10 +54,48 @@ export function highlight(text: string, words: string[], typos: boolean): Range[
   return ranges;
 }
 
-/** The highlights of one hit: title and description, a field only when it matched. */
-export function highlightsOf(task: TaskDto, q: string, typos: boolean): Highlights {
+/** A comment as the index keeps it for highlights: its id and text. */
+export interface IndexedCommentText {
+  id: string;
+  text: string;
+}
+
+/** How much of a comment a highlight shows: the first match with some text before and after. */
+export const EXCERPT_BEFORE = 40;
+export const EXCERPT_LENGTH = 200;
+
+/**
+ * The excerpt of a long comment around its first match, cut at word boundaries where it can
+ * be, and its ranges shifted into the excerpt (a range crossing the excerpt's end is cut).
+ */
+export function excerpt(text: string, ranges: Range[]): { text: string; ranges: Range[] } {
+  if (text.length <= EXCERPT_LENGTH) return { text, ranges };
+  let start = Math.max(0, ranges[0]![0] - EXCERPT_BEFORE);
+  const space = text.lastIndexOf(" ", start);
+  if (start > 0 && space >= 0 && start - space < 20) start = space + 1;
+  // Never split a surrogate pair.
+  if (start > 0 && /[\uDC00-\uDFFF]/.test(text[start]!)) start++;
+  let end = Math.min(text.length, start + EXCERPT_LENGTH);
+  const lastSpace = text.lastIndexOf(" ", end);
+  if (end < text.length && lastSpace > ranges[0]![1] && end - lastSpace < 20) end = lastSpace;
+  if (end < text.length && /[\uD800-\uDBFF]/.test(text[end - 1]!)) end--;
+  const shifted = ranges.flatMap(([a, b]): Range[] => (a < end && b > start ? [[Math.max(a, start) - start, Math.min(b, end) - start]] : []));
+  return { text: text.slice(start, end), ranges: shifted };
+}
+
+/**
+ * The highlights of one hit: title and description, a field only when it matched, and the
+ * first matching comments (whole words and prefixes only: comments are not searched for typos).
+ */
+export function highlightsOf(task: TaskDto, q: string, typos: boolean, comments?: IndexedCommentText[] | null): Highlights {
   const words = queryWords(q);
   const title = highlight(task.title, words, typos);
   const description = highlight(task.description, words, typos);
-  return { ...(title.length ? { title } : {}), ...(description.length ? { description } : {}) };
+  const matched: NonNullable<Highlights["comments"]> = [];
+  for (const c of comments ?? []) {
+    if (matched.length >= MAX_COMMENT_HIGHLIGHTS) break;
+    const ranges = highlight(c.text, words, false);
+    if (ranges.length) matched.push({ commentId: c.id, ...excerpt(c.text, ranges) });
+  }
+  return { ...(title.length ? { title } : {}), ...(description.length ? { description } : {}), ...(matched.length ? { comments: matched } : {}) };
 }

@@ -2,15 +2,15 @@ import type { ServiceSchema } from "moleculer";
 import { authOf } from "../../libs/broker";
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
-import type { TaskEvent } from "../../libs/contracts";
-import { serviceActions, taskChannelHandlers } from "../../libs/broker/bus";
+import { COMMENT_CHANNELS, CommentChannel, CommentEvent, TaskEvent } from "../../libs/contracts";
+import { channelHandlers, serviceActions, taskChannelHandlers } from "../../libs/broker/bus";
 import { DeadLetters, migrateDeadLetters } from "../../libs/dead-letters";
 import { SEARCH_SCHEMA } from "./migrations";
 import type { Db } from "../../libs/db";
 import { ChangeBatcher } from "./batcher";
 import type { SearchEngine } from "./engine";
 import { createSearchEngine } from "./engine-factory";
-import { changeOf } from "./task-events";
+import { changeOf, commentChangeOf } from "./task-events";
 
 export interface SearchServiceDeps {
   db: Db;
@@ -42,10 +42,24 @@ export function searchService({ db, config, clock, engine = createSearchEngine(c
     const change = changeOf(event);
     if (change) await batcher.submit(change);
   };
+  const onComment = (channel: CommentChannel) => (event: CommentEvent) => batcher.submit(commentChangeOf(channel, event));
 
   return {
     name: "search",
-    channels: taskChannelHandlers(SEARCH_GROUP, consume, deadLetters),
+    channels: {
+      ...taskChannelHandlers(SEARCH_GROUP, consume, deadLetters),
+      // Comment text is searchable in its task's document, for the task's readers.
+      ...channelHandlers(
+        SEARCH_GROUP,
+        {
+          [COMMENT_CHANNELS.created]: onComment(COMMENT_CHANNELS.created),
+          [COMMENT_CHANNELS.updated]: onComment(COMMENT_CHANNELS.updated),
+          [COMMENT_CHANNELS.deleted]: onComment(COMMENT_CHANNELS.deleted),
+        },
+        {},
+        deadLetters,
+      ),
+    },
     actions: serviceActions("search", {
       tasks: (p, ctx) => engine.search(authOf(ctx), p),
       health: async () => {

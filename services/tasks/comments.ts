@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { abilityFromMeta, asProject } from "../../libs/authz";
-import { AuthMeta, COMMENT_CHANNELS, COMMENT_MENTIONED_CHANNEL, CommentChannel, StoredCommentDto } from "../../libs/contracts";
+import { AuthMeta, COMMENT_CHANNELS, COMMENT_MENTIONED_CHANNEL, CommentChannel, CommentEvent, StoredCommentDto } from "../../libs/contracts";
 import type { Trx } from "../../libs/db";
 import { ForbiddenError, NotFoundError, PreconditionFailedError, ValidationError } from "../../libs/errors";
 import type { CursorCodec } from "../../libs/task-query";
 import { recordHistory } from "./history";
 import { TASKS_SCHEMA } from "./migrations";
 import { MEMBERS } from "./project-store";
-import type { TaskRow } from "./task-row";
+import { TaskRow, TASKS } from "./task-row";
 import { readTask } from "./task-scope";
 import type { TaskWriter } from "./task-writer";
 
@@ -60,6 +60,17 @@ export class CommentStore {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return { items: page.map(toDto), nextCursor: rows.length > limit && last ? this.cursors.encode(fingerprint, auth.userId, [String(last.seq)]) : null };
+  }
+
+  /** Every comment by id with its task's owner and project, for `npm run reindex` (search rebuilds comment text). */
+  async exportPage(afterId: string | undefined, limit: number): Promise<CommentEvent[]> {
+    const q = this.writer.db<CommentRow & Pick<TaskRow, "owner_id" | "project_id">>(`${COMMENTS} as c`)
+      .join(`${TASKS} as t`, "t.id", "c.task_id")
+      .select("c.*", "t.owner_id", "t.project_id")
+      .orderBy("c.id")
+      .limit(limit);
+    if (afterId) q.where("c.id", ">", afterId);
+    return (await q).map((row) => this.eventOf(COMMENT_CHANNELS.updated, { id: row.task_id, owner_id: row.owner_id, project_id: row.project_id }, row));
   }
 
   /** The task a comment is on, when the caller may read it. */
@@ -142,8 +153,12 @@ export class CommentStore {
 
   /** The change, for search and webhooks, in the comment's own transaction. */
   private async announce(trx: Trx, channel: CommentChannel, task: TaskRow, comment: CommentRow): Promise<void> {
+    await this.writer.publish(trx, channel, [this.eventOf(channel, task, comment)]);
+  }
+
+  private eventOf(channel: CommentChannel, task: Pick<TaskRow, "id" | "owner_id" | "project_id">, comment: CommentRow): CommentEvent {
     const { id, ...fields } = toDto(comment);
-    await this.writer.publish(trx, channel, [{ key: `${channel}:${id}:${comment.version}`, commentId: id, projectId: task.project_id, ownerId: task.owner_id, ...fields }]);
+    return { key: `${channel}:${id}:${comment.version}`, commentId: id, projectId: task.project_id, ownerId: task.owner_id, ...fields };
   }
 
   private async notify(trx: Trx, task: TaskRow, comment: CommentRow, recipients: string[]): Promise<void> {

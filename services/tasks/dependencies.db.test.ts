@@ -2,6 +2,7 @@ import { createTaskInput, listTasksQuery, TaskDto, TaskUnblockedEvent, updateTas
 import { CursorCodec } from "../../libs/task-query";
 import { emailOf } from "../../test/support/sharing";
 import { ALICE, BOB, CAROL, useTasksDb } from "../../test/support/tasks-db";
+import { HISTORY } from "./history";
 import { TASKS_SCHEMA } from "./migrations";
 import { TaskLister } from "./task-list";
 import { TaskRecurrence } from "./task-recurrence";
@@ -68,4 +69,43 @@ test("cycles, self-blocking and blockers the caller cannot see answer 422 and ch
   // Clearing the list frees the task without telling anyone.
   expect(await update(c.id, { blockedBy: [] })).toMatchObject({ blocked: false, blockedBy: [] });
   expect(await unblocked()).toEqual([]);
+});
+
+test("completing an occurrence of a recurring blocker satisfies the dependency: it leaves blockedBy, the task is told once", async () => {
+  const weekly = await create({ title: "Weekly review", dueAt: "2026-11-02T09:00:00Z", recurrence: { rrule: "FREQ=WEEKLY", timezone: "UTC" } });
+  const once = await create({ title: "Sign contract" });
+  const waiting = await create({ title: "Send invoice", blockedBy: [weekly.id, once.id] });
+  const alone = await create({ title: "Plan next quarter", blockedBy: [weekly.id] });
+  expect(waiting.blocked).toBe(true);
+  expect(alone.blocked).toBe(true);
+
+  const done = await complete(weekly.id);
+  expect(done.task).toMatchObject({ status: "todo", dueAt: "2026-11-09T09:00:00.000Z" });
+  // Both lists lose the recurring blocker; only the task with no other open blocker is free and told.
+  expect(await get(alone.id)).toMatchObject({ blocked: false, blockedBy: [] });
+  expect(await get(waiting.id)).toMatchObject({ blocked: true, blockedBy: [once.id] });
+  expect(await unblocked()).toEqual([expect.objectContaining({ taskId: alone.id, blockerId: weekly.id, recipientId: ALICE })]);
+  // The next occurrence changes nothing more: told once.
+  await complete(weekly.id);
+  expect(await get(alone.id)).toMatchObject({ blocked: false, blockedBy: [] });
+  expect(await unblocked()).toHaveLength(1);
+  const history = await fx.db(HISTORY).where({ task_id: alone.id }).select("changes");
+  expect(history).toEqual(expect.arrayContaining([expect.objectContaining({ changes: expect.arrayContaining([{ field: "blockedBy", from: [weekly.id], to: [] }]) })]));
+});
+
+test("a blocker the caller cannot see, set by someone who can, stays when the caller sends the list back; it cannot be added", async () => {
+  const project = await fx.projects.create(await fx.as(ALICE), { name: "Shared" });
+  const { invitationId } = await fx.invitations.invite(await fx.as(ALICE), project.id, emailOf(BOB), "editor", BOB);
+  await fx.invitations.accept(await fx.as(BOB), invitationId, emailOf(BOB));
+  const alicesOwn = await create({ title: "Alice's private errand" });
+  const bobsOwn = await create({ title: "Bob's private errand" }, BOB);
+  const shared = await create({ title: "Shared step", projectId: project.id, blockedBy: [alicesOwn.id] });
+  // Bob edits the list: Alice's private blocker stays, his own joins.
+  expect(await update(shared.id, { blockedBy: [alicesOwn.id, bobsOwn.id] }, BOB)).toMatchObject({ blocked: true, blockedBy: [alicesOwn.id, bobsOwn.id] });
+  // But he cannot name a task of hers he cannot see that the list does not hold already.
+  const another = await create({ title: "Alice's other errand" });
+  await expect(update(shared.id, { blockedBy: [alicesOwn.id, another.id] }, BOB)).rejects.toMatchObject({ code: 422 });
+  await complete(bobsOwn.id, BOB);
+  expect(await get(shared.id, BOB)).toMatchObject({ blocked: true });
+  expect(await update(shared.id, { blockedBy: [alicesOwn.id] }, BOB)).toMatchObject({ blocked: true, blockedBy: [alicesOwn.id] });
 });

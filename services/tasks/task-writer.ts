@@ -128,7 +128,9 @@ export class TaskWriter {
     }
     // Tasks waiting for these ones: blocked again, or free; told when a completion freed them.
     if (write.kind === "delete" || (write.kind === "update" && write.set.status !== undefined)) {
-      for (const change of await dependentsOf(trx, rows, write.kind === "delete")) {
+      // A completion that left a task open advanced a recurring task to its next occurrence.
+      const advanced = channel === TASK_CHANNELS.completed ? rows.filter((r) => r.status !== "done").map((r) => r.id) : [];
+      for (const change of await dependentsOf(trx, rows, write.kind === "delete", advanced)) {
         const [dependent] = await this.write(trx, { kind: "update", where: { id: change.id }, set: change.set }, now);
         if (dependent && change.freedBy) await this.publish(trx, TASK_UNBLOCKED_CHANNEL, unblockedEvent(dependent, change.freedBy, now));
       }

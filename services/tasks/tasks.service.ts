@@ -80,6 +80,7 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
         items: await lister.exportPage(p.afterId, p.limit),
         total: p.withTotal ? await lister.estimatedCount() : undefined,
       }),
+      exportComments: async (p) => ({ items: await comments.exportPage(p.afterId, p.limit) }),
       list: (p, ctx) => lister.list(authOf(ctx), p),
       history: (p, ctx) => history.forTask(authOf(ctx), p.id, p.limit, p.cursor),
       projectHistory: (p, ctx) => history.forProject(authOf(ctx), p.id, p.limit, p.cursor),

@@ -342,3 +342,35 @@ step("a parent shows its subtasks' progress, takes comments, shows its history a
   expect(kids.map((k) => k.status)).toEqual(["done", "done", "done"]);
   expect((await api.get(`/tasks/${parent.id}`, { token })).body).toMatchObject({ status: "done", progress: { done: 3, total: 3 } });
 });
+
+step("blockedBy is edited in the task editor; a search finds a task by its comment and shows it", async () => {
+  const cake = (await api.post("/tasks", { title: "Order the cake" }, { token })).body;
+  const invites = (await api.post("/tasks", { title: "Send the invitations" }, { token })).body;
+  await page.goto("/");
+  await page.getByRole("button", { name: "Send the invitations", exact: true }).click();
+  let edit = await visible(page.getByRole("dialog", { name: "Edit task" }), "the edit dialog");
+  await edit.getByLabel("Search a task to wait for").fill("cake");
+  await edit.getByRole("button", { name: "Wait for “Order the cake”" }).click();
+  await visible(edit.getByRole("list", { name: "Blocked by" }).getByText("Order the cake"), "the chosen blocker");
+  await artifacts.shoot(page, "blocked-by");
+  await edit.getByRole("button", { name: "Save" }).click();
+  await visible(row("Send the invitations").locator(".blocked"), "the Blocked badge in the list");
+  expect((await api.get(`/tasks/${invites.id}`, { token })).body).toMatchObject({ blocked: true, blockedBy: [cake.id] });
+
+  // Reopened, the editor names the blocker; removing it frees the task.
+  await page.getByRole("button", { name: "Send the invitations", exact: true }).click();
+  edit = await visible(page.getByRole("dialog", { name: "Edit task" }), "the edit dialog again");
+  await edit.getByRole("button", { name: "Remove “Order the cake” from Blocked by" }).click();
+  await edit.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("dialog").waitFor({ state: "detached" });
+  await eventually("the task no longer blocked", async () => (await api.get(`/tasks/${invites.id}`, { token })).body.blocked === false);
+  expect((await api.get(`/tasks/${invites.id}`, { token })).body.blockedBy).toEqual([]);
+
+  // A comment's words find its task; the hit shows the comment with the match in bold.
+  expect((await api.post(`/tasks/${cake.id}/comments`, { text: "Chocolate with raspberries, please" }, { token })).status).toBe(201);
+  await page.getByLabel("Search").fill("raspb");
+  const hit = row("Order the cake");
+  await visible(hit.locator(".comment-snippet .hit").filter({ hasText: "raspb" }), "the comment's match in bold", 20_000);
+  await artifacts.shoot(page, "comment-search");
+  await page.getByLabel("Search").fill("");
+});

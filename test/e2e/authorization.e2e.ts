@@ -336,3 +336,106 @@ test("every creating POST honours Idempotency-Key: projects, invitations and rem
   expect(r2.body.id).toBe(r1.body.id);
   expect((await api.get(`/tasks/${task.id}`, { token: tokens.owner })).body.reminders).toHaveLength(1);
 });
+
+// ---------------------------------------------------------------------------------------------
+// Issue 17 (finish17): the assignee column and the invitee's own invitation routes. Kept apart
+// from `table` above so rows others add there need no new column.
+// ---------------------------------------------------------------------------------------------
+
+describe("the assignee column: a viewer member assigned to the task has a viewer's rights, no more", () => {
+  let assignee: TestUser;
+  let assigned: string;
+  /** A project task assigned to the assignee (a fresh one for what a request consumes). */
+  const newAssigned = async () =>
+    (await api.post("/tasks", { title: "Assigned chore", projectId, assigneeId: assignee.user.id, dueAt: "2027-01-01T09:00:00Z" }, { token: tokens.owner })).body.id as string;
+  beforeAll(async () => {
+    assignee = await api.newUser();
+    await share(api, people.owner, projectId, assignee, "viewer");
+    assigned = await newAssigned();
+  }, 60_000);
+
+  // Requests like the main table's, on a task assigned to the caller: [route, request, what the assignee and a viewer get].
+  const rows: [string, () => Promise<{ method: string; path: string; body?: unknown }>, number][] = [
+    ["GET /tasks/:id", async () => ({ method: "GET", path: `/tasks/${assigned}` }), 200],
+    ["GET /tasks/:id/occurrences", async () => ({ method: "GET", path: `/tasks/${assigned}/occurrences` }), 200],
+    ["GET /tasks/:id/completions", async () => ({ method: "GET", path: `/tasks/${assigned}/completions` }), 200],
+    ["GET /tasks/:id/history", async () => ({ method: "GET", path: `/tasks/${assigned}/history` }), 200],
+    ["GET /tasks/:id/comments", async () => ({ method: "GET", path: `/tasks/${assigned}/comments` }), 200],
+    ["POST /tasks/:id/comments", async () => ({ method: "POST", path: `/tasks/${assigned}/comments`, body: { text: "On it" } }), 201],
+    ["PATCH /tasks/:id", async () => ({ method: "PATCH", path: `/tasks/${assigned}`, body: { priority: "high" } }), 403],
+    ["PATCH /tasks/:id (blockedBy)", async () => ({ method: "PATCH", path: `/tasks/${assigned}`, body: { blockedBy: [taskId] } }), 403],
+    ["POST /tasks/:id/complete", async () => ({ method: "POST", path: `/tasks/${await newAssigned()}/complete` }), 403],
+    ["POST /tasks/:id/reminders", async () => ({ method: "POST", path: `/tasks/${assigned}/reminders`, body: { offset: "-PT5M" } }), 403],
+    ["DELETE /tasks/:id", async () => ({ method: "DELETE", path: `/tasks/${await newAssigned()}` }), 403],
+    ["POST /tasks (a subtask of it)", async () => ({ method: "POST", path: "/tasks", body: { title: "Sub", parentId: assigned } }), 403],
+    ["GET /projects/:id/history", async () => ({ method: "GET", path: `/projects/${projectId}/history` }), 200],
+    ["GET /projects/:id/invitations", async () => ({ method: "GET", path: `/projects/${projectId}/invitations` }), 403],
+  ];
+
+  test.each(rows)("%s", async (_route, request, expected) => {
+    const { method, path, body } = await request();
+    const asAssignee = (await api.request(method, path, body, { token: assignee.accessToken })).status;
+    const { method: m2, path: p2, body: b2 } = await request();
+    const asViewer = (await api.request(m2, p2, b2, { token: tokens.viewer })).status;
+    expect({ assignee: asAssignee, viewer: asViewer }).toEqual({ assignee: expected, viewer: expected });
+  });
+
+  test("the assignee lists and searches the task like any member; once removed from the project, nothing", async () => {
+    const ids = async (query: string) => (await api.get(`/tasks?${query}`, { token: assignee.accessToken })).body.items.map((t: { id: string }) => t.id);
+    expect(await ids("limit=200")).toContain(assigned);
+    let found: string[] = [];
+    for (let i = 0; i < 100 && !found.includes(assigned); i++) {
+      found = await ids("q=assigned");
+      if (!found.includes(assigned)) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(found).toContain(assigned);
+    const leaver = await api.newUser();
+    await share(api, people.owner, projectId, leaver, "viewer");
+    const theirs = await api.post("/tasks", { title: "Leaver's chore", projectId, assigneeId: leaver.user.id }, { token: tokens.owner });
+    expect(theirs.status).toBe(201);
+    expect((await api.delete(`/projects/${projectId}/members/${leaver.user.id}`, { token: tokens.owner })).status).toBe(204);
+    expect((await api.get(`/tasks/${theirs.body.id}`, { token: leaver.accessToken })).status).toBe(404);
+    expect((await api.get(`/tasks/${theirs.body.id}`, { token: tokens.owner })).body.assigneeId).toBeNull();
+  });
+});
+
+describe("the invitee's routes: only the invitee answers an invitation", () => {
+  let inviteProject: string;
+  beforeAll(async () => {
+    inviteProject = (await api.post("/projects", { name: "Invitations" }, { token: tokens.owner })).body.id;
+  });
+  async function pending() {
+    const invitee = await api.newUser();
+    const res = await api.post(`/projects/${inviteProject}/members`, { email: invitee.email, role: "viewer" }, { token: tokens.owner });
+    expect(res.status).toBe(202);
+    return { invitee, id: res.body.invitationId as string };
+  }
+
+  test.each([
+    ["POST /invitations/:id/accept", "accept", 200],
+    ["POST /invitations/:id/decline", "decline", 204],
+  ] as const)("%s", async (_route, verb, ok) => {
+    const got = {} as Record<Role | "invitee", number>;
+    for (const role of ROLES) got[role] = (await api.request("POST", `/invitations/${(await pending()).id}/${verb}`, undefined, { token: tokens[role] })).status;
+    const { invitee, id } = await pending();
+    got.invitee = (await api.request("POST", `/invitations/${id}/${verb}`, undefined, { token: invitee.accessToken })).status;
+    expect(got).toEqual({ owner: 404, editor: 404, viewer: 404, outsider: 404, admin: 404, anonymous: 401, invitee: ok });
+    // Answered once: a second answer, or an id that is not one, is 404 / 422.
+    expect((await api.request("POST", `/invitations/${id}/${verb}`, undefined, { token: invitee.accessToken })).status).toBe(404);
+    expect((await api.request("POST", `/invitations/not-an-id/${verb}`, undefined, { token: invitee.accessToken })).status).toBe(422);
+  });
+
+  test("GET /invitations: every signed-in caller sees their own pending invitations only", async () => {
+    const { invitee, id } = await pending();
+    const got = {} as Record<Role | "invitee", number>;
+    for (const role of ROLES) {
+      const res = await api.request("GET", "/invitations", undefined, { token: tokens[role] });
+      got[role] = res.status;
+      if (res.status === 200) expect((res.body.items as { id: string }[]).map((i) => i.id)).not.toContain(id);
+    }
+    const mine = await api.request("GET", "/invitations", undefined, { token: invitee.accessToken });
+    got.invitee = mine.status;
+    expect(got).toEqual({ owner: 200, editor: 200, viewer: 200, outsider: 200, admin: 200, anonymous: 401, invitee: 200 });
+    expect((mine.body.items as { id: string }[]).map((i) => i.id)).toEqual([id]);
+  });
+});

@@ -51,3 +51,44 @@ test("comments: readers (viewers too) comment, mentions notify members, authors 
   const history = (await api.get(`/tasks/${task.id}/history`, as(owner))).body.items.map((i: { action: string }) => i.action);
   expect(history).toEqual(["comment.deleted", "comment.deleted", "commented", "comment.edited", "commented", "created"]);
 });
+
+test("comment text is searchable by the task's readers only: edits and deletes change what is found, hits highlight the comment", async () => {
+  const { api, users: [owner, , viewer, outsider] } = fx;
+  const as = (u: { accessToken: string }) => ({ token: u.accessToken });
+  const project = (await api.post("/projects", { name: "Search club" }, as(owner))).body;
+  await share(api, owner, project.id, viewer, "viewer");
+  const task = (await api.post("/tasks", { title: "Venue", projectId: project.id }, as(owner))).body;
+  const plain = (await api.post("/tasks", { title: "Chairs", projectId: project.id }, as(owner))).body;
+  type Hit = { id: string; highlights: { title?: unknown; comments?: { commentId: string; text: string; ranges: [number, number][] }[] } };
+  const search = async (u: { accessToken: string }, q: string): Promise<Hit[]> => {
+    const res = await api.get(`/tasks?q=${encodeURIComponent(q)}`, as(u));
+    expect(res.status).toBe(200);
+    return res.body.items;
+  };
+  const found = (u: { accessToken: string }, q: string, ids: string[]) =>
+    pollUntil(
+      async () => (await search(u, q)).map((h) => h.id).sort(),
+      (got) => JSON.stringify(got) === JSON.stringify([...ids].sort()),
+    );
+
+  const comment = (await api.post(`/tasks/${task.id}/comments`, { text: "The marquee needs pegs" }, as(viewer))).body;
+  expect(await found(owner, "marquee", [task.id])).toEqual([task.id]);
+  // From the first letter, among the caller's own words.
+  expect(await found(viewer, "marq", [task.id])).toEqual([task.id]);
+  const [hit] = await search(viewer, "marq");
+  expect(hit!.highlights).toEqual({ comments: [{ commentId: comment.id, text: "The marquee needs pegs", ranges: [[4, 8]] }] });
+  expect(await search(outsider, "marquee")).toEqual([]);
+
+  await api.patch(`/comments/${comment.id}`, { text: "The gazebo needs pegs" }, as(viewer));
+  expect(await found(owner, "gazebo", [task.id])).toEqual([task.id]);
+  expect(await search(owner, "marquee")).toEqual([]);
+  // Another comment on another task, then the first is deleted: its words leave, the other's stay.
+  await api.post(`/tasks/${plain.id}/comments`, { text: "gazebo chairs too" }, as(owner));
+  expect(await found(owner, "gazebo", [task.id, plain.id])).toEqual([task.id, plain.id].sort());
+  expect((await api.delete(`/comments/${comment.id}`, as(viewer))).status).toBe(204);
+  expect(await found(owner, "gazebo", [plain.id])).toEqual([plain.id]);
+  // A task moved out of the project takes its comments with it: the viewer no longer finds it.
+  await api.patch(`/tasks/${plain.id}`, { projectId: null }, as(owner));
+  expect(await found(viewer, "gazebo", [])).toEqual([]);
+  expect(await search(owner, "gazebo")).toEqual([expect.objectContaining({ id: plain.id })]);
+});

@@ -52,3 +52,21 @@ test("a cycle, the task itself, or a blocker the caller cannot see answer 422", 
   expectProblem(await api.get(`/tasks?blocked=maybe`, as(alice)), 422);
   expect((await api.get(`/tasks/${a.id}`, as(alice))).body.blockedBy).toEqual([]);
 });
+
+test("a recurring blocker: completing an occurrence frees the waiting task once, and it leaves blockedBy", async () => {
+  const weekly = await create({ title: "Weekly sync", dueAt: "2026-11-02T09:00:00Z", recurrence: { rrule: "FREQ=WEEKLY", timezone: "UTC" } });
+  const report = await create({ title: "Write minutes", blockedBy: [weekly.id] });
+  expect(report).toMatchObject({ blocked: true, blockedBy: [weekly.id] });
+  const first = await api.post(`/tasks/${weekly.id}/complete`, {}, as(alice));
+  expect(first.body.task).toMatchObject({ status: "todo", dueAt: "2026-11-09T09:00:00.000Z" });
+  expect((await api.get(`/tasks/${report.id}`, as(alice))).body).toMatchObject({ blocked: false, blockedBy: [] });
+  expect((await api.post(`/tasks/${weekly.id}/complete`, {}, as(alice))).status).toBe(200);
+  const mine = (items: { kind: string; taskId: string }[]) => items.filter((n) => n.kind === "unblocked" && n.taskId === report.id);
+  const inbox = await pollUntil(
+    async () => (await api.get("/notifications", as(alice))).body.items as { kind: string; taskId: string }[],
+    (items) => mine(items).length > 0,
+  );
+  expect(mine(inbox)).toEqual([expect.objectContaining({ kind: "unblocked", taskId: report.id, title: "Unblocked: Write minutes" })]);
+  const history = (await api.get(`/tasks/${report.id}/history`, as(alice))).body.items as { changes: { field: string; from: unknown; to: unknown }[] }[];
+  expect(history.flatMap((h) => h.changes)).toContainEqual({ field: "blockedBy", from: [weekly.id], to: [] });
+});

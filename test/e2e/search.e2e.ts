@@ -305,3 +305,29 @@ describe("search additions: prefixes from the first letter, highlights, facets",
     }
   }, 60_000);
 });
+
+describe("subtask and dependency filters with q", () => {
+  test("parentId, topLevel and blocked filter search results; blocked follows the blocker's completion", async () => {
+    const parent = await create(alice, { title: "Ocelot release" });
+    const [child, other] = await createMany(alice, [
+      { title: "Ocelot notes", parentId: parent.id },
+      { title: "Ocelot poster" },
+    ]);
+    expect((await api.patch(`/tasks/${child!.id}`, { blockedBy: [other!.id] }, as(alice))).status).toBe(200);
+    await create(bob, { title: "Ocelot of bob" });
+    const ids = (p: Page) => p.items.map((t) => t.id).sort();
+    await eventually(() => list(alice, "q=ocelot&blocked=true"), (p) => p.items.length === 1);
+    expect(ids(await list(alice, "q=ocelot"))).toEqual([parent.id, child!.id, other!.id].sort());
+    expect(ids(await list(alice, `q=oce&parentId=${parent.id}`))).toEqual([child!.id]);
+    expect(ids(await list(alice, "q=o&topLevel=true&sort=title"))).toEqual([parent.id, other!.id].sort());
+    expect(ids(await list(alice, "q=ocelot&blocked=true"))).toEqual([child!.id]);
+    expect(ids(await list(alice, "q=ocelot&blocked=false&sort=-createdAt"))).toEqual([parent.id, other!.id].sort());
+    // Another user's children list through search is empty, not an error.
+    expect((await list(bob, `q=ocelot&parentId=${parent.id}`)).items).toEqual([]);
+    expect((await api.post(`/tasks/${other!.id}/complete`, {}, as(alice))).status).toBe(200);
+    expect((await eventually(() => list(alice, "q=ocelot&blocked=true"), (p) => p.items.length === 0)).items).toEqual([]);
+    expect(ids(await list(alice, `q=ocelot&blocked=false&parentId=${parent.id}`))).toEqual([child!.id]);
+    // Search does not index sibling order.
+    expect((await api.get(`/tasks?q=ocelot&parentId=${parent.id}&sort=position`, as(alice))).status).toBe(422);
+  });
+});

@@ -35,7 +35,7 @@ test("subtasks: parent, position and progress; children and top-level lists", as
   // Others see nothing of it, not even through the children list.
   expect((await api.get(`/tasks?parentId=${parent.id}`, as(bob))).body.items).toEqual([]);
   expectProblem(await api.post("/tasks", { title: "x", parentId: parent.id }, as(bob)), 422);
-  expectProblem(await api.get(`/tasks?parentId=${parent.id}&q=post`, as(alice)), 422);
+  expectProblem(await api.get(`/tasks?parentId=${parent.id}&q=post&sort=position`, as(alice)), 422);
   expectProblem(await api.get(`/tasks?parentId=nope`, as(alice)), 422);
   expectProblem(await api.patch(`/tasks/${parent.id}`, { parentId: a.id }, as(alice)), 422);
 });

@@ -50,3 +50,11 @@ describe("what the editor sends back", () => {
     expect(changes({ ...unchanged, reminders: [] }, task)).toEqual({ reminders: [] });
   });
 });
+
+test("blockedBy is sent only when the editor changed it", () => {
+  const blocker = "3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b";
+  expect(changes({ ...unchanged, blockedBy: [] }, task)).toEqual({});
+  expect(changes({ ...unchanged, blockedBy: [blocker] }, task)).toEqual({ blockedBy: [blocker] });
+  expect(changes({ ...unchanged, blockedBy: [blocker] }, { ...task, blockedBy: [blocker] })).toEqual({});
+  expect(changes({ ...unchanged, blockedBy: [] }, { ...task, blockedBy: [blocker] })).toEqual({ blockedBy: [] });
+});

@@ -20,5 +20,6 @@ export function changes(input: TaskInput, task: Task): Partial<TaskInput> {
   const old = task.recurrence;
   if (rec ? !old || rec.rrule !== old.rrule || rec.from !== old.from : old) out.recurrence = rec;
   if (input.reminders.map(reminderKey).join() !== task.reminders.map(reminderKey).join()) out.reminders = input.reminders;
+  if (input.blockedBy && input.blockedBy.join() !== (task.blockedBy ?? []).join()) out.blockedBy = input.blockedBy;
   return out;
 }

@@ -23,7 +23,12 @@ export interface Page<T> {
 
 /** A search hit: where the query matched (end-exclusive string ranges). */
 export interface Highlighted {
-  highlights?: { title?: [number, number][]; description?: [number, number][] };
+  highlights?: {
+    title?: [number, number][];
+    description?: [number, number][];
+    /** Matching comments: an excerpt of each and the ranges of the excerpt. */
+    comments?: { commentId: string; text: string; ranges: [number, number][] }[];
+  };
 }
 
 export interface AuthResult {
@@ -43,6 +48,8 @@ export interface TaskInput {
   tags: string[];
   recurrence: { rrule: string; timezone?: string; from: "due" | "completion" } | null;
   reminders: ReminderInput[];
+  /** The tasks this one waits for (a cycle answers 422). */
+  blockedBy?: string[];
   /** Only when creating: makes it a subtask. */
   parentId?: string | null;
 }

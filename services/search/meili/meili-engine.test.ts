@@ -5,8 +5,8 @@ import { ManualClock } from "../../../libs/clock";
 import { listTasksQuery, TaskDto } from "../../../libs/contracts";
 import { CursorCodec } from "../../../libs/task-query";
 import { randomTasks, seeded } from "../../../test/support/task-fixtures";
-import type { SearchQuery } from "../engine";
-import type { MeiliDoc } from "./meili-documents";
+import type { IndexChange, SearchQuery } from "../engine";
+import { MEILI_SETTINGS, MeiliDoc } from "./meili-documents";
 import { MeiliSearchEngine } from "./meili-engine";
 
 /**
@@ -19,12 +19,21 @@ class FakeIndex {
   searches: { q: string; params: Record<string, unknown> }[] = [];
   hits: { task: TaskDto }[] = [];
   facetDistribution?: Record<string, Record<string, number>>;
-  async getDocuments({ filter }: { filter: string }) {
+  writes: { kind: "add" | "update"; docs: Partial<MeiliDoc>[] }[] = [];
+  async getDocuments({ filter, fields }: { filter: string; fields: (keyof MeiliDoc)[] }) {
     const ids = [...filter.matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
-    return { results: ids.flatMap((id) => (this.docs.has(id) ? [{ id, version: this.docs.get(id)!.version }] : [])) };
+    const pick = (d: MeiliDoc) => Object.fromEntries(fields.filter((f) => f in d).map((f) => [f, structuredClone(d[f])]));
+    return { results: ids.flatMap((id) => (this.docs.has(id) ? [pick(this.docs.get(id)!)] : [])) };
   }
   addDocuments(docs: MeiliDoc[]) {
+    this.writes.push({ kind: "add", docs });
     for (const d of docs) this.docs.set(d.id, d);
+    return { waitTask: async () => ({ status: "succeeded" }) };
+  }
+  /** A partial update: the fields given replace those stored, the rest stay (Meilisearch's updateDocuments). */
+  updateDocuments(docs: (Partial<MeiliDoc> & { id: string })[]) {
+    this.writes.push({ kind: "update", docs });
+    for (const d of docs) this.docs.set(d.id, { ...this.docs.get(d.id)!, ...d });
     return { waitTask: async () => ({ status: "succeeded" }) };
   }
   async search(q: string, params: Record<string, unknown>) {
@@ -83,7 +92,7 @@ test("a relevance or title search pages by a signed offset", async () => {
   expect(first.items.map((t) => t.id)).toEqual(fake.hits.slice(0, 2).map((h) => h.task.id));
   expect(fake.searches[0]).toEqual({
     q: "rent",
-    params: { filter: visibility(), sort: ["title:asc", "idKey:asc"], offset: 0, limit: 3, attributesToRetrieve: ["task"] },
+    params: { filter: visibility(), sort: ["title:asc", "idKey:asc"], offset: 0, limit: 3, attributesToRetrieve: ["task", "comments"] },
   });
   const second = await engine.search(alice, query({ sort: "title", cursor: first.nextCursor! }));
   expect(second.items.map((t) => t.id)).toEqual(fake.hits.slice(2, 4).map((h) => h.task.id));
@@ -97,7 +106,7 @@ test("a search on numeric sort keys pages by keyset: the next page filters on wh
   tasks[1] = { ...tasks[1]!, dueAt: "2026-11-06T09:00:00.000Z" };
   fake.hits = tasks.map((t) => ({ task: t }));
   const first = await engine.search(alice, query({ sort: "dueAt,-priority" }));
-  expect(fake.searches[0]!.params).toEqual({ filter: visibility(), sort: ["dueAt:asc", "priority:desc", "idKey:desc"], limit: 3, attributesToRetrieve: ["task"] });
+  expect(fake.searches[0]!.params).toEqual({ filter: visibility(), sort: ["dueAt:asc", "priority:desc", "idKey:desc"], limit: 3, attributesToRetrieve: ["task", "comments"] });
   fake.hits = [];
   await engine.search(alice, query({ sort: "dueAt,-priority", cursor: first.nextCursor! }));
   const last = tasks[1]!;
@@ -128,4 +137,51 @@ test("every hit carries its highlights, typos included", async () => {
   fake.hits = [{ task: { ...randomTasks(1, alice.userId, seeded(4))[0]!, title: "Pay rent", description: "rnet due" } }];
   const page = await engine.search(alice, query({}));
   expect(page.items[0]!.highlights).toEqual({ title: [[4, 8]], description: [[0, 4]] });
+});
+
+const commentChange = (id: string, text: string, version: number, deleted = false): IndexChange => ({
+  kind: "comment",
+  comment: { id, taskId: "t1", ownerId: alice.userId, text: deleted ? "" : text, createdAt: "2026-11-05T10:00:00.000Z", version, deleted },
+});
+
+test("comments live in their task's document as `comments` (tombstones too), kept across task writes, monotonic per comment", async () => {
+  // Before its task: a version-0 placeholder, a tombstone any real write replaces.
+  await engine.apply([commentChange("c1", "zeppelin tickets", 1)]);
+  expect(fake.docs.get("t1")).toEqual({
+    id: "t1", version: 0, deleted: true, indexedAt: clock.now().getTime(), ownerId: alice.userId,
+    comments: [{ id: "c1", version: 1, deleted: false, text: "zeppelin tickets", createdAt: Date.parse("2026-11-05T10:00:00.000Z") }],
+  });
+  await engine.apply([{ kind: "upsert", task: task(1, "one") }]);
+  expect(fake.docs.get("t1")).toMatchObject({ version: 1, deleted: false, title: "one", parentId: null, blocked: false, comments: [{ id: "c1", text: "zeppelin tickets" }] });
+  // On a live document a comment change is a partial update of `comments` alone.
+  fake.writes = [];
+  await engine.apply([commentChange("c1", "yodel book", 2)]);
+  await engine.apply([commentChange("c1", "zeppelin tickets", 1)]); // older: nothing written
+  expect(fake.writes).toEqual([{ kind: "update", docs: [{ id: "t1", comments: [expect.objectContaining({ id: "c1", version: 2, text: "yodel book" })] }] }]);
+  await engine.apply([{ kind: "upsert", task: task(2, "two") }]);
+  expect(fake.docs.get("t1")!.comments).toEqual([expect.objectContaining({ id: "c1", text: "yodel book" })]);
+  await engine.apply([commentChange("c1", "", 3, true)]);
+  await engine.apply([commentChange("c1", "yodel book", 2)]);
+  expect(fake.docs.get("t1")!.comments).toEqual([expect.objectContaining({ id: "c1", version: 3, deleted: true, text: "" })]);
+  // A deleted task's comments go with it and do not come back.
+  await engine.apply([{ kind: "delete", id: "t1", ownerId: alice.userId, version: 3 }]);
+  await engine.apply([commentChange("c2", "walnut", 1)]);
+  expect(fake.docs.get("t1")).toEqual({ id: "t1", version: 3, deleted: true, indexedAt: clock.now().getTime(), ownerId: alice.userId });
+});
+
+test("the settings search comments' text without typos; subtask and dependency filters", async () => {
+  expect(MEILI_SETTINGS.searchableAttributes).toContain("comments.text");
+  expect(MEILI_SETTINGS.typoTolerance.disableOnAttributes).toEqual(["comments.text"]);
+  expect(MEILI_SETTINGS.filterableAttributes).toEqual(expect.arrayContaining(["parentId", "blocked"]));
+  await engine.search(alice, query({ parentId: "00000000-0000-4000-8000-000000000001", blocked: "true" }));
+  await engine.search(alice, query({ topLevel: "true", blocked: "false" }));
+  expect(fake.searches[0]!.params.filter).toEqual([...visibility(), 'parentId = "00000000-0000-4000-8000-000000000001"', "blocked = true"]);
+  expect(fake.searches[1]!.params.filter).toEqual([...visibility(), "(parentId IS NULL OR parentId NOT EXISTS)", "(blocked = false OR blocked NOT EXISTS)"]);
+});
+
+test("a hit's live comments that match are highlighted, tombstones never", async () => {
+  const t = { ...randomTasks(1, alice.userId, seeded(4))[0]!, title: "Pay", description: "" };
+  fake.hits = [{ task: t, comments: [{ id: "c0", version: 2, deleted: true, text: "", createdAt: 1 }, { id: "c1", version: 1, deleted: false, text: "rent is due", createdAt: 2 }] } as never];
+  const page = await engine.search(alice, query({}));
+  expect(page.items[0]!.highlights).toEqual({ comments: [{ commentId: "c1", text: "rent is due", ranges: [[0, 4]] }] });
 });

@@ -3,8 +3,8 @@ import type { Clock } from "../../../libs/clock";
 import type { AuthMeta, SearchPage, TaskDto } from "../../../libs/contracts";
 import { UnavailableError } from "../../../libs/errors";
 import type { CursorCodec } from "../../../libs/task-query";
-import { ApplyOptions, changeId, changeVersion, IndexChange, newestPerTask, SearchEngine, SearchQuery } from "../engine";
-import { MEILI_SETTINGS, MeiliDoc, toMeiliDoc } from "./meili-documents";
+import { ApplyOptions, changeTaskId, changeVersion, IndexChange, newestPerTask, SearchEngine, SearchQuery } from "../engine";
+import { MEILI_SETTINGS, MeiliComment, MeiliDoc, mergeComment, toMeiliComment, toMeiliDoc } from "./meili-documents";
 import { highlightsOf } from "../highlights";
 import { buildMeiliSearch } from "./meili-request";
 
@@ -72,19 +72,47 @@ export class MeiliSearchEngine implements SearchEngine {
     const index = this.ready();
     const batch = newestPerTask(changes);
     if (batch.length === 0) return;
+    const ids = [...new Set(batch.map(changeTaskId))];
     const stored = await index.getDocuments({
-      filter: `id IN [${batch.map((c) => JSON.stringify(changeId(c))).join(", ")}]`,
-      fields: ["id", "version"],
-      limit: batch.length,
+      filter: `id IN [${ids.map((id) => JSON.stringify(id)).join(", ")}]`,
+      fields: ["id", "version", "deleted", "comments"],
+      limit: ids.length,
     });
-    const versions = new Map(stored.results.map((d) => [d.id, d.version]));
+    const docs = new Map(stored.results.map((d) => [d.id, d]));
     const indexedAt = this.clock.now().getTime();
-    const writes = batch.filter((c) => {
-      const current = versions.get(changeId(c));
-      return current === undefined || current < changeVersion(c) || (options.refresh && current === changeVersion(c));
-    });
-    if (writes.length === 0) return;
-    const task = await index.addDocuments(writes.map((c) => toMeiliDoc(c, indexedAt)), { primaryKey: "id" }).waitTask({ timeout: TASK_TIMEOUT_MS });
+    // Comment changes merge into their task's stored comments, monotonically per comment.
+    const comments = new Map<string, MeiliComment[]>();
+    const commented = new Map<string, string>();
+    for (const c of batch) {
+      if (c.kind !== "comment") continue;
+      const list = comments.get(c.comment.taskId) ?? [...(docs.get(c.comment.taskId)?.comments ?? [])];
+      comments.set(c.comment.taskId, list);
+      if (mergeComment(list, toMeiliComment(c.comment), options.refresh)) commented.set(c.comment.taskId, c.comment.ownerId);
+    }
+    const writes: MeiliDoc[] = [];
+    for (const c of batch) {
+      if (c.kind === "comment") continue;
+      const current = docs.get(changeTaskId(c))?.version;
+      if (!(current === undefined || current < changeVersion(c) || (options.refresh && current === changeVersion(c)))) continue;
+      const id = changeTaskId(c);
+      writes.push(toMeiliDoc(c, indexedAt, comments.get(id) ?? docs.get(id)?.comments));
+      commented.delete(id);
+    }
+    // Comments of tasks no write above replaced: a partial update of a live document, or a
+    // placeholder for a task not indexed yet. A deleted task's comments are dropped.
+    const partial: Pick<MeiliDoc, "id" | "comments">[] = [];
+    for (const [taskId, ownerId] of commented) {
+      const doc = docs.get(taskId);
+      if (!doc) writes.push({ id: taskId, version: 0, deleted: true, indexedAt, ownerId, comments: comments.get(taskId) });
+      else if (!doc.deleted || doc.version === 0) partial.push({ id: taskId, comments: comments.get(taskId) });
+    }
+    if (writes.length) await this.wait(index.addDocuments(writes, { primaryKey: "id" }));
+    if (partial.length) await this.wait(index.updateDocuments(partial, { primaryKey: "id" }));
+  }
+
+  /** Waits for a write to finish; a rejected one fails the batch (and is retried). */
+  private async wait(enqueued: { waitTask(options: { timeout: number }): Promise<{ status: string; error?: { message: string } | null }> }): Promise<void> {
+    const task = await enqueued.waitTask({ timeout: TASK_TIMEOUT_MS });
     if (task.status !== "succeeded") throw new UnavailableError(`meilisearch rejected a batch: ${task.error?.message ?? task.status}`);
   }
 
@@ -104,8 +132,11 @@ export class MeiliSearchEngine implements SearchEngine {
   async search(auth: AuthMeta, query: SearchQuery): Promise<SearchPage> {
     const index = this.ready();
     const request = buildMeiliSearch(auth, query, this.cursors, this.clock.now());
-    const result = await index.search<{ task: TaskDto }>(query.q, request.params);
-    const items = result.hits.slice(0, query.limit).map((h) => ({ ...h.task, highlights: highlightsOf(h.task, query.q, true) }));
+    const result = await index.search<{ task: TaskDto; comments?: MeiliComment[] }>(query.q, request.params);
+    const items = result.hits.slice(0, query.limit).map((h) => ({
+      ...h.task,
+      highlights: highlightsOf(h.task, query.q, true, h.comments?.filter((c) => !c.deleted)),
+    }));
     const last = items[items.length - 1];
     const page: SearchPage = { items, nextCursor: result.hits.length > query.limit && last ? request.nextCursor(last) : null };
     if (!request.facets) return page;

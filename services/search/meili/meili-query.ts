@@ -20,6 +20,10 @@ export function meiliFilter(auth: AuthMeta, query: SearchQuery, now: Date): stri
   if (query.dueFrom) filters.push(`dueAt >= ${Date.parse(query.dueFrom)}`);
   if (query.dueTo) filters.push(`dueAt < ${Date.parse(query.dueTo)}`);
   if (query.overdue) filters.push(`dueAt < ${now.getTime()}`);
+  if (query.parentId) filters.push(`parentId = ${filterLiteral(query.parentId)}`);
+  // A document written before these fields existed has neither: top-level and not blocked.
+  if (query.topLevel) filters.push("(parentId IS NULL OR parentId NOT EXISTS)");
+  if (query.blocked !== undefined) filters.push(query.blocked ? "blocked = true" : "(blocked = false OR blocked NOT EXISTS)");
   return filters;
 }
 

@@ -19,7 +19,7 @@ export function buildMeiliSearch(auth: AuthMeta, query: SearchQuery, cursors: Cu
   const filter = meiliFilter(auth, query, now);
   const facetNames = query.facets?.length ? query.facets : undefined;
   const facetAttributes = facetNames?.map((f) => FACET_ATTRIBUTE[f]);
-  const base: SearchParams = { sort: meiliSort(query.sort), limit: query.limit + 1, attributesToRetrieve: ["task"] };
+  const base: SearchParams = { sort: meiliSort(query.sort), limit: query.limit + 1, attributesToRetrieve: ["task", "comments"] };
   const facets = facetNames ? (d: Record<string, Record<string, number>> | undefined) => fromDistribution(facetNames, d) : undefined;
 
   if (keysetPageable(query.sort)) {

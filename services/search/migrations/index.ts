@@ -6,6 +6,9 @@ export const DOCS = `${SEARCH_SCHEMA}.docs`;
 /** Per visibility scope (a project, or an owner's private tasks): each word and how many live documents have it. */
 export const SCOPE_WORDS = `${SEARCH_SCHEMA}.scope_words`;
 
+/** Comment text per comment, folded into its task's document (issue 17). */
+export const COMMENTS = `${SEARCH_SCHEMA}.comments`;
+
 /** The scope of a document: who may see it. A project's members, or its owner alone. */
 export const SCOPE_SQL = "coalesce(project_id, owner_id)";
 
@@ -77,6 +80,37 @@ export const migrations: Migration[] = [
          where not deleted and length(w) <= 100 group by 1, 2`,
       );
       await db.raw(`drop table if exists ${SEARCH_SCHEMA}.words`);
+    },
+  },
+  {
+    // Comment text is searchable for the task's readers: each comment (or its tombstone, with
+    // its version, so a late older event cannot bring it back) is kept here, and its task's
+    // document carries the live comments' text in its vector (weight D) and in `comments` for
+    // highlights. A comment may arrive before its task: the task's write picks it up then.
+    // Also the subtask and dependency filters, so they combine with q.
+    name: "0004_comment_text",
+    async up(db) {
+      await db.schema.withSchema(SEARCH_SCHEMA).createTable("comments", (t) => {
+        t.uuid("id").primary();
+        t.uuid("task_id").notNullable();
+        t.integer("version").notNullable();
+        t.boolean("deleted").notNullable().defaultTo(false);
+        t.text("text");
+        t.timestamp("created_at", { useTz: true }).notNullable();
+        t.timestamp("indexed_at", { useTz: true }).notNullable();
+      });
+      await db.raw(`create index comments_task_idx on ${COMMENTS} (task_id, created_at, id) where not deleted`);
+      await db.raw(`create index comments_indexed_at_idx on ${COMMENTS} (indexed_at)`);
+      await db.schema.withSchema(SEARCH_SCHEMA).alterTable("docs", (t) => {
+        t.jsonb("comments");
+        t.uuid("parent_id");
+        // A constant default: no table rewrite; only subtasks and blocked tasks are updated.
+        t.boolean("blocked").notNullable().defaultTo(false);
+      });
+      await db.raw(
+        `update ${DOCS} set parent_id = (doc->>'parentId')::uuid, blocked = coalesce((doc->>'blocked')::boolean, false)
+         where not deleted and (doc->>'parentId' is not null or (doc->>'blocked')::boolean)`,
+      );
     },
   },
 ];

@@ -16,7 +16,7 @@ import {
 } from "../../../libs/task-query";
 import type { SearchQuery } from "../engine";
 import { DOCS } from "../migrations";
-import { highlightsOf } from "../highlights";
+import { highlightsOf, IndexedCommentText } from "../highlights";
 import { expandedTsquery, expandPrefixes, MatchMode, matchSql, queryWords, rankSql, visibleScopes } from "./text-query";
 
 /** The fields rules may name, as columns of the search copy. */
@@ -30,9 +30,10 @@ export const DOC_RULE_COLUMNS = { id: "id", ownerId: "owner_id", projectId: "pro
  */
 export const RELEVANCE_CANDIDATES = 200;
 
-const SELECT = ["id", "doc", "due_at", "priority", "created_at", "updated_at", "title"];
+// `comments` is null for a task without comments: nothing more to read for it.
+const SELECT = ["id", "doc", "comments", "due_at", "priority", "created_at", "updated_at", "title"];
 
-type DocRow = SortableRow & { doc: TaskDto; rank?: number };
+type DocRow = SortableRow & { doc: TaskDto; comments: IndexedCommentText[] | null; rank?: number };
 
 /** One search as SQL: what it matches and how it ranks. */
 export interface TextMatch {
@@ -107,8 +108,8 @@ const inSchemaOrder = (doc: TaskDto): TaskDto => Object.fromEntries(TASK_KEYS.ma
 function page(rows: DocRow[], query: SearchQuery, match: TextMatch, cursorOf: (last: DocRow) => string): SearchPage {
   const items = rows.slice(0, query.limit);
   const last = items[items.length - 1];
-  const hit = (doc: TaskDto): SearchHit => ({ ...inSchemaOrder(doc), highlights: highlightsOf(doc, query.q, match.mode === "typo") });
-  return { items: items.map((r) => hit(r.doc)), nextCursor: rows.length > query.limit && last ? cursorOf(last) : null };
+  const hit = (r: DocRow): SearchHit => ({ ...inSchemaOrder(r.doc), highlights: highlightsOf(r.doc, query.q, match.mode === "typo", r.comments) });
+  return { items: items.map(hit), nextCursor: rows.length > query.limit && last ? cursorOf(last) : null };
 }
 
 /** Liveness and the text match: what every query on the copy carries besides visibility. */

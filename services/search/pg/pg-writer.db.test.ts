@@ -3,7 +3,8 @@ import type { TaskDto } from "../../../libs/contracts";
 import type { Db } from "../../../libs/db";
 import { postgresDb } from "../../../test/support/db";
 import { randomTasks, seeded } from "../../../test/support/task-fixtures";
-import { migrations, SCOPE_WORDS, SEARCH_SCHEMA } from "../migrations";
+import type { IndexChange } from "../engine";
+import { DOCS, migrations, SCOPE_WORDS, SEARCH_SCHEMA } from "../migrations";
 import { applyChanges, sweepStale } from "./pg-writer";
 
 /**
@@ -46,6 +47,26 @@ describe("the per-scope vocabulary", () => {
     const c = task({ title: "Papaya", version: 1 });
     await applyChanges(db, [{ kind: "upsert", task: c }], now);
     expect(await sweepStale(db, new Date(now.getTime() + 1), now)).toBe(1);
+    expect(await vocabulary()).toEqual({});
+  });
+
+  test("comment words count in their task's scope, follow it when it moves, and leave with the comment", async () => {
+    const t = task({ title: "Tent", version: 1 });
+    const comment = (text: string, version: number, deleted = false): IndexChange => ({
+      kind: "comment",
+      comment: { id: "6a0e2b1c-3d4f-4a5b-8c6d-7e8f9a0b1c2d", taskId: t.id, ownerId: owner, text, createdAt: now.toISOString(), version, deleted },
+    });
+    await applyChanges(db, [{ kind: "upsert", task: t }, comment("tent pegs", 1)], now);
+    expect(await vocabulary()).toEqual({ "me:pegs": 1, "me:tent": 1 });
+    const [doc] = await db(DOCS).where({ id: t.id }).select("comments");
+    expect(doc.comments).toEqual([{ id: "6a0e2b1c-3d4f-4a5b-8c6d-7e8f9a0b1c2d", text: "tent pegs" }]);
+    await applyChanges(db, [{ kind: "upsert", task: { ...t, projectId: project, version: 2 } }], now);
+    expect(await vocabulary()).toEqual({ "project:pegs": 1, "project:tent": 1 });
+    await applyChanges(db, [comment("", 2, true)], now);
+    await applyChanges(db, [comment("tent pegs", 1)], now);
+    expect(await vocabulary()).toEqual({ "project:tent": 1 });
+    expect((await db(DOCS).where({ id: t.id }).first()).comments).toBeNull();
+    await applyChanges(db, [{ kind: "delete", id: t.id, ownerId: owner, version: 3 }], now);
     expect(await vocabulary()).toEqual({});
   });
 });

@@ -12,6 +12,15 @@ export const TS_CONFIG = "simple";
 /** Title weighs most, then tags, then description. Computed by the writer from the very values it stores. */
 export const TSV_SQL = `setweight(to_tsvector('${TS_CONFIG}', ?), 'A') || setweight(to_tsvector('${TS_CONFIG}', ?), 'B') || setweight(to_tsvector('${TS_CONFIG}', ?), 'C')`;
 
+/** The comments' text of a task, after the task's own fields: weight D, ranked lowest. */
+export const COMMENTS_TSV_SQL = `setweight(to_tsvector('${TS_CONFIG}', ?), 'D')`;
+
+/**
+ * How much comment text (in characters, oldest comments first) one task's document holds: a
+ * tsvector holds at most 1 MB, and a hundred long comments are plenty to be found by.
+ */
+export const MAX_COMMENT_TEXT = 100_000;
+
 /** Words longer than this stay out of the vocabulary (a btree key has a size limit). */
 export const MAX_WORD_LENGTH = 100;
 

@@ -7,6 +7,7 @@ import { info } from "../toasts";
 import { changes } from "../task-changes";
 import type { Task, TaskInput } from "../types";
 import { clearProblem, problemBox, showProblem } from "./form-errors";
+import { blockerPicker } from "./blocker-picker";
 import { recurrencePicker } from "./recurrence-picker";
 import { reminderList } from "./reminder-list";
 import { includeChildren } from "./choice";
@@ -41,6 +42,7 @@ export function openEditor(app: App, task: Task | null, on: EditorEvents, parent
         : undefined,
   });
   const reminders = reminderList(task?.reminders ?? [], { zone, due });
+  const blockers = blockerPicker(app, task);
   dueAt.addEventListener("input", () => {
     picker.refresh();
     reminders.refresh();
@@ -81,6 +83,7 @@ export function openEditor(app: App, task: Task | null, on: EditorEvents, parent
     field("Tags", tags, "Comma-separated"),
     picker.element,
     reminders.element,
+    blockers.element,
     h("div", { class: "actions" }, save, cancel, addSubtask, remove),
   );
   const dialog = h("dialog", { class: "editor-dialog", "aria-labelledby": "editor-title" }, form, task ? taskThread(app, task) : null);
@@ -124,6 +127,7 @@ export function openEditor(app: App, task: Task | null, on: EditorEvents, parent
         ? { rrule: repeat.rrule, from: repeat.from, ...(task?.recurrence ? { timezone: task.recurrence.timezone } : {}) }
         : null,
       reminders: list.items,
+      blockedBy: blockers.read(),
       ...(parent ? { parentId: parent.id } : {}),
     };
   }

@@ -125,6 +125,7 @@ export const tasksView: View = (app, main) => {
         { class: "task-body" },
         h("button", { type: "button", class: "link task-title", onclick: () => edit(task) }, ...bold(task.title, task.highlights?.title)),
         task.highlights?.description ? h("p", { class: "task-snippet" }, ...bold(task.description, task.highlights.description)) : null,
+        ...(task.highlights?.comments ?? []).slice(0, 1).map((c) => h("p", { class: "task-snippet comment-snippet", title: "In a comment" }, "💬 ", ...bold(c.text, c.ranges))),
         meta,
         children,
       ),
