@@ -219,6 +219,19 @@ describe("objects", () => {
   });
 });
 
+test("a task made over CalDAV is searchable: its change went through the same events as the API's", async () => {
+  const u = users[3]!;
+  const id = randomUUID();
+  expect((await dav("PUT", `${inbox(u)}${id}.ics`, { auth: u.basic, body: ics(id, ["SUMMARY:Quarterly zeppelin inspection"]) })).status).toBe(201);
+  const found = await pollUntil(
+    async () => (await fx.api.get("/tasks?q=zeppelin", { token: u.accessToken })).body.items.map((t: any) => t.id),
+    (ids: string[]) => ids.includes(id),
+  );
+  expect(found).toContain(id);
+  const history = (await fx.api.get(`/tasks/${id}/history`, { token: u.accessToken })).body.items;
+  expect(history).toEqual([expect.objectContaining({ action: "created", actorId: u.id })]);
+});
+
 describe("reports", () => {
   let ids: { a: string; b: string; c: string };
   beforeAll(async () => {
@@ -341,38 +354,105 @@ describe("authentication and roles", () => {
     expect((await dav("PROPFIND", "/dav/", { auth: noScope })).status).toBe(403);
   });
 
-  test("role matrix: owner, editor, viewer, outsider on the project's calendar; read-only token", async () => {
-    const owner = users[0]!;
-    const id = randomUUID();
-    expect((await dav("PUT", `${shared(owner)}${id}.ics`, { auth: owner.basic, body: ics(id, ["SUMMARY:Matrix"]) })).status).toBe(201);
-    const cases: [DavUser, number, number, number][] = [
-      // user, GET, PUT (update), DELETE-of-another (checked at the end for the owner)
-      [users[0]!, 200, 204, 0],
-      [users[1]!, 200, 204, 0],
-      [users[2]!, 200, 403, 403],
-      [users[3]!, 404, 404, 404],
+  /**
+   * The role matrix of the DAV routes (test/e2e/authorization.e2e.ts's holds the JSON API's, with
+   * Bearer tokens: DAV's Basic credentials and paths per user do not fit it). Each role addresses
+   * the project's calendar under its own home; "anonymous" sends no credentials, "read-only"
+   * is the owner with a tasks:read token.
+   */
+  describe("role matrix on the project's calendar", () => {
+    const ROLES = ["owner", "editor", "viewer", "outsider", "read-only", "anonymous"] as const;
+    type Role = (typeof ROLES)[number];
+    const who = (role: Role): { user: DavUser; auth?: string } => {
+      const i = { owner: 0, editor: 1, viewer: 2, outsider: 3, "read-only": 0, anonymous: 0 }[role];
+      const user = users[i]!;
+      return { user, auth: role === "anonymous" ? undefined : role === "read-only" ? user.readOnly : user.basic };
+    };
+    const newObject = async () => {
+      const id = randomUUID();
+      expect((await dav("PUT", `${shared(users[0]!)}${id}.ics`, { auth: users[0]!.basic, body: ics(id, ["SUMMARY:Matrix"]) })).status).toBe(201);
+      return id;
+    };
+    const rows: { route: string; request: (u: DavUser) => Promise<{ method: string; path: string; body?: string; headers?: Record<string, string> }>; expect: Record<Role, number> }[] = [
+      {
+        route: "PROPFIND calendar (depth 1)",
+        request: async (u) => ({ method: "PROPFIND", path: shared(u), headers: { depth: "1" }, body: PROPFIND_ALL }),
+        expect: { owner: 207, editor: 207, viewer: 207, outsider: 404, "read-only": 207, anonymous: 401 },
+      },
+      {
+        route: "REPORT calendar-query",
+        request: async (u) => ({ method: "REPORT", path: shared(u), body: `<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/></d:prop></c:calendar-query>` }),
+        expect: { owner: 207, editor: 207, viewer: 207, outsider: 404, "read-only": 207, anonymous: 401 },
+      },
+      {
+        route: "REPORT sync-collection",
+        request: async (u) => ({ method: "REPORT", path: shared(u), body: `<d:sync-collection xmlns:d="DAV:"><d:sync-token/><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>` }),
+        expect: { owner: 207, editor: 207, viewer: 207, outsider: 404, "read-only": 207, anonymous: 401 },
+      },
+      {
+        route: "GET object",
+        request: async (u) => ({ method: "GET", path: `${shared(u)}${await newObject()}.ics` }),
+        expect: { owner: 200, editor: 200, viewer: 200, outsider: 404, "read-only": 200, anonymous: 401 },
+      },
+      {
+        route: "PUT object (create)",
+        request: async (u) => {
+          const id = randomUUID();
+          return { method: "PUT", path: `${shared(u)}${id}.ics`, body: ics(id, ["SUMMARY:New"]) };
+        },
+        expect: { owner: 201, editor: 201, viewer: 403, outsider: 404, "read-only": 403, anonymous: 401 },
+      },
+      {
+        route: "PUT object (update)",
+        request: async (u) => {
+          const id = await newObject();
+          return { method: "PUT", path: `${shared(u)}${id}.ics`, body: ics(id, ["SUMMARY:Changed"]) };
+        },
+        expect: { owner: 204, editor: 204, viewer: 403, outsider: 404, "read-only": 403, anonymous: 401 },
+      },
+      {
+        route: "DELETE object",
+        request: async (u) => ({ method: "DELETE", path: `${shared(u)}${await newObject()}.ics` }),
+        expect: { owner: 204, editor: 204, viewer: 403, outsider: 404, "read-only": 403, anonymous: 401 },
+      },
+      {
+        route: "PROPFIND another user's home",
+        request: async (u) => ({ method: "PROPFIND", path: home(u === users[3] ? users[0]! : users[3]!), headers: { depth: "0" } }),
+        expect: { owner: 404, editor: 404, viewer: 404, outsider: 404, "read-only": 404, anonymous: 401 },
+      },
+      {
+        route: "GET a project task through the inbox",
+        request: async (u) => ({ method: "GET", path: `${inbox(u)}${await newObject()}.ics` }),
+        expect: { owner: 404, editor: 404, viewer: 404, outsider: 404, "read-only": 404, anonymous: 401 },
+      },
+      {
+        route: "PUT over another user's task id in one's inbox",
+        request: async (u) => {
+          const id = await newObject();
+          return { method: "PUT", path: `${inbox(u)}${id}.ics`, body: ics(id, ["SUMMARY:Steal"]) };
+        },
+        expect: { owner: 409, editor: 409, viewer: 409, outsider: 409, "read-only": 403, anonymous: 401 },
+      },
     ];
-    for (const [u, get, put, del] of cases) {
-      const href = `${shared(u)}${id}.ics`;
-      expect([u.email, (await dav("GET", href, { auth: u.basic })).status]).toEqual([u.email, get]);
-      expect([u.email, (await dav("PUT", href, { auth: u.basic, body: ics(id, [`SUMMARY:by ${u.email}`]) })).status]).toEqual([u.email, put]);
-      if (del) expect([u.email, (await dav("DELETE", href, { auth: u.basic })).status]).toEqual([u.email, del]);
-      // Another user's home is not there.
-      expect((await dav("PROPFIND", home(u === users[0] ? users[1]! : users[0]!), { auth: u.basic, headers: { depth: "0" } })).status).toBe(404);
-    }
-    // The viewer cannot create in the project either.
-    const viewerNew = randomUUID();
-    expect((await dav("PUT", `${shared(users[2]!)}${viewerNew}.ics`, { auth: users[2]!.basic, body: ics(viewerNew, ["SUMMARY:nope"]) })).status).toBe(403);
-    // A read-only token reads but cannot write.
-    expect((await dav("GET", `${shared(owner)}${id}.ics`, { auth: owner.readOnly })).status).toBe(200);
-    expect((await dav("PUT", `${shared(owner)}${id}.ics`, { auth: owner.readOnly, body: ics(id, ["SUMMARY:ro"]) })).status).toBe(403);
-    expect((await dav("DELETE", `${shared(owner)}${id}.ics`, { auth: owner.readOnly })).status).toBe(403);
-    // An object of the project is not in the inbox, and another's task id gets 404 there.
-    expect((await dav("GET", `${inbox(owner)}${id}.ics`, { auth: owner.basic })).status).toBe(404);
-    expect((await dav("GET", `${inbox(users[3]!)}${id}.ics`, { auth: users[3]!.basic })).status).toBe(404);
-    expect((await dav("PUT", `${inbox(users[3]!)}${id}.ics`, { auth: users[3]!.basic, body: ics(id, ["SUMMARY:steal"]) })).status).toBeGreaterThanOrEqual(400);
-    expect((await fx.api.get(`/tasks/${id}`, { token: owner.accessToken })).body.title).toBe(`by ${users[1]!.email}`);
-    expect((await dav("DELETE", `${shared(owner)}${id}.ics`, { auth: owner.basic })).status).toBe(204);
+
+    test.each(rows.map((row) => [row.route, row] as const))("%s", async (_route, row) => {
+      const got = {} as Record<Role, number>;
+      for (const role of ROLES) {
+        const { user, auth } = who(role);
+        const { method, path, body, headers } = await row.request(user);
+        got[role] = (await dav(method, path, { auth, body, headers })).status;
+      }
+      expect(got).toEqual(row.expect);
+    });
+
+    test("a viewer's PUT changes nothing; an editor's is the API's change", async () => {
+      const id = await newObject();
+      await dav("PUT", `${shared(users[2]!)}${id}.ics`, { auth: users[2]!.basic, body: ics(id, ["SUMMARY:by the viewer"]) });
+      expect((await fx.api.get(`/tasks/${id}`, { token: users[0]!.accessToken })).body).toMatchObject({ title: "Matrix", version: 1 });
+      await dav("PUT", `${shared(users[1]!)}${id}.ics`, { auth: users[1]!.basic, body: ics(id, ["SUMMARY:by the editor"]) });
+      const history = (await fx.api.get(`/tasks/${id}/history`, { token: users[0]!.accessToken })).body.items;
+      expect(history[0]).toMatchObject({ action: "updated", actorId: users[1]!.id, changes: [expect.objectContaining({ field: "title", to: "by the editor" })] });
+    });
   });
 });
 
@@ -402,6 +482,5 @@ describe("hostile input", () => {
     expect((await dav("OPTIONS", "/dav/", {})).headers.get("dav")).toContain("calendar-access");
     // The API still parses JSON after the DAV router.
     expect((await fx.api.post("/tasks", { title: "still JSON" }, { token: u.accessToken })).status).toBe(201);
-    await pollUntil(async () => 1, () => true);
   });
 });

@@ -186,9 +186,15 @@ const SUPPORTED_REPORTS = ["calendar-query", "calendar-multiget"]
   .concat("<d:supported-report><d:report><d:sync-collection/></d:report></d:supported-report>")
   .join("");
 
-function calendarProps(ctx: GatewayContext, caller: Caller, c: Collection): PropSource {
-  let members: Promise<{ tasks: TaskDto[]; token: string }> | undefined;
-  const state = () => (members ??= membersOf(ctx, caller.auth, c));
+/** Everything the caller sees, read once per request however many calendars ask (a home's listing). */
+type Everything = () => Promise<{ tasks: TaskDto[]; token: string }>;
+const everythingOnce = (ctx: GatewayContext, caller: Caller): Everything => once(() => changesSince(ctx, caller.auth, undefined));
+
+function calendarProps(ctx: GatewayContext, caller: Caller, c: Collection, everything: Everything = everythingOnce(ctx, caller)): PropSource {
+  const state = once(async () => {
+    const all = await everything();
+    return { tasks: all.tasks.filter((t) => inCollection(c, caller.auth.userId, t)), token: all.token };
+  });
   const p = commonProps(caller);
   p.set(D("resourcetype"), () => "<d:collection/><cal:calendar/>");
   p.set(D("displayname"), () => escapeXml(c.name));
@@ -476,14 +482,16 @@ async function propfind(ctx: GatewayContext, caller: Caller, t: Target, req: Req
   if (t.kind === "home") {
     if (t.userId.toLowerCase() !== me) throw new DavError(404, "not found");
     out.push(await answer(homeHref(me), homeProps(caller), request));
-    if (depth) for (const c of await collectionsOf(ctx, caller.auth, caller.canWrite)) out.push(await answer(collectionHref(me, c), calendarProps(ctx, caller, c), request));
+    const everything = everythingOnce(ctx, caller);
+    if (depth) for (const c of await collectionsOf(ctx, caller.auth, caller.canWrite)) out.push(await answer(collectionHref(me, c), calendarProps(ctx, caller, c, everything), request));
     return multistatus(out);
   }
   const c = await collectionFor(ctx, caller, t);
   if (t.kind === "collection") {
-    out.push(await answer(collectionHref(me, c), calendarProps(ctx, caller, c), request));
+    const everything = everythingOnce(ctx, caller);
+    out.push(await answer(collectionHref(me, c), calendarProps(ctx, caller, c, everything), request));
     if (depth) {
-      const { tasks } = await membersOf(ctx, caller.auth, c);
+      const tasks = (await everything()).tasks.filter((x) => inCollection(c, me, x));
       const known = new Map(tasks.map((x) => [x.id, x]));
       for (const task of tasks) out.push(await answer(objectHref(me, c, nameOf(c, me, task)), objectProps(c, task, once(() => serve(ctx, task, known))), request));
     }
