@@ -85,6 +85,11 @@ describe("discovery", () => {
     expect(principal.text).toMatch(/<d:unknown-thing\/><\/d:prop><d:status>HTTP\/1.1 404/);
   });
 
+  test("the OpenAPI document describes CalDAV under its own tag", async () => {
+    const doc = (await fx.api.get("/openapi.json")).body;
+    expect(doc.tags).toEqual(expect.arrayContaining([expect.objectContaining({ name: "caldav", description: expect.stringContaining("PROPFIND") })]));
+  });
+
   test("the home lists the inbox and each visible project, VTODO only, read-only for a viewer", async () => {
     const owner = responses((await dav("PROPFIND", home(users[0]!), { auth: users[0]!.basic, headers: { depth: "1" }, body: PROPFIND_ALL })).text);
     expect([...owner.keys()].sort()).toEqual([home(users[0]!), inbox(users[0]!), shared(users[0]!)].sort());

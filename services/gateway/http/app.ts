@@ -27,7 +27,7 @@ export interface AppOptions {
   /** The built web client, served at `/` after the API and health routes. */
   webDir?: string;
   /** CalDAV (services/gateway/caldav), mounted at /dav before the JSON parser: its bodies are iCalendar and XML. */
-  dav?: { router: express.Router; wellKnown: express.RequestHandler };
+  dav?: { router: express.Router; wellKnown: express.RequestHandler; tag: { name: string; description: string } };
 }
 
 /** Checks a Bearer token only when one is sent (a stream may instead carry a ticket). */
@@ -110,7 +110,7 @@ export function createApp(options: AppOptions): Express {
   app.use(root);
 
   const api = express.Router();
-  const openapi = buildOpenApi(options.routes, API_BASE, options.version);
+  const openapi = buildOpenApi(options.routes, API_BASE, options.version, options.dav ? [options.dav.tag] : []);
   api.get("/openapi.json", (_req, res) => {
     res.json(openapi);
   });
