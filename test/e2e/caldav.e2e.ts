@@ -291,6 +291,43 @@ describe("reports", () => {
     expect(hrefsOf(events.text)).toEqual([]);
   });
 
+  test("RFC 4791 7.8.5 (to-dos with an alarm in a range) and 7.8.6 (by a parameter: PARTSTAT) adapted", async () => {
+    const u = users[1]!;
+    const alarmed = randomUUID();
+    const attendee = randomUUID();
+    await dav("PUT", `${shared(u)}${alarmed}.ics`, {
+      auth: u.basic,
+      body: ics(alarmed, ["SUMMARY:Alarmed", "DUE:20261210T120000Z", "BEGIN:VALARM", "ACTION:DISPLAY", "TRIGGER;RELATED=END:-PT1H", "END:VALARM"]),
+    });
+    await dav("PUT", `${shared(u)}${attendee}.ics`, {
+      auth: u.basic,
+      body: ics(attendee, ["SUMMARY:With attendee", "ATTENDEE;PARTSTAT=NEEDS-ACTION;CN=Ann:mailto:ann@example.com"]),
+    });
+    const alarms = await dav("REPORT", shared(u), {
+      auth: u.basic,
+      headers: { depth: "1" },
+      body: query('<c:comp-filter name="VCALENDAR"><c:comp-filter name="VTODO"><c:comp-filter name="VALARM"><c:time-range start="20261210T105000Z" end="20261210T111000Z"/></c:comp-filter></c:comp-filter></c:comp-filter>', "<d:getetag/>"),
+    });
+    expect(hrefsOf(alarms.text)).toEqual([alarmed]);
+    const outside = await dav("REPORT", shared(u), {
+      auth: u.basic,
+      headers: { depth: "1" },
+      body: query('<c:comp-filter name="VCALENDAR"><c:comp-filter name="VTODO"><c:comp-filter name="VALARM"><c:time-range start="20261210T113000Z" end="20261210T120000Z"/></c:comp-filter></c:comp-filter></c:comp-filter>', "<d:getetag/>"),
+    });
+    expect(hrefsOf(outside.text)).toEqual([]);
+    const partstat = await dav("REPORT", shared(u), {
+      auth: u.basic,
+      headers: { depth: "1" },
+      body: query(
+        '<c:comp-filter name="VCALENDAR"><c:comp-filter name="VTODO"><c:prop-filter name="ATTENDEE"><c:text-match collation="i;ascii-casemap">mailto:ann@example.com</c:text-match><c:param-filter name="PARTSTAT"><c:text-match collation="i;ascii-casemap">NEEDS-ACTION</c:text-match></c:param-filter></c:prop-filter></c:comp-filter></c:comp-filter>',
+        "<d:getetag/>",
+      ),
+    });
+    expect(hrefsOf(partstat.text)).toEqual([attendee]);
+    await dav("DELETE", `${shared(u)}${alarmed}.ics`, { auth: u.basic });
+    await dav("DELETE", `${shared(u)}${attendee}.ics`, { auth: u.basic });
+  });
+
   test("calendar-multiget (RFC 4791 7.9.1 adapted): found ones with data, a missing one 404", async () => {
     const u = users[2]!; // a viewer reads
     const missing = `${shared(u)}${randomUUID()}.ics`;

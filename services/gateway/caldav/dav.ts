@@ -260,8 +260,9 @@ async function answer(href: string, source: PropSource, request: PropRequest): P
 const etagOf = (task: TaskDto) => `"${task.version}"`;
 
 /** How a task is served: one VCALENDAR, with its parent named by the parent's UID when it is in `known`. */
-function serve(ctx: GatewayContext, task: TaskDto, known?: Map<string, TaskDto>): string {
-  return vcalendar(task, ctx.clock.now(), (id) => {
+function serve(_ctx: GatewayContext, task: TaskDto, known?: Map<string, TaskDto>): string {
+  // DTSTAMP is the object's last change (RFC 5545 3.8.7.2 without METHOD): the same ETag, the same bytes.
+  return vcalendar(task, new Date(task.updatedAt), (id) => {
     const parent = known?.get(id);
     return (parent && readKept(parent).uid) ?? id;
   });

@@ -1,4 +1,5 @@
 import type { TaskDto } from "../../../libs/contracts";
+import { applyOffset, readOffset } from "../../../libs/time";
 import { ICAL } from "../export/ical";
 import { child, children, is, NS, textOf, type Element } from "./xml";
 
@@ -34,6 +35,16 @@ export function todoOverlaps(task: TaskDto, start: number, end: number): boolean
   if (completed !== undefined) return start <= completed && end >= completed;
   if (created !== undefined) return end > created;
   return true;
+}
+
+/** When the task's reminders fire: absolute ones at their instant, offsets from its due date (in its zone). */
+function firesOf(task: TaskDto): number[] {
+  return task.reminders.flatMap((r) => {
+    if (r.at) return [new Date(r.at).getTime()];
+    const offset = r.offset ? readOffset(r.offset) : undefined;
+    if (!task.dueAt || !offset || "error" in offset) return [];
+    return [applyOffset(new Date(task.dueAt), offset, task.recurrence?.timezone ?? "UTC").getTime()];
+  });
 }
 
 function range(el: Element): [number, number] {
@@ -98,10 +109,7 @@ function compFilter(comp: Comp | undefined, el: Element, task: TaskDto): boolean
     if (is(f, NS.C, "time-range")) {
       const [start, end] = range(f);
       if (name === "vtodo" && !todoOverlaps(task, start, end)) return false;
-      if (name === "valarm") {
-        const fires = task.reminders.map((r) => (r.at ? ms(r.at) : undefined)).filter((t): t is number => t !== undefined);
-        if (!fires.some((t) => t >= start && t < end)) return false;
-      }
+      if (name === "valarm" && !firesOf(task).some((t) => t >= start && t < end)) return false;
     } else if (is(f, NS.C, "prop-filter")) {
       if (!propFilter(c, f, task)) return false;
     } else if (is(f, NS.C, "comp-filter")) {
