@@ -83,6 +83,10 @@ describe("discovery", () => {
     expect(principal.status).toBe(207);
     expect(principal.text).toContain(`<cal:calendar-home-set><d:href>${home(users[0]!)}</d:href></cal:calendar-home-set>`);
     expect(principal.text).toMatch(/<d:unknown-thing\/><\/d:prop><d:status>HTTP\/1.1 404/);
+    // Every collection the root lists answers in turn.
+    const listed = responses((await dav("PROPFIND", "/dav/", { auth: users[0]!.basic, headers: { depth: "1" } })).text);
+    for (const href of listed.keys()) expect([href, (await dav("PROPFIND", href, { auth: users[0]!.basic, headers: { depth: "1" } })).status]).toEqual([href, 207]);
+    expect(responses((await dav("PROPFIND", "/dav/calendars/", { auth: users[0]!.basic, headers: { depth: "1" } })).text).has(home(users[0]!))).toBe(true);
   });
 
   test("the OpenAPI document describes CalDAV under its own tag", async () => {

@@ -96,6 +96,7 @@ async function authenticate(ctx: GatewayContext, req: Request): Promise<Caller> 
 type Target =
   | { kind: "root" }
   | { kind: "principals" }
+  | { kind: "calendars" }
   | { kind: "principal"; userId: string }
   | { kind: "home"; userId: string }
   | { kind: "collection"; userId: string; key: string }
@@ -114,7 +115,8 @@ function targetOf(path: string): Target | undefined {
   if (rest.length) return undefined;
   if (!a) return { kind: "root" };
   if (a === "principals") return !b ? { kind: "principals" } : c ? undefined : { kind: "principal", userId: b };
-  if (a !== "calendars" || !b) return undefined;
+  if (a !== "calendars") return undefined;
+  if (!b) return { kind: "calendars" };
   if (!c) return { kind: "home", userId: b };
   if (!d) return { kind: "collection", userId: b, key: c };
   if (!d.toLowerCase().endsWith(".ics") || d.length <= 4 || d.length > 300) return undefined;
@@ -474,6 +476,11 @@ async function propfind(ctx: GatewayContext, caller: Caller, t: Target, req: Req
   if (t.kind === "principals") {
     out.push(await answer(`${DAV_BASE}/principals/`, plainCollectionProps(caller), request));
     if (depth) out.push(await answer(principalHref(me), principalProps(caller), request));
+    return multistatus(out);
+  }
+  if (t.kind === "calendars") {
+    out.push(await answer(`${DAV_BASE}/calendars/`, plainCollectionProps(caller), request));
+    if (depth) out.push(await answer(homeHref(me), homeProps(caller), request));
     return multistatus(out);
   }
   if (t.kind === "principal") {
