@@ -189,6 +189,24 @@ describe("objects", () => {
     expect(api).toMatchObject({ dueAt: "2026-12-01T08:00:00.000Z", reminders: [expect.objectContaining({ offset: "-PT30M" })] });
   });
 
+  test("RELATED-TO;RELTYPE=PARENT is the parent, named by the UID its client gave it, both ways", async () => {
+    const u = users[0]!;
+    expect((await dav("PUT", `${inbox(u)}parent-x.ics`, { auth: u.basic, body: ics("parent-x", ["SUMMARY:Parent"]) })).status).toBe(201);
+    expect((await dav("PUT", `${inbox(u)}child-x.ics`, { auth: u.basic, body: ics("child-x", ["SUMMARY:Child", "RELATED-TO;RELTYPE=PARENT:parent-x"]) })).status).toBe(201);
+    const items = (await fx.api.get("/tasks?limit=200", { token: u.accessToken })).body.items;
+    const parent = items.find((t: any) => t.title === "Parent");
+    const child = items.find((t: any) => t.title === "Child");
+    expect(child.parentId).toBe(parent.id);
+    expect((await dav("GET", `${inbox(u)}child-x.ics`, { auth: u.basic })).text).toContain("RELATED-TO;RELTYPE=PARENT:parent-x\r\n");
+    // A subtask made in the API names its parent by id; an unknown parent's line is kept as written.
+    const sub = (await fx.api.post("/tasks", { title: "API sub", parentId: parent.id }, { token: u.accessToken })).body;
+    expect((await dav("GET", `${inbox(u)}${sub.id}.ics`, { auth: u.basic })).text).toContain("RELATED-TO;RELTYPE=PARENT:parent-x\r\n");
+    const orphan = randomUUID();
+    await dav("PUT", `${inbox(u)}${orphan}.ics`, { auth: u.basic, body: ics(orphan, ["SUMMARY:Orphan", "RELATED-TO;RELTYPE=PARENT:nowhere"]) });
+    expect((await fx.api.get(`/tasks/${orphan}`, { token: u.accessToken })).body.parentId).toBeNull();
+    expect((await dav("GET", `${inbox(u)}${orphan}.ics`, { auth: u.basic })).text).toContain("RELATED-TO;RELTYPE=PARENT:nowhere\r\n");
+  });
+
   test("completing a recurring task from a client advances the series as the API's completion does", async () => {
     const u = users[0]!;
     const id = randomUUID();

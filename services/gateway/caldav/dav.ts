@@ -272,6 +272,12 @@ function serve(_ctx: GatewayContext, task: TaskDto, known?: Map<string, TaskDto>
 
 const codeOf = (err: unknown) => (err as { code?: unknown }).code;
 
+/** One task served alone: its parent is read too, to name it by the UID its client gave it. */
+async function serveOne(ctx: GatewayContext, caller: Caller, c: Collection, task: TaskDto): Promise<string> {
+  const parent = task.parentId ? await findTask(ctx, caller, c, task.parentId) : undefined;
+  return serve(ctx, task, parent && new Map([[parent.id, parent]]));
+}
+
 async function findTask(ctx: GatewayContext, caller: Caller, c: Collection, id: string): Promise<TaskDto | undefined> {
   try {
     const task = await callAs(ctx, caller.auth, "tasks.get", { id });
@@ -507,7 +513,8 @@ async function propfind(ctx: GatewayContext, caller: Caller, t: Target, req: Req
   }
   const task = await findTask(ctx, caller, c, taskIdFor(c, me, t.name));
   if (!task) throw new DavError(404, "no such object");
-  return multistatus([await answer(objectHref(me, c, t.name), objectProps(c, task, once(() => serve(ctx, task))), request)]);
+  const body = await serveOne(ctx, caller, c, task);
+  return multistatus([await answer(objectHref(me, c, t.name), objectProps(c, task, () => body), request)]);
 }
 
 function once<T>(f: () => T): () => T {
@@ -684,7 +691,7 @@ export function davRouter(ctx: GatewayContext): Router {
             res.status(304).end();
             return;
           }
-          res.status(200).type(ICS_TYPE).send(serve(ctx, task));
+          res.status(200).type(ICS_TYPE).send(await serveOne(ctx, caller, c, task));
           return;
         }
         case "PUT": {
