@@ -543,6 +543,18 @@ describe("hostile input", () => {
       body: `<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VTODO"><c:time-range start="yesterday"/></c:comp-filter></c:comp-filter></c:filter></c:calendar-query>`,
     });
     expect(filter.status).toBe(403);
+    const deep = "<d:propfind xmlns:d='DAV:'>" + "<d:x>".repeat(100_000) + "</d:x>".repeat(100_000) + "</d:propfind>";
+    const deepAnswer = await dav("PROPFIND", inbox(u), { auth: u.basic, body: deep });
+    expect(deepAnswer.status).toBeGreaterThanOrEqual(200);
+    expect(deepAnswer.status).toBeLessThan(500);
+    const billion = `<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><d:propfind xmlns:d="DAV:"><d:prop><d:displayname>&b;</d:displayname></d:prop></d:propfind>`;
+    expect((await dav("PROPFIND", inbox(u), { auth: u.basic, body: billion })).status).toBe(400);
+    const binary = await fetch(`${fx.stack.baseUrl}${inbox(u)}${randomUUID()}.ics`, { method: "PUT", headers: { authorization: u.basic }, body: new Uint8Array([0, 255, 254, 10, 13, 0, 66, 69, 71, 73, 78]) });
+    expect(binary.status).toBe(403);
+    const nested = ics(randomUUID(), ["SUMMARY:x", ...Array.from({ length: 2000 }, () => "BEGIN:VALARM"), ...Array.from({ length: 2000 }, () => "END:VALARM")]);
+    const nestedAnswer = await dav("PUT", `${inbox(u)}${randomUUID()}.ics`, { auth: u.basic, body: nested });
+    // Alarms nested in alarms mean nothing to a task: taken or refused, never a 5xx.
+    expect(nestedAnswer.status).toBeLessThan(500);
     expect((await dav("OPTIONS", "/dav/", {})).headers.get("dav")).toContain("calendar-access");
     // The API still parses JSON after the DAV router.
     expect((await fx.api.post("/tasks", { title: "still JSON" }, { token: u.accessToken })).status).toBe(201);

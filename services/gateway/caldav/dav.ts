@@ -17,7 +17,7 @@ import {
   taskIdFor,
   type Collection,
 } from "./collections";
-import { matchesFilter, UnsupportedFilter } from "./filters";
+import { checkFilter, matchesFilter, UnsupportedFilter } from "./filters";
 import {
   child,
   children,
@@ -558,20 +558,19 @@ async function report(ctx: GatewayContext, caller: Caller, t: Target, req: Reque
   }
   if (is(body, NS.C, "calendar-query")) {
     const filter = child(body, NS.C, "filter");
+    try {
+      checkFilter(filter);
+    } catch (err) {
+      if (err instanceof UnsupportedFilter) throw new DavError(403, err.message, C("supported-filter"));
+      throw err;
+    }
     const { tasks } = await membersOf(ctx, caller.auth, c);
     const known = new Map(tasks.map((x) => [x.id, x]));
     const out: string[] = [];
     for (const task of tasks) {
       if (t.kind === "object" && task.id !== taskIdFor(c, me, t.name)) continue;
       const body = serve(ctx, task, known);
-      let matches: boolean;
-      try {
-        matches = matchesFilter(filter, new ICAL.Component(ICAL.parse(body) as never), task);
-      } catch (err) {
-        if (err instanceof UnsupportedFilter) throw new DavError(403, err.message, C("supported-filter"));
-        throw err;
-      }
-      if (matches) out.push(await answer(objectHref(me, c, nameOf(c, me, task)), objectProps(c, task, () => body), request));
+      if (matchesFilter(filter, new ICAL.Component(ICAL.parse(body) as never), task)) out.push(await answer(objectHref(me, c, nameOf(c, me, task)), objectProps(c, task, () => body), request));
     }
     return multistatus(out);
   }

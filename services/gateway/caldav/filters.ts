@@ -55,9 +55,6 @@ function range(el: Element): [number, number] {
 
 function textMatches(el: Element, values: string[]): boolean {
   const collation = el.getAttribute("collation") ?? "i;ascii-casemap";
-  if (collation !== "i;ascii-casemap" && collation !== "i;octet" && collation !== "i;unicode-casemap") {
-    throw new UnsupportedFilter(`collation ${collation} is not supported`);
-  }
   const fold = (s: string) => (collation === "i;octet" ? s : s.toLowerCase());
   const needle = fold(textOf(el));
   const match = values.some((v) => fold(v).includes(needle));
@@ -120,6 +117,18 @@ function compFilter(comp: Comp | undefined, el: Element, task: TaskDto): boolean
     }
   }
   return true;
+}
+
+const COLLATIONS = new Set(["i;ascii-casemap", "i;octet", "i;unicode-casemap"]);
+
+/** Refuses a filter the server cannot evaluate (UnsupportedFilter), whether or not any task would reach it. */
+export function checkFilter(el: Element | undefined): void {
+  if (!el) return;
+  for (const f of children(el)) {
+    if (is(f, NS.C, "time-range")) range(f);
+    if (is(f, NS.C, "text-match") && !COLLATIONS.has(f.getAttribute("collation") ?? "i;ascii-casemap")) throw new UnsupportedFilter(`collation ${f.getAttribute("collation")} is not supported`);
+    checkFilter(f);
+  }
 }
 
 /** Whether a task, as the VCALENDAR `calendar` it is served as, passes a calendar-query's `<C:filter>`. */
