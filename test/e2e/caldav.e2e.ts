@@ -229,6 +229,19 @@ describe("objects", () => {
     expect(got.text).toContain("STATUS:NEEDS-ACTION");
   });
 
+  test("a client writing a series in UTC keeps its zone and its from: completion", async () => {
+    const u = users[0]!;
+    const task = (await fx.api.post("/tasks", { title: "Gym", dueAt: "2026-12-07T17:00:00Z", recurrence: { rrule: "FREQ=WEEKLY;BYDAY=MO", timezone: "Europe/Berlin", from: "completion" } }, { token: u.accessToken })).body;
+    const put = await dav("PUT", `${inbox(u)}${task.id}.ics`, { auth: u.basic, body: ics(task.id, ["SUMMARY:Gym, legs", "DUE:20261207T170000Z", "RRULE:FREQ=WEEKLY;BYDAY=MO"]) });
+    expect(put.status).toBe(204);
+    expect((await fx.api.get(`/tasks/${task.id}`, { token: u.accessToken })).body).toMatchObject({
+      title: "Gym, legs",
+      dueAt: "2026-12-07T17:00:00.000Z",
+      recurrence: expect.objectContaining({ timezone: "Europe/Berlin", from: "completion" }),
+      version: 2,
+    });
+  });
+
   test("an invalid rule, ics without a VTODO, malformed text: 403 with a CalDAV precondition, never a 5xx", async () => {
     const u = users[0]!;
     const put = (body: string) => dav("PUT", `${inbox(u)}${randomUUID()}.ics`, { auth: u.basic, body });

@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import { authMetaFor } from "../../../libs/authz";
 import { call } from "../../../libs/broker/bus";
+import { httpRequestDuration } from "../../../libs/metrics";
 import type { AuthMeta, TaskDto, UpdateTaskInput } from "../../../libs/contracts";
 import { ICAL, IcalInputError, parseVtodo, readKept, vcalendar, type DavKept, type ParsedTodo } from "../export/ical";
 import { callAs, type GatewayContext } from "../routes/context";
@@ -10,8 +11,6 @@ import {
   collectionsOf,
   ctagOf,
   inCollection,
-  INBOX,
-  isUuid,
   membersOf,
   nameOf,
   taskIdFor,
@@ -32,7 +31,6 @@ import {
   parseXml,
   response,
   statusResponse,
-  tag,
   textOf,
   XmlInputError,
   type Element,
@@ -363,13 +361,16 @@ async function put(ctx: GatewayContext, caller: Caller, c: Collection, name: str
   if (parentId === undefined && parsed.parentUid) kept.lines = [...(kept.lines ?? []), `RELATED-TO;RELTYPE=PARENT:${parsed.parentUid}`];
   const davProperties = keptText(kept);
   if (davProperties && davProperties.length > 65_536) throw new DavError(413, "too many unmodelled properties");
-  const recurrence = parsed.recurrence && { ...parsed.recurrence, from: "due" as const };
   let advanced = false;
   try {
+    // A client that wrote its times in UTC (or floating) named no zone: a series keeps the zone it has, and how it recurs.
+    const cr = current?.recurrence ?? null;
+    const recurrence = parsed.recurrence && {
+      ...parsed.recurrence,
+      timezone: cr && !parsed.recurrenceZoneGiven ? cr.timezone : parsed.recurrence.timezone,
+      from: cr?.from ?? ("due" as const),
+    };
     if (!current) {
-      if (parsed.uid !== id && isUuid(parsed.uid) && parsed.uid.toLowerCase() !== id) {
-        // Named by a UUID that is not its UID: still its own object, kept under the UID the client gave.
-      }
       const completeAfter = parsed.status === "done" && Boolean(recurrence);
       const created = await callAs(ctx, caller.auth, "tasks.create", {
         id,
@@ -406,7 +407,6 @@ async function put(ctx: GatewayContext, caller: Caller, c: Collection, name: str
     if (!sameSet(parsed.tags, current.tags)) patch.tags = parsed.tags;
     if (!sameInstant(parsed.dueAt, current.dueAt)) patch.dueAt = parsed.dueAt;
     if (!sameInstant(parsed.startAt, current.startAt) && !(current.recurrence && parsed.startAt === null)) patch.startAt = parsed.startAt;
-    const cr = current.recurrence;
     const recurrenceChanged = recurrence
       ? !cr ||
         !sameSet(ruleParts(recurrence.rrule), ruleParts(cr.rrule)) ||
@@ -649,6 +649,9 @@ export function davRouter(ctx: GatewayContext): Router {
   // Bodies are iCalendar or XML, read raw (never by the JSON parser) and capped.
   router.use(express.raw({ type: () => true, limit: DAV_BODY_LIMIT }));
   router.use(async (req: Request, res: Response, next: NextFunction) => {
+    // Timed under one route label: object names would explode the label set.
+    const end = httpRequestDuration.startTimer({ method: req.method, route: DAV_BASE });
+    res.once("finish", () => end({ status: String(res.statusCode) }));
     res.setHeader("DAV", "1, 3, calendar-access");
     res.setHeader("Cache-Control", "no-store");
     res.setHeader("X-Content-Type-Options", "nosniff");
@@ -736,5 +739,3 @@ export function davRouter(ctx: GatewayContext): Router {
 export function wellKnownCaldav(_req: Request, res: Response): void {
   res.redirect(301, `${DAV_BASE}/`);
 }
-
-export { INBOX, tag };

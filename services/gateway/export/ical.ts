@@ -181,6 +181,8 @@ export interface ParsedTodo {
   tags: string[];
   recurrence: { rrule: string; timezone: string; exdates: string[] } | null;
   reminders: ({ offset: string } | { at: string })[];
+  /** Whether the recurrence's zone was named (a TZID), rather than assumed from UTC or floating times. */
+  recurrenceZoneGiven: boolean;
   /** RELATED-TO;RELTYPE=PARENT's value: the parent's UID. */
   parentUid: string | null;
   kept: DavKept;
@@ -335,6 +337,7 @@ export function parseVtodo(ics: string, ownerZone: string): ParsedTodo {
     startAt,
     tags: [...new Set(tags)],
     recurrence,
+    recurrenceZoneGiven: anchor?.form.kind === "tzid",
     reminders,
     parentUid,
     kept,
