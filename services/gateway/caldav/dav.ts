@@ -594,9 +594,10 @@ async function report(ctx: GatewayContext, caller: Caller, t: Target, req: Reque
     for (const task of changes.tasks) {
       if (inCollection(c, me, task)) out.push(await answer(objectHref(me, c, nameOf(c, me, task)), objectProps(c, task, once(() => serve(ctx, task, known))), request));
       // Changed elsewhere (moved out of this calendar, say): gone from here.
-      else if (since) out.push(statusResponse(objectHref(me, c, task.id), 404));
+      else if (since) out.push(statusResponse(objectHref(me, c, nameOf(c, me, task)), 404));
     }
-    if (since) for (const id of changes.deleted) out.push(statusResponse(objectHref(me, c, id), 404));
+    // A deleted task's client name is gone with it: its id, and its id as the upper-case UUID some clients (Apple's) name objects by.
+    if (since) for (const id of changes.deleted) for (const name of new Set([id, id.toUpperCase()])) out.push(statusResponse(objectHref(me, c, name), 404));
     return multistatus(out, `<d:sync-token>${escapeXml(SYNC_PREFIX + changes.token)}</d:sync-token>`);
   }
   throw new DavError(403, "unsupported report", D("supported-report"));
