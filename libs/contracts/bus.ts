@@ -58,6 +58,8 @@ const none = z.strictObject({});
 const byId = z.strictObject({ id: z.uuid() });
 const idempotencyKey = z.string().min(1).max(255).optional();
 const expectedVersion = z.int().min(1).optional();
+/** CalDAV's kept iCalendar text (migration 0013_dav_properties), opaque to tasks. */
+const davProperties = z.string().max(65_536).optional();
 /** What every change without a body of its own answers. */
 export const done = z.object({ ok: z.literal(true) });
 export const DONE = { ok: true } as const;
@@ -76,7 +78,8 @@ const storedComment = commentSchema.omit({ authorName: true });
 const jsonText = z.object({ json: z.string() });
 
 export const ACTIONS = {
-  "tasks.create": action(z.strictObject({ input: createTaskInput, idempotencyKey }), taskSchema),
+  /** `id` and `davProperties`: CalDAV's (services/gateway/caldav), which names its objects and keeps what tasks do not model. */
+  "tasks.create": action(z.strictObject({ input: createTaskInput, idempotencyKey, id: z.uuid().optional(), davProperties }), taskSchema),
   "tasks.get": read(byId, taskSchema),
   /** `tasks.get` as JSON text, with the task's version for the ETag. */
   "tasks.getJson": read(byId, jsonText.extend({ version: z.int() })),
@@ -87,7 +90,7 @@ export const ACTIONS = {
   ),
   /** Delta sync (services/tasks/sync.ts): what changed for the caller after `since`. */
   "tasks.sync": read(z.strictObject({ since: z.string().min(1).max(1000).optional(), limit: z.int().min(1).max(1000) }), syncPageSchema),
-  "tasks.update": action(byId.extend({ patch: updateTaskInput, expectedVersion }), taskSchema),
+  "tasks.update": action(byId.extend({ patch: updateTaskInput, expectedVersion, davProperties: davProperties.nullable() }), taskSchema),
   "tasks.remove": action(byId.extend({ expectedVersion, children: z.literal("delete").optional() }), done),
   "tasks.complete": action(
     byId.extend({ occurrenceAt: instant.optional(), children: z.enum(["complete", "refuse"]).optional() }),

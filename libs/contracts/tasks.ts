@@ -129,6 +129,10 @@ export const taskSchema = z
     updatedAt: instant,
     version: z.int().min(1),
     ...subtaskFields,
+    davProperties: z
+      .string()
+      .optional()
+      .meta({ description: "read-only: iCalendar properties a CalDAV client sent that Todogenie does not model, given back to CalDAV clients unchanged" }),
   })
   .meta({ id: "Task" });
 export type TaskDto = z.infer<typeof taskSchema>;

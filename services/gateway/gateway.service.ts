@@ -37,6 +37,8 @@ import { tokenRoutes } from "./routes/tokens.routes";
 import { syncRoutes } from "./routes/sync.routes";
 import { exportRoutes } from "./routes/export.routes";
 import { accountRoutes } from "./routes/account.routes";
+import { davRouter, wellKnownCaldav } from "./caldav/dav";
+import { CALDAV_TAG } from "./caldav/openapi-doc";
 
 export interface GatewayServiceDeps {
   db: Db;
@@ -111,6 +113,7 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
         version,
         isDraining: () => lifecycle.draining,
         webDir,
+        dav: { router: davRouter(ctx), wellKnown: wellKnownCaldav, tag: CALDAV_TAG },
       });
       const listening = await new Promise<Server>((resolve, reject) => {
         const s = app.listen(config.port, config.host, () => resolve(s)).once("error", reject);

@@ -41,6 +41,8 @@ export interface TaskRow {
   /** Dependencies (services/tasks/dependencies.ts): the blockers, and whether one is open. */
   blocked_by: string[];
   blocked: boolean;
+  /** CalDAV (migration 0013): what a client sent that tasks do not model, opaque here. */
+  dav_properties?: string | null;
   created_at: Date;
   updated_at: Date;
   version: number;
@@ -75,5 +77,6 @@ export function toTaskDto(row: TaskRow): TaskDto {
     progress: { done: row.children_done, total: row.children_total },
     blockedBy: row.blocked_by,
     blocked: row.blocked,
+    ...(row.dav_properties ? { davProperties: row.dav_properties } : {}),
   };
 }

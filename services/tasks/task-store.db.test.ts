@@ -116,3 +116,20 @@ test("list pages by keyset without gaps while tasks are inserted between pages",
 });
 
 const lister = () => new TaskLister(pg.db, new CursorCodec("cursor-secret-for-tests-0123456789abcdef", clock), clock);
+
+test("CalDAV's create names the id and keeps unmodelled properties; update replaces or clears them; a taken id is a conflict", async () => {
+  const id = "00000000-0000-4000-8000-0000000da001";
+  const kept = JSON.stringify({ lines: ["LOCATION:Desk"] });
+  const task = await store.create(ALICE, createTaskInput.parse({ title: "From a client" }), undefined, { id, davProperties: kept });
+  expect(task).toMatchObject({ id, davProperties: kept, version: 1 });
+  expect((await store.get(ALICE, id)).davProperties).toBe(kept);
+  const changed = await store.update(ALICE, id, updateTaskInput.parse({ title: "Edited" }), 1, JSON.stringify({ lines: ["URL:https://x"] }));
+  expect(changed).toMatchObject({ title: "Edited", davProperties: '{"lines":["URL:https://x"]}', version: 2 });
+  const cleared = await store.update(ALICE, id, updateTaskInput.parse({ title: "Plain" }), 2, null);
+  expect(cleared.davProperties).toBeUndefined();
+  // An API update leaves them alone.
+  await store.update(ALICE, id, updateTaskInput.parse({ title: "API" }), undefined, JSON.stringify({ lines: ["X-A:1"] }));
+  expect((await store.update(ALICE, id, updateTaskInput.parse({ priority: "low" }))).davProperties).toBe('{"lines":["X-A:1"]}');
+  // The id is taken, whoever can see it.
+  await expect(store.create(BOB, createTaskInput.parse({ title: "Steal" }), undefined, { id })).rejects.toMatchObject({ code: 409 });
+});

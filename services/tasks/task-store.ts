@@ -6,7 +6,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from ".
 import { parseRecurrence, Recurrence } from "../../libs/recurrence";
 import { TASKS_SCHEMA } from "./migrations";
 import { normaliseReminders } from "./task-reminders";
-import { priorityRank, TaskRow, toTaskDto } from "./task-row";
+import { priorityRank, TaskRow, TASKS, toTaskDto } from "./task-row";
 import { blockersFor } from "./dependencies";
 import { checkPlacement, descendants, heightOf, isOpen, nextPosition } from "./subtasks";
 import { lockForChange, readTask, scopedTask } from "./task-scope";
@@ -63,7 +63,8 @@ const needsDue = () => new ValidationError("A recurring task needs a dueAt", [{ 
 export class TaskStore {
   constructor(private readonly writer: TaskWriter) {}
 
-  async create(auth: AuthMeta, input: CreateTaskInput, idempotencyKey?: string): Promise<TaskDto> {
+  /** `dav`: a CalDAV object's id (its resource name) and the properties kept for it (migration 0013). */
+  async create(auth: AuthMeta, input: CreateTaskInput, idempotencyKey?: string, dav: { id?: string; davProperties?: string } = {}): Promise<TaskDto> {
     if (!input.parentId) mayPlace(abilityFromMeta(auth), auth.userId, input.projectId);
     const ownerZone = auth.timezone ?? "UTC";
     if (input.recurrence && !input.dueAt) throw needsDue();
@@ -81,7 +82,8 @@ export class TaskStore {
       }
       await checkAssignee(trx, projectId, auth.userId, input.assigneeId, "body.assigneeId");
       const now = this.writer.clock.now();
-      const id = randomUUID();
+      const id = dav.id ?? randomUUID();
+      if (dav.id && (await trx(TASKS).where({ id }).first())) throw new ConflictError(`a task with id ${id} exists`);
       const task: NewTask = {
         ...(input.blockedBy?.length ? await blockersFor(trx, auth, id, input.blockedBy) : {}),
         id,
@@ -103,6 +105,7 @@ export class TaskStore {
         timezone: recurrence?.timezone ?? ownerZone,
         dtstart: recurrence && input.dueAt ? new Date(input.dueAt) : null,
         completed_count: 0,
+        ...(dav.davProperties ? { dav_properties: dav.davProperties } : {}),
       };
       const [row] = await this.writer.write(trx, { kind: "create", task }, now);
       return toTaskDto(row!);
@@ -115,7 +118,7 @@ export class TaskStore {
     return toTaskDto(await readTask(this.writer.db, auth, id));
   }
 
-  update(auth: AuthMeta, id: string, patch: UpdateTaskInput, expectedVersion?: number): Promise<TaskDto> {
+  update(auth: AuthMeta, id: string, patch: UpdateTaskInput, expectedVersion?: number, davProperties?: string | null): Promise<TaskDto> {
     return this.writer.change(
       auth,
       id,
@@ -181,6 +184,7 @@ export class TaskStore {
         // Moving the due date of a recurring task restarts its series there.
         if (patch.recurrence !== undefined || patch.dueAt !== undefined) changes.dtstart = recurrence ? dueAt : null;
         if (patch.reminders !== undefined) changes.reminders = normaliseReminders(patch.reminders, row.reminders, dueAt, "body.reminders");
+        if (davProperties !== undefined) changes.dav_properties = davProperties;
         return changes;
       },
       toTaskDto,

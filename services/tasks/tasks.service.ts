@@ -55,7 +55,7 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
       [USER_CHANNELS.deleted]: (event) => eraseAccount(writer, event.userId),
     }),
     actions: serviceActions("tasks", {
-      create: (p, ctx) => store.create(authOf(ctx), p.input, p.idempotencyKey),
+      create: (p, ctx) => store.create(authOf(ctx), p.input, p.idempotencyKey, { id: p.id, davProperties: p.davProperties }),
       get: (p, ctx) => store.get(authOf(ctx), p.id),
       getJson: async (p, ctx) => {
         const task = await store.get(authOf(ctx), p.id);
@@ -63,7 +63,7 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
       },
       sync: (p, ctx) => sync.page(authOf(ctx), p.since, p.limit),
       completionsOf: async (p, ctx) => ({ items: await completionsOf(db, authOf(ctx), p.taskIds) }),
-      update: (p, ctx) => store.update(authOf(ctx), p.id, p.patch, p.expectedVersion),
+      update: (p, ctx) => store.update(authOf(ctx), p.id, p.patch, p.expectedVersion, p.davProperties),
       remove: async (p, ctx) => {
         await store.remove(authOf(ctx), p.id, p.expectedVersion, p.children);
         return DONE;

@@ -26,6 +26,8 @@ export interface AppOptions {
   isDraining: () => boolean;
   /** The built web client, served at `/` after the API and health routes. */
   webDir?: string;
+  /** CalDAV (services/gateway/caldav), mounted at /dav before the JSON parser: its bodies are iCalendar and XML. */
+  dav?: { router: express.Router; wellKnown: express.RequestHandler; tag: { name: string; description: string } };
 }
 
 /** Checks a Bearer token only when one is sent (a stream may instead carry a ticket). */
@@ -85,6 +87,10 @@ export function createApp(options: AppOptions): Express {
     res.setHeader("Cache-Control", "no-store");
     next();
   });
+  if (options.dav) {
+    app.all("/.well-known/caldav", options.dav.wellKnown);
+    app.use("/dav", options.dav.router);
+  }
   // The raw bytes are kept for webhook signatures, which are computed over exactly what was sent.
   app.use(
     express.json({
@@ -104,7 +110,7 @@ export function createApp(options: AppOptions): Express {
   app.use(root);
 
   const api = express.Router();
-  const openapi = buildOpenApi(options.routes, API_BASE, options.version);
+  const openapi = buildOpenApi(options.routes, API_BASE, options.version, options.dav ? [options.dav.tag] : []);
   api.get("/openapi.json", (_req, res) => {
     res.json(openapi);
   });

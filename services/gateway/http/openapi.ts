@@ -70,7 +70,7 @@ const API_DESCRIPTION = [
 ].join("\n");
 
 /** The OpenAPI 3.1 document, built from the very schemas that validate requests. */
-export function buildOpenApi(routes: RouteDef[], basePath: string, version: string): object {
+export function buildOpenApi(routes: RouteDef[], basePath: string, version: string, tags: { name: string; description: string }[] = []): object {
   const paths: Record<string, Record<string, unknown>> = {};
   const components = new Components();
   for (const r of routes) {
@@ -106,6 +106,7 @@ export function buildOpenApi(routes: RouteDef[], basePath: string, version: stri
     servers: [{ url: "/" }],
     components: { schemas: components.schemas, securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
     security: [{ bearer: [] }],
+    ...(tags.length ? { tags } : {}),
     paths,
   };
 }

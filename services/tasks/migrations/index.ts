@@ -211,6 +211,16 @@ export const migrations: Migration[] = [
       for (const sql of syncFeedSql(TASKS_SCHEMA)) await db.raw(sql);
     },
   },
+  {
+    // CalDAV (issue 19): the iCalendar properties a client sent that tasks do not model, kept
+    // as written (services/gateway/export/ical.ts owns the text) and given back unchanged.
+    name: "0013_dav_properties",
+    async up(db) {
+      await db.schema.withSchema(TASKS_SCHEMA).alterTable("tasks", (t) => {
+        t.text("dav_properties");
+      });
+    },
+  },
 ];
 
 /** One sequence orders every change a client can see; tombstones record what left a scope. One statement each: PGlite prepares them one at a time. */
