@@ -7,6 +7,7 @@ import { Client } from "pg";
 import { DEPLOYMENT } from "../../deploy/services";
 import type { ServiceName } from "../../libs/config";
 import { freePort, NatsServer, startNatsServer } from "../support/nats";
+import { RoundRobin, startRoundRobin } from "./round-robin";
 import {
   BUILD_ENTRY,
   createDatabase,
@@ -47,8 +48,12 @@ export function buildIfStale(): void {
 export interface Topology {
   /** NATS servers, clustered when more than one (streams then keep a copy on each, up to 3). */
   natsNodes: number;
-  /** Processes of each service; the gateway stays one (it keeps the clients' port). */
+  /** Processes of each service; the gateway stays one (it keeps the clients' port) unless `gateways` says more. */
   replicas: number;
+  /** Gateways behind a round-robin TCP proxy on the clients' port (./round-robin.ts); default one, on that port. */
+  gateways?: number;
+  /** The database (DATABASE_URL, DATABASE_READ_URL); default a fresh one on the shared server. */
+  database?: () => Promise<{ url: string; readUrl?: string; drop(): Promise<void> }>;
 }
 
 const SINGLE: Topology = { natsNodes: 1, replicas: 1 };
@@ -68,6 +73,9 @@ export class FaultStack {
   private readonly started: { name: string; process: StartedProcess }[] = [];
   baseUrl = "";
   private gatewayPort = 0;
+  /** With several gateways: each one's own port, and the proxy on gatewayPort. */
+  private gatewayPorts: number[] = [];
+  private proxy?: RoundRobin;
 
   private constructor(
     private readonly dir: string,
@@ -87,8 +95,8 @@ export class FaultStack {
     const clientPorts = ports.slice(0, nodes.length);
     const natsArgs = clusterArgs(ports.slice(nodes.length));
     const nats = await Promise.all(nodes.map((i) => startNatsServer(dir, natsArgs[i], { port: clientPorts[i], storeDir: storeDirs[i] })));
-    const db = await createDatabase();
-    const values = {
+    const db: { url: string; readUrl?: string; drop(): Promise<void> } = await (topology.database ?? createDatabase)();
+    const values: Record<string, string> = {
       JWT_SECRET: TEST_JWT_SECRET,
       CURSOR_SECRET: TEST_CURSOR_SECRET,
       BUS_SECRET: TEST_BUS_SECRET,
@@ -96,12 +104,18 @@ export class FaultStack {
       NATS_URL: nats.map((n) => `nats://127.0.0.1:${n.port}`).join(","),
       NATS_STREAM_REPLICAS: String(Math.min(3, nats.length)),
       NAMESPACE: `fault${randomBytes(4).toString("hex")}`,
+      ...(db.readUrl ? { DATABASE_READ_URL: db.readUrl } : {}),
     };
     const stack = new FaultStack(dir, nats, natsArgs, storeDirs, db, values, topology);
     stack.gatewayPort = await freePort();
     stack.baseUrl = `http://127.0.0.1:${stack.gatewayPort}`;
+    const gateways = topology.gateways ?? 1;
+    if (gateways > 1) {
+      stack.gatewayPorts = await distinctFreePorts(gateways);
+      stack.proxy = await startRoundRobin(stack.gatewayPort, stack.gatewayPorts);
+    }
     for (const spec of DEPLOYMENT) {
-      for (let i = 0; i < (spec.name === "gateway" ? 1 : topology.replicas); i++) await stack.startService(replicaId(spec.name, i));
+      for (let i = 0; i < (spec.name === "gateway" ? gateways : topology.replicas); i++) await stack.startService(replicaId(spec.name, i));
     }
     await stack.waitReady(30_000);
     return stack;
@@ -110,7 +124,8 @@ export class FaultStack {
   /** Starts the process (a service's name, or a replica's id); resolves once it says it is ready. */
   async startService(id: string): Promise<void> {
     const spec = DEPLOYMENT.find((p) => id === p.name || id.startsWith(`${p.name}-`))!;
-    const env = { ...distributedProcessEnv(spec, this.values), ...(spec.name === "gateway" ? { PORT: String(this.gatewayPort) } : {}) };
+    const gatewayPort = this.gatewayPorts.length ? this.gatewayPorts[id === "gateway" ? 0 : Number(id.split("-").pop()) - 1]! : this.gatewayPort;
+    const env = { ...distributedProcessEnv(spec, this.values), ...(spec.name === "gateway" ? { PORT: String(gatewayPort) } : {}) };
     const p = startProcess(env, id, BUILD_ENTRY);
     this.processes.set(id, p);
     this.started.push({ name: id, process: p });
@@ -170,6 +185,7 @@ export class FaultStack {
     // The gateway first, the way they started backwards.
     for (const p of [...this.processes.values()].reverse()) await stopProcess(p.child);
     for (const n of this.nats) n.process.kill("SIGKILL");
+    await this.proxy?.close();
     const logs = process.env.FAULT_LOG_DIR;
     if (logs) this.started.forEach(({ name, process: p }, i) => writeFileSync(path.join(logs, `${i}-${name}.log`), p.output()));
     await this.db.drop();
