@@ -303,9 +303,11 @@ describe("the database: a CloudNativePG Cluster of one primary and two standbys,
     expect(cluster).toMatchObject({ apiVersion: "postgresql.cnpg.io/v1", metadata: { name: "todogenie-db", namespace: "postgres" }, spec: { instances: 3 } });
     expect(cluster.spec.affinity).toMatchObject({ enablePodAntiAffinity: true, topologyKey: "kubernetes.io/hostname", podAntiAffinityType: "required" });
     // The fields of the CloudNativePG Cluster spec this one uses; a misspelt one would be ignored by the operator.
-    const known = ["instances", "imageName", "primaryUpdateStrategy", "replicationSlots", "postgresql", "bootstrap", "storage", "resources", "affinity"];
+    const known = ["instances", "imageName", "primaryUpdateStrategy", "minSyncReplicas", "maxSyncReplicas", "replicationSlots", "postgresql", "bootstrap", "storage", "resources", "affinity"];
     expect(Object.keys(cluster.spec).filter((k) => !known.includes(k))).toEqual([]);
     expect(cluster.spec.storage.size).toMatch(/^\d+Gi$/);
+    // Synchronous to one standby: a failover loses no answered write.
+    expect(cluster.spec).toMatchObject({ minSyncReplicas: 1, maxSyncReplicas: 1 });
   });
 
   test("it creates the database and owner the secrets' URLs name", () => {
