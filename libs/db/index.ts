@@ -157,7 +157,8 @@ function writableHost(hosts: string[]): () => Promise<Knex.PgConnectionConfig & 
         await probe.end().catch(() => undefined);
       }
     }
-    throw new Error(`no writable Postgres among ${problems.join("; ")}`);
+    // SQLSTATE 08001 (unable to establish a connection): a 503 to the caller, a retry to a consumer.
+    throw Object.assign(new Error(`no writable Postgres among ${problems.join("; ")}`), { code: "08001" });
   };
 }
 

@@ -31,7 +31,7 @@ function pg(bin: string, args: string[], quiet = false): void {
  */
 export class PostgresPair {
   private constructor(
-    private readonly dir: string,
+    readonly dir: string,
     readonly primaryPort: number,
     readonly standbyPort: number,
   ) {}
@@ -62,7 +62,7 @@ export class PostgresPair {
     return pair;
   }
 
-  private dataDir(which: "primary" | "standby"): string {
+  dataDir(which: "primary" | "standby"): string {
     return path.join(this.dir, which);
   }
 

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "pg";
+import { openDatabase } from "../../libs/db";
 import { DEPLOYMENT } from "../../deploy/services";
 import type { ServiceName } from "../../libs/config";
 import { freePort, NatsServer, startNatsServer } from "../support/nats";
@@ -174,6 +175,26 @@ export class FaultStack {
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`the stack never became ready:\n${[...this.processes].map(([n, p]) => `--- ${n}\n${p.output().slice(-2_000)}`).join("\n")}`);
+  }
+
+  /**
+   * Where a reminder that never arrived stopped: the scheduler's job for it (none: the task's
+   * event never reached a scheduler), its state, what waits in the scheduler's outbox, and
+   * whether notify recorded it.
+   */
+  async whereIs(reminderId: string): Promise<string> {
+    const db = openDatabase({ databaseUrl: this.db.url, poolSize: 1 });
+    try {
+      const jobs = await db("scheduler.jobs").where({ reminder_id: reminderId }).select("state", "fire_at", "fired_at", "key");
+      const waiting = jobs.length ? await db("scheduler.outbox").whereIn("key", jobs.map((j) => j.key)).count({ n: "*" }) : [{ n: 0 }];
+      const recorded = await db("notify.notifications").where({ reminder_id: reminderId }).count({ n: "*" });
+      const dead = await db.raw("select count(*)::int as n from scheduler.dead_letters union all select count(*)::int from notify.dead_letters").catch(() => ({ rows: [] }));
+      return `jobs ${JSON.stringify(jobs)}, in the scheduler outbox ${waiting[0]?.n}, notifications ${recorded[0]?.n}, dead letters (scheduler, notify) ${JSON.stringify(dead.rows.map((r: { n: number }) => r.n))}`;
+    } catch (err) {
+      return `(could not look: ${(err as Error).message})`;
+    } finally {
+      await db.destroy();
+    }
   }
 
   /** Every process's output, for a failure's message. */
