@@ -17,7 +17,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { packAbility } from "../libs/authz";
 import { ManualClock } from "../libs/clock";
-import { listTasksQuery } from "../libs/contracts";
+import { createTaskInput, listTasksQuery } from "../libs/contracts";
 import { Db, openDatabase } from "../libs/db";
 import { migrateSchema } from "../libs/db/migrate";
 import { ReadRouter } from "../libs/db/read-routing";
@@ -32,7 +32,7 @@ const [SECONDS = 15, CONNECTIONS = 8, TASKS = 5_000] = process.argv.slice(2).map
 const USER = "00000000-0000-4000-8000-0000000000be";
 const TICKS = 100; // USER_HZ
 
-/** CPU seconds (user + system) of a postmaster's processes: itself and its children. */
+/** CPU seconds (user + system) of a postmaster's processes: itself, its live children, and those that ended. */
 function serverCpu(postmasterPid: number): number {
   let ticks = 0;
   for (const entry of readdirSync("/proc")) {
@@ -43,6 +43,8 @@ function serverCpu(postmasterPid: number): number {
       const ppid = Number(fields[1]);
       if (Number(entry) !== postmasterPid && ppid !== postmasterPid) continue;
       ticks += Number(fields[11]) + Number(fields[12]);
+      // The postmaster also carries the CPU of the backends that ended (reaped children): cutime, cstime.
+      if (Number(entry) === postmasterPid) ticks += Number(fields[13]) + Number(fields[14]);
     } catch {
       // A process that ended meanwhile.
     }
@@ -66,7 +68,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < TASKS; i += 50) {
       await Promise.all(
         Array.from({ length: Math.min(50, TASKS - i) }, (_, j) =>
-          store.create(auth, { title: `bench task ${i + j}`, status: statuses[(i + j) % 3], dueAt: new Date(Date.parse("2026-12-01T00:00:00Z") + (i + j) * 60_000).toISOString() } as never),
+          store.create(auth, createTaskInput.parse({ title: `bench task ${i + j}`, status: statuses[(i + j) % 3], dueAt: new Date(Date.parse("2026-12-01T00:00:00Z") + (i + j) * 60_000).toISOString() })),
         ),
       );
     }
@@ -90,7 +92,7 @@ async function main(): Promise<void> {
       const writer = writing
         ? (async () => {
             while (Date.now() < until) {
-              await store.create(auth, { title: `write ${writes}`, status: "todo" } as never);
+              await store.create(auth, createTaskInput.parse({ title: `write ${writes}` }));
               writes++;
               await new Promise((r) => setTimeout(r, 20));
             }
