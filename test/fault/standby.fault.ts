@@ -13,7 +13,7 @@
  * Short (in `npm test`): the replicas all at once for 2 s, the primary down 2 s before the
  * promotion. Full (`FAULT_SUITE=full npm test -- --selectProjects fault --runInBand
  * test/fault/standby.fault.ts`, in `npm run test:fault`): NATS servers 1 and 3 for 20 s each, each
- * service's replica in turn for 10 s, the primary down 5 s before the promotion.
+ * service's replica in turn for 10 s, the primary down 3 s before the promotion.
  */
 import { DEPLOYMENT } from "../../deploy/services";
 import { PostgresPair } from "./postgres-pair";
@@ -24,7 +24,7 @@ const FULL = process.env.FAULT_SUITE === "full";
 const SERVICE_DOWN_MS = FULL ? 10_000 : 2_000;
 const NATS_DOWN_MS = FULL ? 20_000 : 5_000;
 /** From the primary's death to the promotion: what an operator (CloudNativePG) takes to decide. */
-const FAILOVER_AFTER_MS = FULL ? 5_000 : 2_000;
+const FAILOVER_AFTER_MS = FULL ? 3_000 : 2_000;
 
 let pair: PostgresPair | undefined;
 /** Scans of the tasks table on the standby while it was one: reads went there. */
