@@ -26,7 +26,9 @@ const envSchema = z.object({
   DATABASE_URL: optionalString,
   DB_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(10),
   /** A hot standby for reads (libs/db/read-routing.ts); unset: every read on DATABASE_URL. */
-  DATABASE_READ_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), "must be a postgres:// URL"),
+  DATABASE_READ_URL: optionalString
+    .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), "must be a postgres:// URL")
+    .refine((v) => v === undefined || !/^[^/]*\/\/[^/]*,/.test(v), "names one standby (one host), not a list"),
   NATS_URL: optionalString,
   NATS_USER: optionalString,
   NATS_PASSWORD: optionalString,
