@@ -197,6 +197,11 @@ export class FaultStack {
     }
   }
 
+  /** Connections the round-robin proxy handed to each gateway so far, by port (empty with one gateway). */
+  gatewayConnections(): number[] {
+    return this.gatewayPorts.map((p) => this.proxy?.served.get(p) ?? 0);
+  }
+
   /** Every process's output, for a failure's message. */
   output(): string {
     return [...this.processes].map(([n, p]) => `--- ${n}\n${p.output().slice(-3_000)}`).join("\n");

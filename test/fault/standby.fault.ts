@@ -15,6 +15,7 @@
  * test/fault/standby.fault.ts`, in `npm run test:fault`): NATS servers 1 and 3 for 20 s each, each
  * service's replica in turn for 10 s, the primary down 3 s before the promotion.
  */
+import http from "node:http";
 import { DEPLOYMENT } from "../../deploy/services";
 import { PostgresPair } from "./postgres-pair";
 import { replicaId } from "./stack";
@@ -83,10 +84,31 @@ faultSuite({
     ...replicaFaults,
     failover,
   ],
-  finally: async () => {
+  finally: async ({ stack }) => {
     // Lists and searches read on the standby while there was one (the LSN rule let them).
     expect(standbyScans).toBeGreaterThan(0);
     // After the promotion the former standby takes writes (the stack just wrote through it).
     expect(await pair!.query(pair!.standbyPort, "select pg_is_in_recovery() as r")).toEqual([{ r: false }]);
+    // The login limit (LOGIN_RATE_LIMIT_PER_MINUTE, 10) holds across the two gateways: each attempt on a
+    // connection of its own, so the proxy alternates them, and the 11th is refused whichever gateway it reaches.
+    const before = stack.gatewayConnections();
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push(await loginOnNewConnection(stack.baseUrl, "nobody@example.com"));
+    const after = stack.gatewayConnections();
+    expect(after.map((n, i) => n - before[i]!).every((n) => n >= 5)).toBe(true);
+    expect(statuses).toEqual([...Array(10).fill(401), 429, 429]);
   },
 });
+
+/** A wrong password for `email`, on a TCP connection of its own (no keep-alive): the status. */
+function loginOnNewConnection(baseUrl: string, email: string): Promise<number> {
+  const body = JSON.stringify({ email, password: "not-the-password-0" });
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${baseUrl}/api/v1/auth/login`, { method: "POST", agent: false, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}

@@ -71,7 +71,7 @@ export interface SuiteOptions {
   /** A line to print with the figures. */
   note?: () => string;
   /** Further checks after the exactly-once count, on what the stack holds and each user's inbox. */
-  finally?: (run: { held: Planned[]; boxes: Map<string, Delivered[]>[]; figures: Figures[] }) => void | Promise<void>;
+  finally?: (run: { held: Planned[]; boxes: Map<string, Delivered[]>[]; figures: Figures[]; stack: FaultStack }) => void | Promise<void>;
 }
 
 /** Declares the suite's tests: one per fault, then the exactly-once count over all of them. */
@@ -262,7 +262,7 @@ export function faultSuite(o: SuiteOptions): void {
       }
       // Running normally, nothing is late.
       expect(figures[0]!.late).toBe(0);
-      await o.finally?.({ held, boxes, figures });
+      await o.finally?.({ held, boxes, figures, stack });
     }, 120_000);
   });
 }
