@@ -10,7 +10,10 @@
  *   fault    `test/fault/*.fault.ts`: kill -9 of each service, NATS down, Postgres connections cut, over the built
  *            entry point. `npm test` runs its short version (FAULT_SUITE=short, about 3 min); `npm run test:fault`
  *            the full one (FAULT_SUITE=full: NATS down 30 s, each service down 10 s). cluster.fault.ts: three
- *            clustered NATS servers and two replicas of each service, one server killed (about 2 min short).
+ *            clustered NATS servers and two replicas of each service, one server killed, then one replica of each
+ *            service (about 2.5 min short). standby.fault.ts: a Postgres primary and standby of its own, two of every
+ *            service (gateways behind a round-robin proxy), a NATS server, the replicas and the primary killed, the
+ *            standby promoted (about 2.5 min short).
  * The scripts close `--selectProjects` with a flag (`--runInBand` again): it takes every word after it as a
  * project name, so `npm run test:db -- libs/db` would otherwise run the whole tier instead of filtering it.
  */

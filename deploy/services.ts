@@ -43,8 +43,9 @@ function processSpec(name: ServiceName, dbPoolSize: number, own: { settings?: st
 export const DEPLOYMENT: readonly ProcessSpec[] = [
   processSpec("gateway", 5, { settings: ["TRUST_PROXY", "ADMIN_EMAIL"], secrets: ["JWT_SECRET", "ADMIN_PASSWORD"] }),
   // Both sign and check list cursors with the same key.
-  processSpec("tasks", 10, { settings: ["PROJECTS_PER_USER", "INVITATIONS_PER_HOUR", "MEMBERS_PER_PROJECT", "HISTORY_RETENTION_DAYS"], secrets: ["CURSOR_SECRET"] }),
-  processSpec("search", 5, { settings: ["MEILI_URL"], secrets: ["MEILI_MASTER_KEY", "CURSOR_SECRET"] }),
+  // Both may read lists, history, occurrences, exports and searches from a standby (DATABASE_READ_URL, optional).
+  processSpec("tasks", 10, { settings: ["PROJECTS_PER_USER", "INVITATIONS_PER_HOUR", "MEMBERS_PER_PROJECT", "HISTORY_RETENTION_DAYS"], secrets: ["CURSOR_SECRET", "DATABASE_READ_URL"] }),
+  processSpec("search", 5, { settings: ["MEILI_URL"], secrets: ["MEILI_MASTER_KEY", "CURSOR_SECRET", "DATABASE_READ_URL"] }),
   processSpec("scheduler", 5),
   processSpec("notify", 5, {
     settings: ["WHATSAPP_API_URL", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_TEMPLATE", "WHATSAPP_VERIFICATION_TEMPLATE", "WHATSAPP_RATE_PER_SECOND", "WHATSAPP_SENDS_PER_USER_PER_DAY", "STREAMS_PER_USER", "STREAM_TICKETS_PER_MINUTE", "WEBHOOK_ALLOWED_HOSTS", "WEBHOOK_TIMEOUT_MS", "WEBHOOK_RETRY_BASE_MS", "WEBHOOK_RETRY_HORIZON_MS", "WEBHOOK_DISABLE_AFTER_FAILURES", "WEBHOOK_CONCURRENCY", "WEBHOOK_CONCURRENCY_PER_TARGET"],

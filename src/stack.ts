@@ -1,11 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ServiceBroker } from "moleculer";
 import pkg from "../package.json";
-import { createBroker } from "../libs/broker";
+import { alignConsumerAckWait, createBroker } from "../libs/broker";
+import { CHANNEL_ACK_WAIT_MS } from "../libs/broker/bus";
 import { Clock, systemClock } from "../libs/clock";
 import type { Config, ServiceName } from "../libs/config";
 import type { StreamEndpoint } from "../libs/contracts/streams";
 import { Db, openDatabase } from "../libs/db";
+import { attachStandby } from "../libs/db/read-routing";
 import { HealthServer, processProbes, runProbes, startHealthServer } from "../libs/health";
 import { Lifecycle } from "../libs/lifecycle";
 import { gatewayService } from "../services/gateway/gateway.service";
@@ -40,6 +42,9 @@ const OUTBOX_SCHEMAS: Partial<Record<ServiceName, string>> = { gateway: AUTH_SCH
 /** The composition root: one database handle and one broker, shared by the services this process runs. */
 export function createStack(config: Config, clock: Clock = systemClock): Stack {
   const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
+  // Reads that may go to a standby find it through readRouting(db) (libs/db/read-routing.ts).
+  const standby = config.databaseReadUrl ? openDatabase({ databaseUrl: config.databaseReadUrl, poolSize: config.dbPoolSize }) : undefined;
+  if (standby) attachStandby(db, standby);
   const broker = createBroker(config, undefined, clock);
   const streams: StreamEndpoint = {};
   const lifecycle = new Lifecycle();
@@ -57,6 +62,11 @@ export function createStack(config: Config, clock: Clock = systemClock): Stack {
       });
       stack.healthPort = health.port;
       await broker.start();
+      // Consumers created with an older ack wait (30 s) get today's (libs/broker: CHANNEL_ACK_WAIT_MS).
+      await alignConsumerAckWait(broker).then(
+        (changed) => changed.length && broker.logger.info(`consumer ack wait set to ${CHANNEL_ACK_WAIT_MS} ms on ${changed.join(", ")}`),
+        (err) => broker.logger.warn("could not align the consumers' ack wait", err),
+      );
       lifecycle.markRunning();
     },
     async stop({ drainDelayMs = config.shutdownDrainDelayMs } = {}) {
@@ -65,6 +75,7 @@ export function createStack(config: Config, clock: Clock = systemClock): Stack {
       await lifecycle.drain();
       await broker.stop();
       await db.destroy();
+      await standby?.destroy();
       await health?.close();
     },
   };

@@ -76,6 +76,61 @@ test("a channel message is parsed against the registry; a malformed one is logge
   expect(errors).toEqual([expect.stringMatching(/^malformed reminder.due message .* dropped/)]);
 });
 
+test("a JetStream message whose handler finds the database gone waits, goes back, and never becomes a dead letter for it", async () => {
+  jest.useFakeTimers();
+  try {
+    const letters: unknown[] = [];
+    const sink = { record: async (l: unknown) => (letters.push(l), { id: "1" }) } as never;
+    let down = true;
+    const handled: string[] = [];
+    const channels = channelHandlers(
+      "test",
+      {
+        "reminder.due": async (event) => {
+          if (down) throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
+          handled.push(event.key);
+        },
+      },
+      {},
+      sink,
+    );
+    const self = { logger: { error: () => undefined } } as never;
+    const event = {
+      key: KEY,
+      taskId: "00000000-0000-4000-8000-000000000001",
+      reminderId: "00000000-0000-4000-8000-000000000002",
+      ownerId: "00000000-0000-4000-8000-000000000003",
+      recipientId: "00000000-0000-4000-8000-000000000003",
+      title: "Dentist",
+      dueAt: null,
+      occurrenceAt: null,
+      fireAt: "2026-03-01T10:00:00.000Z",
+      firedAt: "2026-03-01T10:00:01.000Z",
+      late: false,
+      snoozed: false,
+      channels: ["sse"],
+      timezone: "UTC",
+    };
+    let working = 0;
+    // Delivered far past CHANNEL_MAX_DELIVERIES already: an outage is still no reason to give up.
+    const raw = { info: { redeliveryCount: 40 }, working: () => working++ };
+    let settled = false;
+    const first = channels["reminder.due"]!.handler.call(self, event, raw).finally(() => (settled = true));
+    const failed = expect(first).rejects.toMatchObject({ code: "ECONNREFUSED" });
+    await jest.advanceTimersByTimeAsync(900);
+    expect(settled).toBe(false); // it waits before going back: no NAK storm
+    await jest.advanceTimersByTimeAsync(200);
+    await failed;
+    expect(letters).toEqual([]);
+    down = false;
+    await channels["reminder.due"]!.handler.call(self, event, { info: { redeliveryCount: 41 }, working: () => working++ });
+    expect(handled).toEqual([KEY]);
+    expect(letters).toEqual([]);
+  } finally {
+    jest.useRealTimers();
+  }
+});
+
 test("a lossy event is parsed against the registry; a malformed one never reaches the handler", async () => {
   const forgotten: string[][] = [];
   const events = eventHandlers({ "gateway.membershipsChanged": ({ userIds }) => void forgotten.push(userIds) }) as Record<string, (ctx: { params: unknown }) => void>;

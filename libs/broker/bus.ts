@@ -23,6 +23,7 @@ import type { AuthMeta, CallMeta } from "../contracts/auth";
 import { TASK_CHANNELS, TaskChannel, TaskEvent } from "../contracts/events";
 import type { DeadLetterSink } from "../dead-letters";
 import { parseOr422 } from "../errors/zod";
+import { isDatabaseConnectionLost, isTransportError } from "../errors/problem";
 import { busIdentityOf } from "./identity";
 
 /** Anything that can call: a broker, or a context (which carries its caller's meta along). */
@@ -70,6 +71,15 @@ type ChannelHandler<C extends ChannelName> = (payload: PayloadOf<C>) => Promise<
  * we have not recorded); in-process, where nothing is redelivered, they are retries here.
  */
 export const CHANNEL_MAX_DELIVERIES = 5;
+/** A message that failed for an outage goes back to JetStream after this long. */
+const OUTAGE_RETRY_MS = 1_000;
+
+/** An error that says a dependency is down, not that the message is bad. */
+function isOutage(err: unknown): boolean {
+  const type = (err as { type?: unknown } | null)?.type;
+  return isDatabaseConnectionLost(err) || isTransportError(err) || type === "UNAVAILABLE";
+}
+
 /** In-process retries wait this much longer each time (JetStream redelivers on its own). */
 const LOCAL_RETRY_STEP_MS = 50;
 
@@ -139,6 +149,13 @@ export function channelHandlers<C extends ChannelName>(
               try {
                 return await keepWorking(raw, () => handler(parsed.data as PayloadOf<C>));
               } catch (err) {
+                // The database or a peer is unreachable (a failover, a restart): no fault of the
+                // message's. It waits and goes back to JetStream without counting towards the dead
+                // letters; a NAK alone redelivers at once, and a 2 s outage would spend every try.
+                if (delivered !== undefined && isOutage(err)) {
+                  await keepWorking(raw, () => new Promise((resolve) => setTimeout(resolve, OUTAGE_RETRY_MS)));
+                  throw err;
+                }
                 if (attempt < CHANNEL_MAX_DELIVERIES) {
                   // JetStream redelivers a NAKed message itself.
                   if (delivered !== undefined) throw err;

@@ -313,6 +313,42 @@ interface NatsChannelAdapter {
   addPrefixTopic(name: string): string;
 }
 
+/** A nats.js JetStream subscription and consumer manager, as far as alignConsumerAckWait uses them. */
+interface ConsumerInfoLike {
+  stream_name: string;
+  name: string;
+  config: { ack_wait?: number };
+}
+interface JetStreamSide {
+  subscriptions?: Map<string, { consumerInfo?(): Promise<ConsumerInfoLike> }>;
+  manager?: { consumers: { update(stream: string, durable: string, cfg: { ack_wait: number }): Promise<unknown> } };
+}
+
+/**
+ * A durable consumer keeps the config it was created with: a client attaching to one takes its
+ * settings as they are (nats.js binds to the existing consumer). Consumers created before
+ * CHANNEL_ACK_WAIT_MS was 5 s still wait JetStream's default 30 s before redelivering what a
+ * killed process held. Run after the broker started (its subscriptions exist): every consumer
+ * this process attached to whose ack wait differs is updated in place (ack_wait is editable on a
+ * live consumer; nothing is redelivered or lost by it). Returns the consumers it changed.
+ */
+export async function alignConsumerAckWait(broker: ServiceBroker): Promise<string[]> {
+  const adapter = (broker as unknown as { channelAdapter?: JetStreamSide }).channelAdapter;
+  if (!adapter?.manager || !adapter.subscriptions) return [];
+  const want = nanos(CHANNEL_ACK_WAIT_MS);
+  const changed: string[] = [];
+  const seen = new Set<string>();
+  for (const sub of adapter.subscriptions.values()) {
+    const info = await sub.consumerInfo?.();
+    if (!info || seen.has(`${info.stream_name}/${info.name}`)) continue;
+    seen.add(`${info.stream_name}/${info.name}`);
+    if (info.config.ack_wait === want) continue;
+    await adapter.manager.consumers.update(info.stream_name, info.name, { ack_wait: want });
+    changed.push(`${info.stream_name}/${info.name}`);
+  }
+  return changed;
+}
+
 /**
  * Sends to a durable channel. On JetStream a subject without a stream has no responder, so
  * the stream is created the way the channels adapter would create it for a consumer; the

@@ -114,3 +114,12 @@ describe("NATS connection settings", () => {
     expect(() => loadConfig({ JWT_SECRET: secret, NATS_USER: "todo" })).toThrow(/NATS_USER set without NATS_URL/);
   });
 });
+
+test("DATABASE_READ_URL: a standby's postgres:// URL, one host, beside a DATABASE_URL", () => {
+  const distributed = { DATABASE_URL: "postgres://x@primary/db", NATS_URL: "nats://localhost:4222", BUS_SECRET: "b".repeat(32), JWT_SECRET: "j".repeat(32) };
+  expect(loadConfig({ ...distributed, DATABASE_READ_URL: "postgres://x@standby/db" }).databaseReadUrl).toBe("postgres://x@standby/db");
+  expect(loadConfig({ ...distributed, DATABASE_READ_URL: "" }).databaseReadUrl).toBeUndefined();
+  expect(() => loadConfig({ ...distributed, DATABASE_READ_URL: "mysql://x@standby/db" })).toThrow(/DATABASE_READ_URL: must be a postgres:\/\/ URL/);
+  expect(() => loadConfig({ ...distributed, DATABASE_READ_URL: "postgres://x@s1:5432,s2:5432/db" })).toThrow(/one host/);
+  expect(() => loadConfig({ DATABASE_READ_URL: "postgres://x@standby/db" })).toThrow(/DATABASE_READ_URL is set but DATABASE_URL is not/);
+});

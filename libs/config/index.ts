@@ -25,6 +25,10 @@ const envSchema = z.object({
   DATA_DIR: z.string().default("./data"),
   DATABASE_URL: optionalString,
   DB_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(10),
+  /** A hot standby for reads (libs/db/read-routing.ts); unset: every read on DATABASE_URL. */
+  DATABASE_READ_URL: optionalString
+    .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), "must be a postgres:// URL")
+    .refine((v) => v === undefined || !/^[^/]*\/\/[^/]*,/.test(v), "names one standby (one host), not a list"),
   NATS_URL: optionalString,
   NATS_USER: optionalString,
   NATS_PASSWORD: optionalString,
@@ -132,6 +136,8 @@ export interface Config {
   /** embedded: everything in one process on PGlite and a local broker */
   mode: "embedded" | "distributed";
   databaseUrl?: string;
+  /** A hot standby lists, search, occurrences, history, exports and sync may read from. */
+  databaseReadUrl?: string;
   dbPoolSize: number;
   natsUrl?: string;
   /** How to reach and log in to NATS: set whenever natsUrl is. */
@@ -255,6 +261,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.NATS_URL && !e.DATABASE_URL) {
     problems.push("NATS_URL is set but DATABASE_URL is not: services in separate processes need a shared Postgres");
   }
+  if (e.DATABASE_READ_URL && !e.DATABASE_URL) {
+    problems.push("DATABASE_READ_URL is set but DATABASE_URL is not: a standby reads for a Postgres primary");
+  }
   if (!distributed && e.SERVICES.length !== SERVICE_NAMES.length) {
     problems.push("SERVICES selects a subset, which needs NATS_URL so the services can reach each other");
   }
@@ -295,6 +304,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(e.DATA_DIR),
     mode: distributed ? "distributed" : "embedded",
     databaseUrl: e.DATABASE_URL,
+    databaseReadUrl: e.DATABASE_READ_URL,
     dbPoolSize: e.DB_POOL_SIZE,
     natsUrl: e.NATS_URL,
     nats,

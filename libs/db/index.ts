@@ -31,9 +31,10 @@ export interface DatabaseOptions {
  */
 export function openDatabase(options: DatabaseOptions): Db {
   if (options.databaseUrl) {
+    const hosts = hostsOf(options.databaseUrl);
     return knexFactory({
       client: "pg",
-      connection: { connectionString: options.databaseUrl, application_name: "todogenie" },
+      connection: hosts.length > 1 ? writableHost(hosts) : { connectionString: options.databaseUrl, application_name: "todogenie" },
       pool: { min: 0, max: options.poolSize ?? 10 },
     });
   }
@@ -117,3 +118,50 @@ export function isEmbedded(db: Db): boolean {
 export async function ping(db: Db): Promise<void> {
   await db.raw("select 1");
 }
+
+/**
+ * The one URL per host of a libpq multi-host URL (`postgres://u:p@db-1:5432,db-2:5432/todogenie`),
+ * or the URL alone. node-postgres takes one host; libpq's `target_session_attrs` is dropped, as
+ * writableHost does its work.
+ */
+export function hostsOf(url: string): string[] {
+  const m = /^(postgres(?:ql)?:\/\/)([^@/]*@)?([^/?#]*)(.*)$/.exec(url);
+  if (!m || !m[3]!.includes(",")) return [url];
+  const rest = m[4]!.replace(/([?&])target_session_attrs=[^&]*&?/, "$1").replace(/[?&]$/, "");
+  return m[3]!.split(",").map((host) => `${m[1]}${m[2] ?? ""}${host}${rest}`);
+}
+
+/** How long writableHost keeps its answer before asking again (a failover moves the primary). */
+const PRIMARY_RECHECK_MS = 1_000;
+
+/**
+ * A knex connection provider for several hosts: each new pooled connection goes to the first host
+ * that answers and is not in recovery (libpq's `target_session_attrs=read-write`). After a standby
+ * is promoted and the old primary is gone, connections to it fail and are dropped from the pool;
+ * within a second new ones go to the promoted server.
+ */
+function writableHost(hosts: string[]): () => Promise<Knex.PgConnectionConfig & { expirationChecker(): boolean }> {
+  return async () => {
+    const problems: string[] = [];
+    for (const connectionString of hosts) {
+      const probe = new pg.Client({ connectionString, connectionTimeoutMillis: 2_000 });
+      try {
+        await probe.connect();
+        const { rows } = await probe.query<{ r: boolean }>("select pg_is_in_recovery() as r");
+        if (!rows[0]!.r) {
+          const checkedAt = performance.now();
+          return { connectionString, application_name: "todogenie", expirationChecker: () => performance.now() - checkedAt > PRIMARY_RECHECK_MS };
+        }
+        problems.push(`${hostOf(connectionString)}: in recovery`);
+      } catch (err) {
+        problems.push(`${hostOf(connectionString)}: ${(err as Error).message}`);
+      } finally {
+        await probe.end().catch(() => undefined);
+      }
+    }
+    // SQLSTATE 08001 (unable to establish a connection): a 503 to the caller, a retry to a consumer.
+    throw Object.assign(new Error(`no writable Postgres among ${problems.join("; ")}`), { code: "08001" });
+  };
+}
+
+const hostOf = (url: string) => url.replace(/^[^@]*@/, "").replace(/\/.*$/, "");

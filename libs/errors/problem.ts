@@ -40,8 +40,9 @@ export function isTransportError(err: unknown): boolean {
  * messages). The pool opens a fresh connection for the next query: try again, not a bug. Read
  * from `code` (SQLSTATE, kept when the error crosses NATS) or the message.
  */
-const CONNECTION_LOST_CODES = /^(57P0[123]|08[0-9A-Z]{3})$/;
-const CONNECTION_LOST_MESSAGES = /Connection terminated unexpectedly|Connection ended unexpectedly|terminating connection due to administrator command/;
+const CONNECTION_LOST_CODES = /^(57P0[123]|08[0-9A-Z]{3}|ECONNREFUSED|ECONNRESET)$/;
+const CONNECTION_LOST_MESSAGES =
+  /Connection terminated unexpectedly|Connection ended unexpectedly|terminating connection due to (administrator command|unexpected postmaster exit)|no writable Postgres/;
 
 export function isDatabaseConnectionLost(err: unknown): boolean {
   const e = (err ?? {}) as ErrorLike;

@@ -25,6 +25,7 @@ import { parseQuickAdd } from "./quick-add";
 import { resolveProject } from "./quick-add/names";
 import { normaliseTimeZone } from "../../libs/time";
 import { HistoryReader } from "./history";
+import { readRouting } from "../../libs/db/read-routing";
 import { CommentStore } from "./comments";
 
 export interface TasksServiceDeps {
@@ -44,8 +45,11 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
   const cursors = new CursorCodec(config.cursorSecret, clock);
   const projects = new ProjectStore(writer, cursors, config.limits);
   const invitations = new InvitationStore(writer, config.limits);
-  const lister = new TaskLister(db, cursors, clock);
-  const history = new HistoryReader(db, cursors);
+  // Reads that may go to a standby (DATABASE_READ_URL); writes and everything else stay on db.
+  const reads = readRouting(db);
+  const lister = reads.per((on) => new TaskLister(on, cursors, clock));
+  const history = reads.per((on) => new HistoryReader(on, cursors));
+  const occurrences = reads.per((on) => new TaskRecurrence(new TaskWriter(on, clock, () => undefined)));
   const comments = new CommentStore(writer, cursors);
   const sync = new SyncFeed(db, config.cursorSecret, clock);
 
@@ -70,20 +74,20 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
       },
       complete: (p, ctx) => recurrence.complete(authOf(ctx), p.id, p.occurrenceAt, p.children),
       completions: async (p, ctx) => ({ items: await recurrence.completions(authOf(ctx), p.id) }),
-      occurrences: async (p, ctx) => ({ items: await recurrence.occurrences(authOf(ctx), p.id, p.limit) }),
+      occurrences: async (p, ctx) => ({ items: await occurrences.run((r) => r.occurrences(authOf(ctx), p.id, p.limit)) }),
       addReminder: (p, ctx) => reminders.add(authOf(ctx), p.id, p.input, p.idempotencyKey),
       removeReminder: async (p, ctx) => {
         await reminders.remove(authOf(ctx), p.id, p.reminderId);
         return DONE;
       },
       export: async (p) => ({
-        items: await lister.exportPage(p.afterId, p.limit),
-        total: p.withTotal ? await lister.estimatedCount() : undefined,
+        items: await lister.run((l) => l.exportPage(p.afterId, p.limit)),
+        total: p.withTotal ? await lister.primary.estimatedCount() : undefined,
       }),
       exportComments: async (p) => ({ items: await comments.exportPage(p.afterId, p.limit) }),
-      list: (p, ctx) => lister.list(authOf(ctx), p),
-      history: (p, ctx) => history.forTask(authOf(ctx), p.id, p.limit, p.cursor),
-      projectHistory: (p, ctx) => history.forProject(authOf(ctx), p.id, p.limit, p.cursor),
+      list: (p, ctx) => lister.run((l) => l.list(authOf(ctx), p)),
+      history: (p, ctx) => history.run((h) => h.forTask(authOf(ctx), p.id, p.limit, p.cursor)),
+      projectHistory: (p, ctx) => history.run((h) => h.forProject(authOf(ctx), p.id, p.limit, p.cursor)),
       comments: (p, ctx) => comments.list(authOf(ctx), p.id, p.limit, p.cursor),
       addComment: (p, ctx) => comments.add(authOf(ctx), p.id, p.text, p.mentions, p.idempotencyKey),
       editComment: (p, ctx) => comments.edit(authOf(ctx), p.id, p.text, p.mentions, p.expectedVersion),
@@ -92,7 +96,7 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
         return DONE;
       },
       commentTask: async (p, ctx) => ({ taskId: await comments.taskOf(authOf(ctx), p.id) }),
-      listJson: async (p, ctx) => ({ json: JSON.stringify(await lister.list(authOf(ctx), p)) }),
+      listJson: async (p, ctx) => ({ json: JSON.stringify(await lister.run((l) => l.list(authOf(ctx), p))) }),
       health: healthAction(db),
       parse: (p, ctx) => {
         const auth = authOf(ctx);
@@ -106,7 +110,7 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
       purgeTimer = setInterval(() => {
         purgeExpiredKeys(db, TASKS_SCHEMA, clock).catch((err) => this.logger.warn("idempotency purge failed", err));
         const retention = new Date(clock.now().getTime() - config.historyRetentionDays * 24 * 3600_000);
-        history.purge(retention).catch((err) => this.logger.warn("history purge failed", err));
+        history.primary.purge(retention).catch((err) => this.logger.warn("history purge failed", err));
         sync.prune().catch((err) => this.logger.warn("sync tombstone purge failed", err));
       }, 60 * 60 * 1000).unref();
     },

@@ -61,7 +61,7 @@ describe("each service's container", () => {
   });
 
   /** Secrets of optional features: empty means the feature is off (the first admin, WhatsApp). */
-  const OPTIONAL_SECRETS = ["ADMIN_PASSWORD", "WHATSAPP_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN"];
+  const OPTIONAL_SECRETS = ["DATABASE_READ_URL", "ADMIN_PASSWORD", "WHATSAPP_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN"];
 
   describe.each(DEPLOYMENT.map((spec) => [spec.name, spec] as const))("%s", (name, spec) => {
     const service = compose.services[name];

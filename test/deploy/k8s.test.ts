@@ -11,7 +11,13 @@ import { describeManifest, Manifest, manifestFiles, parseManifests, readManifest
 const K8S = path.join(ROOT, "k8s");
 const BASE = path.join(K8S, "base");
 const OVERLAY = path.join(K8S, "overlays", "example");
-const manifests = readManifests(K8S);
+/** A custom resource (CloudNativePG's Cluster): its operator's schema, not Kubernetes', says what it may hold. */
+const isCustomResource = (doc: { apiVersion?: string }) => {
+  const group = doc.apiVersion?.includes("/") ? doc.apiVersion.split("/")[0]! : "";
+  return group.includes(".") && !group.endsWith("k8s.io");
+};
+const everyManifest = readManifests(K8S);
+const manifests = everyManifest.filter((m) => !isCustomResource(m.doc));
 const base = readManifests(BASE);
 const find = (kind: string, name: string, from: Manifest[] = base) => from.find((m) => m.doc.kind === kind && m.doc.metadata?.name === name)?.doc;
 const all = (kind: string, from: Manifest[] = base) => from.filter((m) => m.doc.kind === kind).map((m) => m.doc);
@@ -282,5 +288,47 @@ describe("the bus is a trust boundary", () => {
         expect(peer.namespaceSelector.matchLabels["kubernetes.io/metadata.name"]).toBe("cnpg-system");
       }
     });
+  });
+});
+
+describe("the database: a CloudNativePG Cluster of one primary and two standbys, read-write and read-only Services", () => {
+  const clusters = everyManifest.filter((m) => m.doc.kind === "Cluster").map((m) => m.doc);
+  const cluster = clusters[0];
+  const secrets = readEnvFile(path.join(OVERLAY, "secrets.env.example"));
+  const overlayTarget = (name: string) =>
+    readYaml(path.join(OVERLAY, "kustomization.yaml")).patches.find((p: any) => p.target?.kind === "Service" && p.target?.name === name)?.patch as string | undefined;
+
+  test("one Cluster todogenie-db (the pods the NetworkPolicies guard), three instances, one per node", () => {
+    expect(clusters).toHaveLength(1);
+    expect(cluster).toMatchObject({ apiVersion: "postgresql.cnpg.io/v1", metadata: { name: "todogenie-db", namespace: "postgres" }, spec: { instances: 3 } });
+    expect(cluster.spec.affinity).toMatchObject({ enablePodAntiAffinity: true, topologyKey: "kubernetes.io/hostname", podAntiAffinityType: "required" });
+    // The fields of the CloudNativePG Cluster spec this one uses; a misspelt one would be ignored by the operator.
+    const known = ["instances", "imageName", "primaryUpdateStrategy", "minSyncReplicas", "maxSyncReplicas", "replicationSlots", "postgresql", "bootstrap", "storage", "resources", "affinity"];
+    expect(Object.keys(cluster.spec).filter((k) => !known.includes(k))).toEqual([]);
+    expect(cluster.spec.storage.size).toMatch(/^\d+Gi$/);
+    // Synchronous to one standby: a failover loses no answered write.
+    expect(cluster.spec).toMatchObject({ minSyncReplicas: 1, maxSyncReplicas: 1 });
+  });
+
+  test("it creates the database and owner the secrets' URLs name", () => {
+    const rw = new URL(secrets.DATABASE_URL!);
+    const ro = new URL(secrets.DATABASE_READ_URL!);
+    expect(cluster.spec.bootstrap.initdb).toMatchObject({ database: rw.pathname.slice(1), owner: rw.username, secret: { name: expect.any(String) } });
+    expect([ro.username, ro.pathname]).toEqual([rw.username, rw.pathname]);
+    expect(loadConfig({ DATABASE_URL: secrets.DATABASE_URL, DATABASE_READ_URL: secrets.DATABASE_READ_URL }).databaseReadUrl).toBe(secrets.DATABASE_READ_URL);
+  });
+
+  test("DATABASE_URL goes to the primary's Service (-rw), DATABASE_READ_URL to the standbys' (-ro)", () => {
+    expect(new URL(secrets.DATABASE_URL!).hostname).toBe("postgres");
+    expect(new URL(secrets.DATABASE_READ_URL!).hostname).toBe("postgres-ro");
+    expect(find("Service", "postgres-ro").spec.type).toBe("ExternalName");
+    expect(overlayTarget("postgres")).toContain(`value: ${cluster.metadata.name}-rw.postgres.svc.cluster.local`);
+    expect(overlayTarget("postgres-ro")).toContain(`value: ${cluster.metadata.name}-ro.postgres.svc.cluster.local`);
+  });
+
+  test("the services whose reads may go to a standby get DATABASE_READ_URL from the Secret, and no other", () => {
+    const withRead = all("Deployment").filter((d) => d.spec.template.spec.containers[0].env.some((e: any) => e.name === "DATABASE_READ_URL"));
+    expect(withRead.map((d) => d.metadata.name).sort()).toEqual(["search", "tasks"]);
+    expect(find("Secret", "todogenie-secrets").stringData).toHaveProperty("DATABASE_READ_URL", "");
   });
 });

@@ -4,9 +4,11 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "pg";
+import { openDatabase } from "../../libs/db";
 import { DEPLOYMENT } from "../../deploy/services";
 import type { ServiceName } from "../../libs/config";
 import { freePort, NatsServer, startNatsServer } from "../support/nats";
+import { RoundRobin, startRoundRobin } from "./round-robin";
 import {
   BUILD_ENTRY,
   createDatabase,
@@ -47,8 +49,12 @@ export function buildIfStale(): void {
 export interface Topology {
   /** NATS servers, clustered when more than one (streams then keep a copy on each, up to 3). */
   natsNodes: number;
-  /** Processes of each service; the gateway stays one (it keeps the clients' port). */
+  /** Processes of each service; the gateway stays one (it keeps the clients' port) unless `gateways` says more. */
   replicas: number;
+  /** Gateways behind a round-robin TCP proxy on the clients' port (./round-robin.ts); default one, on that port. */
+  gateways?: number;
+  /** The database (DATABASE_URL, DATABASE_READ_URL); default a fresh one on the shared server. */
+  database?: () => Promise<{ url: string; readUrl?: string; drop(): Promise<void> }>;
 }
 
 const SINGLE: Topology = { natsNodes: 1, replicas: 1 };
@@ -68,6 +74,9 @@ export class FaultStack {
   private readonly started: { name: string; process: StartedProcess }[] = [];
   baseUrl = "";
   private gatewayPort = 0;
+  /** With several gateways: each one's own port, and the proxy on gatewayPort. */
+  private gatewayPorts: number[] = [];
+  private proxy?: RoundRobin;
 
   private constructor(
     private readonly dir: string,
@@ -87,8 +96,8 @@ export class FaultStack {
     const clientPorts = ports.slice(0, nodes.length);
     const natsArgs = clusterArgs(ports.slice(nodes.length));
     const nats = await Promise.all(nodes.map((i) => startNatsServer(dir, natsArgs[i], { port: clientPorts[i], storeDir: storeDirs[i] })));
-    const db = await createDatabase();
-    const values = {
+    const db: { url: string; readUrl?: string; drop(): Promise<void> } = await (topology.database ?? createDatabase)();
+    const values: Record<string, string> = {
       JWT_SECRET: TEST_JWT_SECRET,
       CURSOR_SECRET: TEST_CURSOR_SECRET,
       BUS_SECRET: TEST_BUS_SECRET,
@@ -96,12 +105,18 @@ export class FaultStack {
       NATS_URL: nats.map((n) => `nats://127.0.0.1:${n.port}`).join(","),
       NATS_STREAM_REPLICAS: String(Math.min(3, nats.length)),
       NAMESPACE: `fault${randomBytes(4).toString("hex")}`,
+      ...(db.readUrl ? { DATABASE_READ_URL: db.readUrl } : {}),
     };
     const stack = new FaultStack(dir, nats, natsArgs, storeDirs, db, values, topology);
     stack.gatewayPort = await freePort();
     stack.baseUrl = `http://127.0.0.1:${stack.gatewayPort}`;
+    const gateways = topology.gateways ?? 1;
+    if (gateways > 1) {
+      stack.gatewayPorts = await distinctFreePorts(gateways);
+      stack.proxy = await startRoundRobin(stack.gatewayPort, stack.gatewayPorts);
+    }
     for (const spec of DEPLOYMENT) {
-      for (let i = 0; i < (spec.name === "gateway" ? 1 : topology.replicas); i++) await stack.startService(replicaId(spec.name, i));
+      for (let i = 0; i < (spec.name === "gateway" ? gateways : topology.replicas); i++) await stack.startService(replicaId(spec.name, i));
     }
     await stack.waitReady(30_000);
     return stack;
@@ -110,7 +125,8 @@ export class FaultStack {
   /** Starts the process (a service's name, or a replica's id); resolves once it says it is ready. */
   async startService(id: string): Promise<void> {
     const spec = DEPLOYMENT.find((p) => id === p.name || id.startsWith(`${p.name}-`))!;
-    const env = { ...distributedProcessEnv(spec, this.values), ...(spec.name === "gateway" ? { PORT: String(this.gatewayPort) } : {}) };
+    const gatewayPort = this.gatewayPorts.length ? this.gatewayPorts[id === "gateway" ? 0 : Number(id.split("-").pop()) - 1]! : this.gatewayPort;
+    const env = { ...distributedProcessEnv(spec, this.values), ...(spec.name === "gateway" ? { PORT: String(gatewayPort) } : {}) };
     const p = startProcess(env, id, BUILD_ENTRY);
     this.processes.set(id, p);
     this.started.push({ name: id, process: p });
@@ -161,6 +177,31 @@ export class FaultStack {
     throw new Error(`the stack never became ready:\n${[...this.processes].map(([n, p]) => `--- ${n}\n${p.output().slice(-2_000)}`).join("\n")}`);
   }
 
+  /**
+   * Where a reminder that never arrived stopped: the scheduler's job for it (none: the task's
+   * event never reached a scheduler), its state, what waits in the scheduler's outbox, and
+   * whether notify recorded it.
+   */
+  async whereIs(reminderId: string): Promise<string> {
+    const db = openDatabase({ databaseUrl: this.db.url, poolSize: 1 });
+    try {
+      const jobs = await db("scheduler.jobs").where({ reminder_id: reminderId }).select("state", "fire_at", "fired_at", "key");
+      const waiting = jobs.length ? await db("scheduler.outbox").whereIn("key", jobs.map((j) => j.key)).count({ n: "*" }) : [{ n: 0 }];
+      const recorded = await db("notify.notifications").where({ reminder_id: reminderId }).count({ n: "*" });
+      const dead = await db.raw("select count(*)::int as n from scheduler.dead_letters union all select count(*)::int from notify.dead_letters").catch(() => ({ rows: [] }));
+      return `jobs ${JSON.stringify(jobs)}, in the scheduler outbox ${waiting[0]?.n}, notifications ${recorded[0]?.n}, dead letters (scheduler, notify) ${JSON.stringify(dead.rows.map((r: { n: number }) => r.n))}`;
+    } catch (err) {
+      return `(could not look: ${(err as Error).message})`;
+    } finally {
+      await db.destroy();
+    }
+  }
+
+  /** Connections the round-robin proxy handed to each gateway so far, by port (empty with one gateway). */
+  gatewayConnections(): number[] {
+    return this.gatewayPorts.map((p) => this.proxy?.served.get(p) ?? 0);
+  }
+
   /** Every process's output, for a failure's message. */
   output(): string {
     return [...this.processes].map(([n, p]) => `--- ${n}\n${p.output().slice(-3_000)}`).join("\n");
@@ -170,6 +211,7 @@ export class FaultStack {
     // The gateway first, the way they started backwards.
     for (const p of [...this.processes.values()].reverse()) await stopProcess(p.child);
     for (const n of this.nats) n.process.kill("SIGKILL");
+    await this.proxy?.close();
     const logs = process.env.FAULT_LOG_DIR;
     if (logs) this.started.forEach(({ name, process: p }, i) => writeFileSync(path.join(logs, `${i}-${name}.log`), p.output()));
     await this.db.drop();

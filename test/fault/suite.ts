@@ -71,7 +71,7 @@ export interface SuiteOptions {
   /** A line to print with the figures. */
   note?: () => string;
   /** Further checks after the exactly-once count, on what the stack holds and each user's inbox. */
-  finally?: (run: { held: Planned[]; boxes: Map<string, Delivered[]>[]; figures: Figures[] }) => void;
+  finally?: (run: { held: Planned[]; boxes: Map<string, Delivered[]>[]; figures: Figures[]; stack: FaultStack }) => void | Promise<void>;
 }
 
 /** Declares the suite's tests: one per fault, then the exactly-once count over all of them. */
@@ -234,7 +234,7 @@ export function faultSuite(o: SuiteOptions): void {
         const delivered = boxes[r.user]!.get(r.reminderId) ?? [];
         if (delivered.length === 0) {
           f.lost++;
-          f.odd.push(`lost: reminder ${r.reminderId} of task ${r.taskId}, due ${new Date(r.fireAt).toISOString()}`);
+          f.odd.push(`lost: reminder ${r.reminderId} of task ${r.taskId}, due ${new Date(r.fireAt).toISOString()}: ${await stack.whereIs(r.reminderId)}`);
         }
         f.duplicated += Math.max(0, delivered.length - 1);
         for (const s of streams[r.user]!) {
@@ -262,7 +262,7 @@ export function faultSuite(o: SuiteOptions): void {
       }
       // Running normally, nothing is late.
       expect(figures[0]!.late).toBe(0);
-      o.finally?.({ held, boxes, figures });
+      await o.finally?.({ held, boxes, figures, stack });
     }, 120_000);
   });
 }

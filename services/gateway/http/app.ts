@@ -1,6 +1,6 @@
 import express, { Express, NextFunction, Request, Response } from "express";
 import type { LoggerInstance } from "moleculer";
-import { asWorkStartedAt } from "../../../libs/db";
+import { asWorkStartedAt, type Db } from "../../../libs/db";
 import { NotFoundError } from "../../../libs/errors";
 import { httpRequestDuration, METRICS_CONTENT_TYPE, metricsText } from "../../../libs/metrics";
 import type { Authenticator } from "./authenticate";
@@ -19,7 +19,8 @@ export interface AppOptions {
   rootRoutes: RouteDef[];
   authenticator: Authenticator;
   logger: LoggerInstance;
-  rateLimits: { perMinute: number; loginPerMinute: number };
+  /** With `db`, the counters are shared by every gateway replica. */
+  rateLimits: { perMinute: number; loginPerMinute: number; db?: Db };
   trustProxy?: string;
   version: string;
   /** While the process drains, responses close their connection so clients reconnect elsewhere. */
@@ -100,7 +101,7 @@ export function createApp(options: AppOptions): Express {
       },
     }),
   );
-  const limits = authRateLimits(options.rateLimits.perMinute, options.rateLimits.loginPerMinute);
+  const limits = authRateLimits(options.rateLimits.perMinute, options.rateLimits.loginPerMinute, options.rateLimits.db);
 
   const root = express.Router();
   root.get("/metrics", async (_req, res) => {

@@ -1,9 +1,12 @@
 import type { RequestHandler } from "express";
 import { ipKeyGenerator, rateLimit } from "express-rate-limit";
+import type { Db } from "../../../libs/db";
 import { RateLimitedError } from "../../../libs/errors";
+import { PgRateLimitStore } from "./rate-limit-store";
 
-function limiter(limit: number, key: (req: Parameters<RequestHandler>[0]) => string): RequestHandler {
+function limiter(limit: number, key: (req: Parameters<RequestHandler>[0]) => string, db: Db | undefined, prefix: string): RequestHandler {
   return rateLimit({
+    ...(db ? { store: new PgRateLimitStore(db, prefix) } : {}),
     windowMs: 60_000,
     limit,
     standardHeaders: "draft-8",
@@ -21,13 +24,19 @@ const ip = (req: Parameters<RequestHandler>[0]) => ipKeyGenerator(req.ip ?? "unk
 /**
  * Auth routes per client address, and login additionally per address and account, so
  * guessing one account's password is slow without locking its owner out everywhere.
- * Counters live in each gateway replica's memory.
+ * With a database the counters are shared by every gateway replica (auth.rate_limits); without
+ * one (unit tests of the app) they live in the replica's memory.
  */
-export function authRateLimits(perMinute: number, loginPerMinute: number): Record<"auth" | "login", RequestHandler[]> {
-  const auth = limiter(perMinute, (req) => `auth:${ip(req)}`);
-  const login = limiter(loginPerMinute, (req) => {
-    const email = typeof req.body?.email === "string" ? req.body.email.toLowerCase() : "";
-    return `login:${ip(req)}:${email}`;
-  });
+export function authRateLimits(perMinute: number, loginPerMinute: number, db?: Db): Record<"auth" | "login", RequestHandler[]> {
+  const auth = limiter(perMinute, (req) => `auth:${ip(req)}`, db, "rl:");
+  const login = limiter(
+    loginPerMinute,
+    (req) => {
+      const email = typeof req.body?.email === "string" ? req.body.email.toLowerCase() : "";
+      return `login:${ip(req)}:${email}`;
+    },
+    db,
+    "rl:",
+  );
   return { auth: [auth], login: [auth, login] };
 }

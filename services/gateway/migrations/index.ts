@@ -113,6 +113,17 @@ export const migrations: Migration[] = [
       });
     },
   },
+  {
+    // express-rate-limit's counters, shared by every gateway replica (http/rate-limit-store.ts).
+    name: "0006_shared_rate_limits",
+    async up(db) {
+      await db.schema.withSchema(AUTH_SCHEMA).createTable("rate_limits", (t) => {
+        t.text("key").primary();
+        t.integer("hits").notNullable();
+        t.timestamp("reset_at", { useTz: true }).notNullable().index();
+      });
+    },
+  },
 ];
 
 const SEED_BATCH = 1_000;
