@@ -9,10 +9,13 @@ export interface Turn {
 /**
  * A background worker that runs a step, then sleeps until its next deadline or until it
  * is poked (new work was just committed). Steps never overlap; stop() waits for the last.
+ * A poke that comes while a step runs is remembered: the work it announces may have been
+ * committed after the step looked, so the next step starts at once instead of after a sleep.
  */
 export class WakeableLoop {
   private running = false;
   private wake?: () => void;
+  private poked = false;
   private loop?: Promise<void>;
 
   constructor(
@@ -34,12 +37,14 @@ export class WakeableLoop {
   }
 
   poke(): void {
+    this.poked = true;
     this.wake?.();
   }
 
   private async run(): Promise<void> {
     while (this.running) {
       let sleepMs = this.idleMs;
+      this.poked = false;
       try {
         const turn = await this.step();
         if (turn.again) continue;
@@ -48,6 +53,7 @@ export class WakeableLoop {
         this.onError(err);
       }
       if (!this.running) break;
+      if (this.poked) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, sleepMs);
         this.wake = () => {
