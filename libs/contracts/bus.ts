@@ -35,6 +35,7 @@ import { listTasksParams } from "./task-list-query";
 import { completionSchema, createTaskInput, taskSchema, updateTaskInput } from "./tasks";
 import { instant } from "./time";
 import { syncPageSchema } from "./sync";
+import { IMPORT_CHUNK_BYTES, IMPORT_FORMATS, importJobSchema } from "./imports";
 import { email, phoneVerificationEventSchema, USER_CHANNELS, userDeletedEventSchema, userUpdatedEventSchema } from "./users";
 
 /** A declared action: what it takes and what it answers. */
@@ -130,6 +131,18 @@ export const ACTIONS = {
   "tasks.removeComment": action(byId, done),
   /** The task a comment belongs to, for whoever may read it (the gateway resolves mentions against its members). */
   "tasks.commentTask": read(byId, z.object({ taskId: z.uuid() })),
+
+  /** Imports (services/tasks/imports): a job is begun, its upload sent in chunks, then started (parsed: 422 for a file it cannot read). */
+  "tasks.importBegin": action(
+    z.strictObject({ format: z.enum(IMPORT_FORMATS), filename: z.string().max(255), size: z.int().min(0) }),
+    z.object({ id: z.uuid() }),
+  ),
+  "tasks.importChunk": action(
+    byId.extend({ seq: z.int().min(0).max(100_000), data: z.base64().max(Math.ceil(IMPORT_CHUNK_BYTES / 3) * 4) }),
+    done,
+  ),
+  "tasks.importStart": action(byId, importJobSchema),
+  "tasks.importGet": read(byId, importJobSchema),
 
   "projects.create": action(z.strictObject({ input: projectInput, idempotencyKey }), projectSchema),
   "projects.list": read(pageParams, page(projectSchema)),

@@ -13,3 +13,4 @@ export * from "./history";
 export * from "./comments";
 export * from "./bus";
 export * from "./sync";
+export * from "./imports";

@@ -26,6 +26,8 @@ import { resolveProject } from "./quick-add/names";
 import { normaliseTimeZone } from "../../libs/time";
 import { HistoryReader } from "./history";
 import { CommentStore } from "./comments";
+import { ImportJobs } from "./imports/jobs";
+import { DEFAULT_PARSE_LIMITS } from "./imports/items";
 
 export interface TasksServiceDeps {
   db: Db;
@@ -37,6 +39,7 @@ export interface TasksServiceDeps {
 export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceSchema[] {
   let relay: OutboxRelay | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
+  let importTimer: NodeJS.Timeout | undefined;
   const writer = new TaskWriter(db, clock, () => relay?.kick());
   const store = new TaskStore(writer);
   const recurrence = new TaskRecurrence(writer);
@@ -48,6 +51,20 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
   const history = new HistoryReader(db, cursors);
   const comments = new CommentStore(writer, cursors);
   const sync = new SyncFeed(db, config.cursorSecret, clock);
+  let log: (message: string, err: unknown) => void = () => {};
+  const imports = new ImportJobs(
+    writer,
+    store,
+    projects,
+    {
+      maxBytes: config.imports.maxBytes,
+      maxConcurrent: config.imports.maxConcurrent,
+      batchSize: 100,
+      // A zip may inflate to four times the upload cap, never more.
+      limits: { ...DEFAULT_PARSE_LIMITS, maxInflatedBytes: 4 * config.imports.maxBytes },
+    },
+    (message, err) => log(message, err),
+  );
 
   const tasks: ServiceSchema = {
     name: "tasks",
@@ -92,6 +109,13 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
       },
       commentTask: async (p, ctx) => ({ taskId: await comments.taskOf(authOf(ctx), p.id) }),
       listJson: async (p, ctx) => ({ json: JSON.stringify(await lister.list(authOf(ctx), p)) }),
+      importBegin: (p, ctx) => imports.begin(authOf(ctx), p.format, p.filename, p.size),
+      importChunk: async (p, ctx) => {
+        await imports.chunk(authOf(ctx), p.id, p.seq, p.data);
+        return DONE;
+      },
+      importStart: (p, ctx) => imports.start(authOf(ctx), p.id),
+      importGet: (p, ctx) => imports.get(authOf(ctx), p.id),
       health: healthAction(db),
       parse: (p, ctx) => {
         const auth = authOf(ctx);
@@ -102,6 +126,10 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
     async started() {
       await migrateSchema(db, TASKS_SCHEMA, migrations);
       relay = startRelay(this, db, TASKS_SCHEMA, config, clock);
+      log = (message, err) => this.logger.warn(message, err);
+      // Imports left by a replica that died are taken up once their lease expires.
+      imports.kick();
+      importTimer = setInterval(() => imports.kick(), 5_000).unref();
       purgeTimer = setInterval(() => {
         purgeExpiredKeys(db, TASKS_SCHEMA, clock).catch((err) => this.logger.warn("idempotency purge failed", err));
         const retention = new Date(clock.now().getTime() - config.historyRetentionDays * 24 * 3600_000);
@@ -111,6 +139,8 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
     },
     async stopped() {
       clearInterval(purgeTimer);
+      clearInterval(importTimer);
+      await imports.stop();
       await relay?.stop();
     },
   };

@@ -211,6 +211,55 @@ export const migrations: Migration[] = [
       for (const sql of syncFeedSql(TASKS_SCHEMA)) await db.raw(sql);
     },
   },
+  {
+    // Imports (issue 18, services/tasks/imports): a job per upload, its bytes in chunks until parsed,
+    // its parsed items until worked through, and what each source item became, for idempotency.
+    name: "0014_imports",
+    async up(db) {
+      await db.schema.withSchema(TASKS_SCHEMA).createTable("imports", (t) => {
+        t.uuid("id").primary();
+        t.uuid("owner_id").notNullable();
+        t.text("format").notNullable();
+        // Whose ids the items carry (todoist, vikunja, ics): the namespace of import_keys.
+        t.text("source");
+        t.text("filename").notNullable().defaultTo("");
+        t.text("status").notNullable().checkIn(["uploading", "running", "done", "failed"]);
+        // The importer as they were when it started (roles, zone): the worker acts as them.
+        t.jsonb("principal").notNullable();
+        t.integer("done").notNullable().defaultTo(0);
+        t.integer("total").notNullable().defaultTo(0);
+        t.integer("created").notNullable().defaultTo(0);
+        t.integer("skipped").notNullable().defaultTo(0);
+        t.jsonb("unmapped").notNullable().defaultTo("[]");
+        t.text("reason");
+        t.timestamp("claimed_until", { useTz: true });
+        t.timestamp("created_at", { useTz: true }).notNullable();
+        t.timestamp("updated_at", { useTz: true }).notNullable();
+        t.index(["owner_id", "status"], "imports_owner_idx");
+        t.index(["status", "claimed_until"], "imports_status_idx");
+      });
+      await db.schema.withSchema(TASKS_SCHEMA).createTable("import_chunks", (t) => {
+        t.uuid("import_id").notNullable().references("id").inTable(`${TASKS_SCHEMA}.imports`).onDelete("CASCADE");
+        t.integer("seq").notNullable();
+        t.binary("data").notNullable();
+        t.primary(["import_id", "seq"]);
+      });
+      await db.schema.withSchema(TASKS_SCHEMA).createTable("import_items", (t) => {
+        t.uuid("import_id").notNullable().references("id").inTable(`${TASKS_SCHEMA}.imports`).onDelete("CASCADE");
+        t.integer("idx").notNullable();
+        t.jsonb("item").notNullable();
+        t.primary(["import_id", "idx"]);
+      });
+      await db.schema.withSchema(TASKS_SCHEMA).createTable("import_keys", (t) => {
+        t.uuid("owner_id").notNullable();
+        t.text("source").notNullable();
+        t.text("external_id").notNullable();
+        t.text("kind").notNullable().checkIn(["task", "project"]);
+        t.uuid("target_id");
+        t.primary(["owner_id", "source", "external_id"]);
+      });
+    },
+  },
 ];
 
 /** One sequence orders every change a client can see; tombstones record what left a scope. One statement each: PGlite prepares them one at a time. */
