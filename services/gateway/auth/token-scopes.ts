@@ -56,6 +56,8 @@ export const ROUTE_SCOPES: Readonly<Record<string, PatScope>> = {
   "GET /projects/:id/history": "projects:read",
   // Sync answers projects too, which tasks:read reveals anyway (every task names its project).
   "GET /sync": "tasks:read",
+  "POST /imports": "tasks:write",
+  "GET /imports/:id": "tasks:write",
   "GET /webhooks": "webhooks:write",
   "GET /webhooks/:id": "webhooks:write",
   "POST /webhooks": "webhooks:write",
