@@ -59,7 +59,8 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
     {
       maxBytes: config.imports.maxBytes,
       maxConcurrent: config.imports.maxConcurrent,
-      batchSize: 100,
+      // Small enough that, in embedded mode's one database session, a request waits at most a batch.
+      batchSize: 25,
       // A zip may inflate to four times the upload cap, never more.
       limits: { ...DEFAULT_PARSE_LIMITS, maxInflatedBytes: 4 * config.imports.maxBytes },
     },

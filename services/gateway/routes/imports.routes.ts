@@ -69,7 +69,10 @@ export function readUpload(req: Request, maxBytes: number): Promise<Upload> {
       if (!format) return fail(invalid("format", `is required: one of ${IMPORT_FORMATS.join(", ")}`));
       if (!(IMPORT_FORMATS as readonly string[]).includes(format)) return fail(invalid("format", `must be one of ${IMPORT_FORMATS.join(", ")}`));
       if (file.data.length === 0) return fail(invalid("file", "is empty"));
-      resolve({ format: format as ImportFormat, filename: file.filename.slice(0, 255), data: file.data });
+      const upload = { format: format as ImportFormat, filename: file.filename.slice(0, 255), data: file.data };
+      // The body read to its end (its epilogue too), so the connection is fit for the next request.
+      if (req.readableEnded) resolve(upload);
+      else req.once("end", () => resolve(upload)).resume();
     });
     req.pipe(parser);
   });

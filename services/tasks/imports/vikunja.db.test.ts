@@ -1,3 +1,4 @@
+// A .db test only because it reads the sample files in test/fixtures/imports (the tier rule: any file I/O); the parsers themselves are pure.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { zipSync } from "fflate";
