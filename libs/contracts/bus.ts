@@ -143,6 +143,11 @@ export const ACTIONS = {
   ),
   "tasks.importStart": action(byId, importJobSchema),
   "tasks.importGet": read(byId, importJobSchema),
+  /** For an export: the comments on the caller's tasks and those they wrote, after the previous page's `next`. */
+  "tasks.exportComments": read(
+    z.strictObject({ after: z.string().regex(/^\d{1,19}$/).optional(), limit: z.int().min(1).max(1000) }),
+    z.object({ items: z.array(storedComment), next: z.string().nullable() }),
+  ),
 
   "projects.create": action(z.strictObject({ input: projectInput, idempotencyKey }), projectSchema),
   "projects.list": read(pageParams, page(projectSchema)),

@@ -11,9 +11,9 @@ import type { TaskRow } from "./task-row";
 import { readTask } from "./task-scope";
 import type { TaskWriter } from "./task-writer";
 
-const COMMENTS = `${TASKS_SCHEMA}.comments`;
+export const COMMENTS = `${TASKS_SCHEMA}.comments`;
 
-interface CommentRow {
+export interface CommentRow {
   id: string;
   seq: string;
   task_id: string;
@@ -25,7 +25,7 @@ interface CommentRow {
   version: number;
 }
 
-const toDto = (row: CommentRow): StoredCommentDto => ({
+export const toDto = (row: CommentRow): StoredCommentDto => ({
   id: row.id,
   taskId: row.task_id,
   authorId: row.author_id,

@@ -26,6 +26,7 @@ import { resolveProject } from "./quick-add/names";
 import { normaliseTimeZone } from "../../libs/time";
 import { HistoryReader } from "./history";
 import { CommentStore } from "./comments";
+import { exportComments } from "./comment-export";
 import { ImportJobs } from "./imports/jobs";
 import { DEFAULT_PARSE_LIMITS } from "./imports/items";
 
@@ -117,6 +118,7 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
       },
       importStart: (p, ctx) => imports.start(authOf(ctx), p.id),
       importGet: (p, ctx) => imports.get(authOf(ctx), p.id),
+      exportComments: (p, ctx) => exportComments(db, authOf(ctx), p.after, p.limit),
       health: healthAction(db),
       parse: (p, ctx) => {
         const auth = authOf(ctx);

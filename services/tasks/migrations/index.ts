@@ -258,6 +258,10 @@ export const migrations: Migration[] = [
         t.uuid("target_id");
         t.primary(["owner_id", "source", "external_id"]);
       });
+      // The export's comments (services/tasks/comment-export.ts): those a user wrote, in seq order.
+      await db.schema.withSchema(TASKS_SCHEMA).alterTable("comments", (t) => {
+        t.index(["author_id", "seq"], "comments_author_idx");
+      });
     },
   },
 ];
