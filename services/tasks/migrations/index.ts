@@ -264,7 +264,41 @@ export const migrations: Migration[] = [
       });
     },
   },
+  {
+    // Delta sync in commit order (services/tasks/sync.ts): positions transaction-major, and a bound below every writer still running.
+    name: "0015_sync_commit_order",
+    async up(db) {
+      const { rows } = await db.raw(
+        `select (select case when is_called then last_value + 1 else last_value end from ${TASKS_SCHEMA}.change_seq) as base, pg_current_xact_id()::text::bigint as x0`,
+      );
+      for (const sql of syncCommitOrderSql(TASKS_SCHEMA, BigInt(rows[0].base), BigInt(rows[0].x0))) await db.raw(sql);
+    },
+  },
 ];
+
+/**
+ * A change's position was the next value of one sequence, taken when the row was written: a
+ * transaction that took 10 and committed after another that took 11 was skipped by a client that
+ * had read 11 meanwhile. Now a position is its transaction's id first (`xid8`, above the one of
+ * this migration, over the old positions' range), then the sequence (its low 20 bits) within it;
+ * and a page only hands out positions below `sync_bound()`: the oldest transaction still running
+ * (pg_snapshot_xmin), so every transaction a position below it could belong to has ended. A
+ * client's token never passes a change that is yet to commit.
+ */
+function syncCommitOrderSql(s: string, base: bigint, x0: bigint): string[] {
+  const pos = (xid: string) => `${base} + ((${xid}::text::bigint - ${x0}) << 20)`;
+  return [
+    `create function ${s}.sync_pos() returns bigint language sql volatile as $$ select ${pos("pg_current_xact_id()")} + (nextval('${s}.change_seq') & 1048575) $$`,
+    `create function ${s}.sync_bound() returns bigint language sql volatile as $$ select ${pos("pg_snapshot_xmin(pg_current_snapshot())")} $$`,
+    `alter table ${s}.tasks alter column change_seq set default ${s}.sync_pos()`,
+    `alter table ${s}.projects alter column change_seq set default ${s}.sync_pos()`,
+    `alter table ${s}.project_members alter column change_seq set default ${s}.sync_pos()`,
+    `alter table ${s}.tombstones alter column seq set default ${s}.sync_pos()`,
+    `create or replace function ${s}.sync_touch() returns trigger language plpgsql as $$ begin
+      new.change_seq := ${s}.sync_pos(); return new;
+      end $$`,
+  ];
+}
 
 /** One sequence orders every change a client can see; tombstones record what left a scope. One statement each: PGlite prepares them one at a time. */
 function syncFeedSql(s: string): string[] {
