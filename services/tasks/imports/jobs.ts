@@ -32,6 +32,8 @@ export interface ImportSettings {
   /** Items worked through per transaction. */
   batchSize: number;
   limits: ParseLimits;
+  /** false: nothing is worked in the background (tests call `step`). */
+  background?: boolean;
 }
 
 interface JobRow {
@@ -176,7 +178,7 @@ export class ImportJobs {
 
   /** Works through running jobs now (idempotent: one worker loop per process). */
   kick(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.settings.background === false) return;
     if (this.working) {
       this.again = true;
       return;
@@ -200,8 +202,8 @@ export class ImportJobs {
     await this.working;
   }
 
-  /** Claims a running job whose lease is free and works one batch of it; false when there was none. */
-  async step(): Promise<boolean> {
+  /** Claims a running job whose lease is free and works through it (at most `maxBatches` batches); false when there was none. */
+  async step(maxBatches = Infinity): Promise<boolean> {
     const claimed: { id: string }[] = (
       await this.db.raw(
         `update ${JOBS} set claimed_until = now() + make_interval(secs => ?) where id = (
@@ -213,7 +215,7 @@ export class ImportJobs {
     if (!claimed.length) return false;
     const id = claimed[0]!.id;
     let more = true;
-    while (more && !this.stopped) {
+    for (let n = 0; more && !this.stopped && n < maxBatches; n++) {
       // Embedded mode's database answers in microtasks: without a turn of the event loop between
       // batches, requests would not even be read until the whole import is done.
       await new Promise((resolve) => setImmediate(resolve));
