@@ -4,7 +4,7 @@ import { TASKS_SCHEMA } from "../migrations";
 import { PROJECTS } from "../project-store";
 import { TASKS } from "../task-row";
 import { DEFAULT_PARSE_LIMITS } from "./items";
-import { ImportJobs, ImportSettings } from "./jobs";
+import { ImportJobs, ImportSettings, MAX_ATTEMPTS } from "./jobs";
 
 const fx = useTasksDb();
 const JOBS = `${TASKS_SCHEMA}.imports`;
@@ -92,4 +92,17 @@ test("past the projects-per-user limit a file's projects are not created and the
   expect(job).toMatchObject({ status: "done", report: { created: 3 } });
   expect(job.report.unmapped).toEqual(expect.arrayContaining([expect.stringMatching(/^project "List": the limit of projects per user is reached/)]));
   expect((await fx.db(TASKS).where({ owner_id: ALICE })).map((t) => t.project_id)).toEqual([null, null, null]);
+});
+
+test("a batch that keeps failing fails its job with the reason, after MAX_ATTEMPTS", async () => {
+  const j = jobs({ maxConcurrent: 5 });
+  const { id } = await upload(j, ALICE, CSV);
+  // An item no parser writes: the batch itself throws (not one item), as when the database goes away.
+  await fx.db(`${TASKS_SCHEMA}.import_items`).where({ import_id: id, idx: 0 }).update({ item: JSON.stringify(null) });
+  for (let i = 0; i < MAX_ATTEMPTS; i++) {
+    await expect(j.step()).rejects.toThrow();
+    await fx.db(JOBS).where({ id }).update({ claimed_until: null });
+  }
+  expect(await j.get(await fx.as(ALICE), id)).toMatchObject({ status: "failed", reason: expect.stringMatching(/^stopped after 5 failed attempts/) });
+  expect(await j.step()).toBe(false);
 });

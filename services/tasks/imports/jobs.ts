@@ -23,6 +23,8 @@ export const MAX_UNMAPPED = 1_000;
 const UPLOAD_TTL_MS = 60 * 60 * 1000;
 /** A worker holds a job this long per batch; a job whose worker died is taken up again after it. */
 const LEASE_SECONDS = 60;
+/** A batch that fails this many times fails its job (what it created stays; importing again goes on from there). */
+export const MAX_ATTEMPTS = 5;
 
 export interface ImportSettings {
   /** Most bytes an upload may have. */
@@ -219,7 +221,12 @@ export class ImportJobs {
       // Embedded mode's database answers in microtasks: without a turn of the event loop between
       // batches, requests would not even be read until the whole import is done.
       await new Promise((resolve) => setImmediate(resolve));
-      more = await this.batch(id);
+      try {
+        more = await this.batch(id);
+      } catch (err) {
+        await this.failedAttempt(id, err);
+        throw err;
+      }
     }
     return true;
   }
@@ -259,6 +266,16 @@ export class ImportJobs {
       if (finished) await trx(ITEMS).where({ import_id: id }).delete();
       return !finished;
     }, job.owner_id);
+  }
+
+  /** A batch that threw: counted; past MAX_ATTEMPTS the job fails with the reason, else its lease expires and it is tried again. */
+  private async failedAttempt(id: string, err: unknown): Promise<void> {
+    const [row] = await this.db(JOBS).where({ id, status: "running" }).increment("attempts", 1).returning("attempts");
+    if (!row || row.attempts < MAX_ATTEMPTS) return;
+    await this.db(JOBS)
+      .where({ id, status: "running" })
+      .update({ status: "failed", reason: `stopped after ${MAX_ATTEMPTS} failed attempts: ${err instanceof Error ? err.message : String(err)}`, updated_at: this.writer.clock.now() });
+    await this.db(ITEMS).where({ import_id: id }).delete();
   }
 
   /** @internal for BatchRun */

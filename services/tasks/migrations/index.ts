@@ -232,6 +232,8 @@ export const migrations: Migration[] = [
         t.integer("skipped").notNullable().defaultTo(0);
         t.jsonb("unmapped").notNullable().defaultTo("[]");
         t.text("reason");
+        // Batches that failed (not an item: the batch itself, e.g. the database went away); past a few the job fails.
+        t.integer("attempts").notNullable().defaultTo(0);
         t.timestamp("claimed_until", { useTz: true });
         t.timestamp("created_at", { useTz: true }).notNullable();
         t.timestamp("updated_at", { useTz: true }).notNullable();
