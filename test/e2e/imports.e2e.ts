@@ -178,7 +178,7 @@ test("hostile and malformed uploads: a clear 4xx and nothing created", async () 
   expect(seen.projects).toEqual([]);
 }, 60_000);
 
-test("imports need tasks:write: a token with tasks:read only answers 403", async () => {
+test("imports need tasks:write (a token with tasks:read only answers 403), reading one tasks:read", async () => {
   const user = fx.users[4]!;
   const read = (await fx.api.post("/me/tokens", { name: "r", scopes: ["tasks:read"] }, { token: user.accessToken })).body.token;
   const write = (await fx.api.post("/me/tokens", { name: "w", scopes: ["tasks:write"] }, { token: user.accessToken })).body.token;
@@ -186,5 +186,6 @@ test("imports need tasks:write: a token with tasks:read only answers 403", async
   const res = await upload(write, "ics", fixture("tasks.ics"), "tasks.ics");
   expect(res.status).toBe(202);
   expect((await fx.api.get(`/imports/${res.body.id}`, { token: write })).status).toBe(200);
+  expect((await fx.api.get(`/imports/${res.body.id}`, { token: read })).status).toBe(200);
   await finished(user, res.body.id);
 });
