@@ -3,7 +3,7 @@ import { authOf, healthAction, startRelay } from "../../libs/broker";
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
 import { DONE } from "../../libs/contracts";
-import { channelHandlers, serviceActions } from "../../libs/broker/bus";
+import { broadcast, channelHandlers, serviceActions } from "../../libs/broker/bus";
 import { USER_CHANNELS } from "../../libs/contracts";
 import { eraseAccount } from "./account-erasure";
 import type { Db } from "../../libs/db";
@@ -53,10 +53,12 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
   const comments = new CommentStore(writer, cursors);
   const sync = new SyncFeed(db, config.cursorSecret, clock);
   let log: (message: string, err: unknown) => void = () => {};
+  let membershipsChanged: (userId: string) => void = () => {};
   const imports = new ImportJobs(
     writer,
     store,
     projects,
+    comments,
     {
       maxBytes: config.imports.maxBytes,
       maxConcurrent: config.imports.maxConcurrent,
@@ -65,7 +67,7 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
       // A zip may inflate to four times the upload cap, never more.
       limits: { ...DEFAULT_PARSE_LIMITS, maxInflatedBytes: 4 * config.imports.maxBytes },
     },
-    (message, err) => log(message, err),
+    { log: (message, err) => log(message, err), membershipsChanged: (userId) => membershipsChanged(userId) },
   );
 
   const tasks: ServiceSchema = {
@@ -130,6 +132,7 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
       await migrateSchema(db, TASKS_SCHEMA, migrations);
       relay = startRelay(this, db, TASKS_SCHEMA, config, clock);
       log = (message, err) => this.logger.warn(message, err);
+      membershipsChanged = (userId) => void broadcast(this.broker, "gateway.membershipsChanged", { userIds: [userId] }, "gateway");
       // Imports left by a replica that died are taken up once their lease expires.
       imports.kick();
       importTimer = setInterval(() => imports.kick(), 5_000).unref();

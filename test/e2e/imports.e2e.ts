@@ -50,7 +50,6 @@ test("a Todoist CSV: its project, tasks, subtasks, labels, priorities, dates and
   expect(job.report.unmapped).toEqual(
     expect.arrayContaining([
       expect.stringMatching(/^section "Weekly"/),
-      expect.stringMatching(/^note "Ask at the counter, they know"/),
       expect.stringMatching(/^date "when the moon is blue" of task "Call grandma"/),
       expect.stringMatching(/^date "demain" of task "Payer le loyer"/),
     ]),
@@ -61,6 +60,10 @@ test("a Todoist CSV: its project, tasks, subtasks, labels, priorities, dates and
   expect(milk).toMatchObject({ projectId: projects[0].id, priority: "urgent", tags: ["shopping", "dairy"], description: "Two litres, the organic one", dueAt: expect.any(String) });
   expect(byTitle("Check the date")).toMatchObject({ parentId: milk.id, priority: "high" });
   expect(byTitle("Sniff it")).toMatchObject({ parentId: byTitle("Check the date").id });
+  // A note row is a comment on the task above it.
+  // The gateway learns of the new project at once (a broadcast), at the latest within its 1 s cache.
+  const notes = await pollUntil(() => fx.api.get(`/tasks/${byTitle("Sniff it").id}/comments`, { token: user.accessToken }), (r) => r.status === 200, 5_000);
+  expect(notes.body.items).toEqual([expect.objectContaining({ text: "Ask at the counter, they know", authorId: user.user.id })]);
   expect(byTitle("Water the plants").recurrence).toMatchObject({ rrule: expect.stringContaining("FREQ=WEEKLY"), timezone: "Europe/Berlin" });
   expect(byTitle("Rechnung bezahlen").dueAt).not.toBeNull();
   expect(byTitle("Call grandma").dueAt).toBeNull();

@@ -30,6 +30,8 @@ export interface ImportTask {
   recurrence: { rrule: string; timezone?: string; exdates: string[]; from?: "due" | "completion" } | null;
   tags: string[];
   reminders: ImportReminder[];
+  /** Comments to add to it (Todoist's notes), as the importer's. */
+  comments?: string[];
 }
 
 export type ImportItem = ImportProject | ImportTask;

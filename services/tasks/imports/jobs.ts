@@ -9,6 +9,7 @@ import { MEMBERS, ProjectStore } from "../project-store";
 import { parseQuickAdd } from "../quick-add";
 import { MAX_DEPTH } from "../subtasks";
 import type { TaskStore } from "../task-store";
+import type { CommentStore } from "../comments";
 import type { TaskWriter } from "../task-writer";
 import { parseImport } from "./index";
 import { ImportFormatError, ImportItem, ImportTask, ParseLimits, quote } from "./items";
@@ -102,8 +103,9 @@ export class ImportJobs {
     private readonly writer: TaskWriter,
     private readonly store: TaskStore,
     private readonly projects: ProjectStore,
+    private readonly comments: CommentStore,
     private readonly settings: ImportSettings,
-    private readonly log: (message: string, err: unknown) => void = () => {},
+    private readonly options: { log?: (message: string, err: unknown) => void; membershipsChanged?: (userId: string) => void } = {},
   ) {}
 
   private get db() {
@@ -193,7 +195,7 @@ export class ImportJobs {
         }
       } while (this.again && !this.stopped);
     })()
-      .catch((err) => this.log("import worker failed; the job is taken up again when its lease expires", err))
+      .catch((err) => this.options.log?.("import worker failed; the job is taken up again when its lease expires", err))
       .finally(() => {
         this.working = null;
       });
@@ -243,12 +245,14 @@ export class ImportJobs {
   private async batchNow(id: string): Promise<boolean> {
     const job: JobRow | undefined = await this.db(JOBS).where({ id }).first();
     if (!job || job.status !== "running") return false;
-    return this.writer.transaction(async (trx) => {
+    let madeProjects = false;
+    const more = await this.writer.transaction(async (trx) => {
       const locked: JobRow | undefined = await trx(JOBS).where({ id, status: "running" }).forUpdate().first();
       if (!locked) return false;
       const items: { idx: number; item: ImportItem }[] = await trx(ITEMS).where({ import_id: id }).where("idx", ">=", locked.done).orderBy("idx").limit(this.settings.batchSize);
       const run = new BatchRun(trx, this, locked);
       for (const { item } of items) await run.item(item);
+      madeProjects = run.madeProjects;
       const done = locked.done + items.length;
       const finished = done >= locked.total;
       const dropped = { dropped: 0 };
@@ -266,6 +270,9 @@ export class ImportJobs {
       if (finished) await trx(ITEMS).where({ import_id: id }).delete();
       return !finished;
     }, job.owner_id);
+    // The importer's abilities now hold new projects: gateways re-read them at once, not a second later.
+    if (madeProjects) this.options.membershipsChanged?.(job.owner_id);
+    return more;
   }
 
   /** A batch that threw: counted; past MAX_ATTEMPTS the job fails with the reason, else its lease expires and it is tried again. */
@@ -280,7 +287,7 @@ export class ImportJobs {
 
   /** @internal for BatchRun */
   get parts() {
-    return { writer: this.writer, store: this.store, projects: this.projects };
+    return { writer: this.writer, store: this.store, projects: this.projects, comments: this.comments };
   }
 }
 
@@ -288,6 +295,7 @@ export class ImportJobs {
 class BatchRun {
   created = 0;
   skipped = 0;
+  madeProjects = false;
   unmapped: string[] = [];
   private auth: AuthMeta | null = null;
   private readonly targets = new Map<string, string | null>();
@@ -356,6 +364,7 @@ class BatchRun {
     }
     await this.remember(ref, "project", result.ok.id);
     this.created++;
+    this.madeProjects = true;
     this.auth = null;
   }
 
@@ -371,10 +380,13 @@ class BatchRun {
     }
     const { input, notes } = inputOf(item, projectId, parentId, auth, this.jobs.parts.writer.clock.now());
     this.unmapped.push(...notes);
+    const { comments } = this.jobs.parts;
     const attempt = (fields: Record<string, unknown>) =>
       this.alone(async () => {
         const parsed = createTaskInput.parse(fields);
-        return store.insert(this.trx, auth, parsed, store.prepare(auth, parsed));
+        const created = await store.insert(this.trx, auth, parsed, store.prepare(auth, parsed));
+        for (const text of item.comments ?? []) await comments.insert(this.trx, auth, created.id, text, []);
+        return created;
       });
     let result = await attempt(input);
     if ("error" in result && (input.recurrence || (input.reminders as unknown[]).length)) {

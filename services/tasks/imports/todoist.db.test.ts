@@ -23,7 +23,7 @@ test("Todoist CSV: the project named after the file, labels, priorities p1..p4, 
   expect(milk).toMatchObject({ title: "Buy milk", tags: ["shopping", "dairy"], priority: "urgent", description: "Two litres, the organic one", parentRef: null, projectRef: "project:Groceries" });
   expect(milk!.due).toEqual({ text: "tomorrow at 9am", locale: "en", timezone: "Europe/Berlin" });
   expect(check).toMatchObject({ title: "Check the date", priority: "high", parentRef: milk!.ref });
-  expect(sniff).toMatchObject({ title: "Sniff it", priority: "medium", parentRef: check!.ref, description: 'Only if "best before" has passed' });
+  expect(sniff).toMatchObject({ title: "Sniff it", priority: "medium", parentRef: check!.ref, description: 'Only if "best before" has passed', comments: ["Ask at the counter, they know"] });
   expect(water).toMatchObject({ title: "Water the plants", priority: "none", parentRef: null, tags: ["home"] });
   // An empty PRIORITY is p1, as Todoist documents.
   expect(grandma).toMatchObject({ title: "Call grandma", priority: "urgent" });
@@ -31,7 +31,6 @@ test("Todoist CSV: the project named after the file, labels, priorities p1..p4, 
   expect(loyer!.due).toBeNull();
   expect(parsed.unmapped).toEqual([
     expect.stringMatching(/^section "Weekly".*sections are not supported/),
-    expect.stringMatching(/^note "Ask at the counter, they know".*on task "Sniff it": comments are not imported/),
     expect.stringMatching(/^duration 15 minute of task "Water the plants"/),
     expect.stringMatching(/^assignee "Anna \(14781401\)" of task "Call grandma"/),
     expect.stringMatching(/^date "demain" of task "Payer le loyer".*language "fr"/),

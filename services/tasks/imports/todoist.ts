@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Priority } from "../../../libs/contracts";
 import { parseCsv } from "./csv";
-import { checkCount, ImportFormatError, ImportItem, ParsedImport, ParseLimits, quote, task } from "./items";
+import { checkCount, ImportFormatError, ImportItem, ImportTask, ParsedImport, ParseLimits, quote, task } from "./items";
 import { unzip } from "./zip";
 
 /** Todoist's p1 (highest) .. p4 (lowest). Its documentation: an empty cell means p1. */
@@ -34,7 +34,7 @@ export function parseTodoistCsv(text: string, projectName: string, limits: Parse
   items.push({ kind: "project", ref: projectRef, name: projectName });
   // The task last seen at each indent level: a deeper row is its child.
   const stack: string[] = [];
-  let last: { ref: string; title: string } | null = null;
+  let last: ImportTask | null = null;
   let ordinal = 0;
   for (const [i, row] of rows.entries()) {
     const type = col(row, "TYPE");
@@ -45,7 +45,9 @@ export function parseTodoistCsv(text: string, projectName: string, limits: Parse
       continue;
     }
     if (type === "note") {
-      into.unmapped.push(`note ${quote(content)} (${where})${last ? ` on task ${quote(last.title)}` : ""}: comments are not imported`);
+      // A note is a comment on the task in the row above.
+      if (last && content) (last.comments ??= []).push(content.slice(0, 10_000));
+      else into.unmapped.push(`note ${quote(content)} (${where}): ${content ? "no task above it to comment on" : "it is empty"}`);
       continue;
     }
     if (type !== "task") {
@@ -75,8 +77,8 @@ export function parseTodoistCsv(text: string, projectName: string, limits: Parse
     }
     if (col(row, "RESPONSIBLE")) into.unmapped.push(`assignee ${quote(col(row, "RESPONSIBLE"))} of task ${quote(title)} (${where}): Todoist users are not mapped`);
     if (col(row, "DURATION")) into.unmapped.push(`duration ${col(row, "DURATION")} ${col(row, "DURATION_UNIT")} of task ${quote(title)} (${where}): durations are not supported`);
-    items.push(task({ ref, projectRef, parentRef, title, description: col(row, "DESCRIPTION"), priority: priority ?? "none", due, tags }));
-    last = { ref, title };
+    last = task({ ref, projectRef, parentRef, title, description: col(row, "DESCRIPTION"), priority: priority ?? "none", due, tags });
+    items.push(last);
     checkCount(items, limits);
   }
   return into;
