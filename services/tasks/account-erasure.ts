@@ -2,6 +2,7 @@ import { COMMENT_CHANNELS } from "../../libs/contracts";
 import type { Trx } from "../../libs/db";
 import { COMMENTS } from "./comments";
 import { HISTORY } from "./history";
+import { TASKS_SCHEMA } from "./migrations";
 import { MEMBERS, PROJECTS, recordMemberships } from "./project-store";
 import { TASKS } from "./task-row";
 import type { TaskWriter } from "./task-writer";
@@ -19,7 +20,8 @@ const BATCH = 1_000;
  * History keeps what happened to others' tasks but not who they were: entries of their own
  * tasks and projects are deleted; elsewhere, entries they made lose their actor (null, as the
  * system's), entries about their membership lose the user, and their id is replaced by null in
- * recorded changes (an assignee from → to); the text of their comment edits is removed.
+ * recorded changes (an assignee from → to); the text of their comment edits is removed. Their
+ * imports (jobs, uploads, and the keys that make a re-import idempotent) are deleted.
  * Idempotent: a redelivery finds nothing left.
  */
 export async function eraseAccount(writer: TaskWriter, userId: string): Promise<void> {
@@ -41,6 +43,9 @@ export async function eraseAccount(writer: TaskWriter, userId: string): Promise<
     }
     await eraseComments(writer, trx, userId);
     await anonymiseHistory(trx, userId);
+    // Their imports: jobs (with their uploads and items) and what each source item became.
+    await trx(`${TASKS_SCHEMA}.imports`).where({ owner_id: userId }).delete();
+    await trx(`${TASKS_SCHEMA}.import_keys`).where({ owner_id: userId }).delete();
   });
 }
 

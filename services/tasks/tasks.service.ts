@@ -141,6 +141,7 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
         const retention = new Date(clock.now().getTime() - config.historyRetentionDays * 24 * 3600_000);
         history.purge(retention).catch((err) => this.logger.warn("history purge failed", err));
         sync.prune().catch((err) => this.logger.warn("sync tombstone purge failed", err));
+        imports.purge().catch((err) => this.logger.warn("import purge failed", err));
       }, 60 * 60 * 1000).unref();
     },
     async stopped() {

@@ -7,6 +7,7 @@ import { DEFAULT_PARSE_LIMITS } from "./items";
 import { CursorCodec } from "../../../libs/task-query";
 import { COMMENTS, CommentStore } from "../comments";
 import { ImportJobs, ImportSettings, MAX_ATTEMPTS } from "./jobs";
+import { eraseAccount } from "../account-erasure";
 
 const fx = useTasksDb();
 const JOBS = `${TASKS_SCHEMA}.imports`;
@@ -110,4 +111,24 @@ test("a batch that keeps failing fails its job with the reason, after MAX_ATTEMP
   }
   expect(await j.get(await fx.as(ALICE), id)).toMatchObject({ status: "failed", reason: expect.stringMatching(/^stopped after 5 failed attempts/) });
   expect(await j.step()).toBe(false);
+});
+
+test("uploads abandoned for an hour and jobs finished 30 days ago are purged; account erasure takes the user's imports and keys", async () => {
+  const j = jobs({ maxConcurrent: 5 });
+  const { id: done } = await upload(j, ALICE, CSV);
+  await j.step();
+  const { id: abandoned } = await j.begin(await fx.as(ALICE), "ics", "x.ics", 10);
+  expect(await j.purge()).toBe(0);
+  fx.clock.set(new Date(fx.clock.now().getTime() + 2 * 3600_000));
+  expect(await j.purge()).toBe(1);
+  expect((await fx.db(JOBS).select("id")).map((r) => r.id)).toEqual([done]);
+  expect(abandoned).not.toBe(done);
+  fx.clock.set(new Date(fx.clock.now().getTime() + 31 * 24 * 3600_000));
+  expect(await j.purge()).toBe(1);
+  expect(await fx.db(`${TASKS_SCHEMA}.import_keys`).where({ owner_id: ALICE })).toHaveLength(4);
+
+  await upload(j, ALICE, CSV);
+  await eraseAccount(fx.writer, ALICE);
+  expect(await fx.db(JOBS).where({ owner_id: ALICE })).toEqual([]);
+  expect(await fx.db(`${TASKS_SCHEMA}.import_keys`).where({ owner_id: ALICE })).toEqual([]);
 });

@@ -22,6 +22,8 @@ const KEYS = `${TASKS_SCHEMA}.import_keys`;
 export const MAX_UNMAPPED = 1_000;
 /** An upload not started within this long is abandoned (its gateway died midway) and purged. */
 const UPLOAD_TTL_MS = 60 * 60 * 1000;
+/** A finished job's status stays readable this long, then it is purged (what it created, and its keys, stay). */
+const FINISHED_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 /** A worker holds a job this long per batch; a job whose worker died is taken up again after it. */
 const LEASE_SECONDS = 60;
 /** A batch that fails this many times fails its job (what it created stays; importing again goes on from there). */
@@ -204,6 +206,14 @@ export class ImportJobs {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.working;
+  }
+
+  /** Drops uploads abandoned midway (their gateway died) and finished jobs past FINISHED_TTL_MS. */
+  async purge(): Promise<number> {
+    const now = this.writer.clock.now().getTime();
+    const abandoned = await this.db(JOBS).where({ status: "uploading" }).where("created_at", "<", new Date(now - UPLOAD_TTL_MS)).delete();
+    const finished = await this.db(JOBS).whereIn("status", ["done", "failed"]).where("updated_at", "<", new Date(now - FINISHED_TTL_MS)).delete();
+    return abandoned + finished;
   }
 
   /** Claims a running job whose lease is free and works through it (at most `maxBatches` batches); false when there was none. */
