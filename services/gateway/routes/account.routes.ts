@@ -23,7 +23,7 @@ export function accountRoutes(ctx: GatewayContext, kickRelay: () => void): Route
         "those tasks their reminders and search documents; their notifications and WhatsApp number. Their comments on others' tasks are",
         "deleted and their mentions removed from others' comments; history keeps what happened to others' tasks but not who did it: the",
         "entries of their own tasks and projects are deleted, elsewhere their id becomes null (as actor, as the member concerned, and in",
-        "recorded changes such as an assignee) and the text of their comment edits is removed. A wrong password answers 403 and",
+        "recorded changes such as an assignee) and the text of their comment edits is removed; their imports and import keys are deleted. A wrong password answers 403 and",
         "changes nothing. Sessions only: no personal access token scope covers it.",
       ].join(" "),
       body: deleteMeInput,
