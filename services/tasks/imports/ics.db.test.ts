@@ -41,3 +41,13 @@ test("ICS: not a calendar, unbalanced components and a missing parent", () => {
   expect((orphan.items[0] as ImportTask).parentRef).toBeNull();
   expect(orphan.unmapped).toEqual([expect.stringMatching(/parent of task "A": not in the file/)]);
 });
+
+test("ICS: an alarm relative to DTSTART, while the due date is DUE, becomes the alarm's instant; with DTSTART alone, an offset", () => {
+  const read = (text: string) => parseImport("ics", new TextEncoder().encode(text), { filename: "x.ics", timezone: "UTC" }).items as ImportTask[];
+  const both = read(
+    "BEGIN:VCALENDAR\r\nBEGIN:VTODO\r\nUID:a\r\nSUMMARY:A\r\nDTSTART:20261201T080000Z\r\nDUE:20261203T080000Z\r\nBEGIN:VALARM\r\nTRIGGER:-PT30M\r\nEND:VALARM\r\nEND:VTODO\r\nEND:VCALENDAR\r\n",
+  );
+  expect(both[0]!.reminders).toEqual([{ at: "2026-12-01T07:30:00.000Z" }]);
+  const startOnly = read("BEGIN:VCALENDAR\r\nBEGIN:VTODO\r\nUID:b\r\nSUMMARY:B\r\nDTSTART:20261201T080000Z\r\nBEGIN:VALARM\r\nTRIGGER:-PT30M\r\nEND:VALARM\r\nEND:VTODO\r\nEND:VCALENDAR\r\n");
+  expect(startOnly[0]).toMatchObject({ due: { at: "2026-12-01T08:00:00.000Z" }, reminders: [{ offset: "-PT30M" }] });
+});

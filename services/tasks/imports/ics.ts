@@ -1,4 +1,4 @@
-import { DateTime } from "luxon";
+import { DateTime, Duration } from "luxon";
 import type { Priority } from "../../../libs/contracts";
 import { normaliseTimeZone } from "../../../libs/time";
 import { checkCount, ImportFormatError, ImportReminder, ImportTask, parentsFirst, ParsedImport, ParseLimits, quote, task } from "./items";
@@ -80,6 +80,15 @@ function instantOf(value: string, tzid: string | undefined, zone: string): strin
   return dt.isValid ? dt.toUTC().toISO() : null;
 }
 
+/** An instant moved by an RFC 5545 duration ("-PT15M"); null if either cannot be read. */
+function shifted(instant: string | null, duration: string): string | null {
+  const m = /^([+-])?(P.+)$/.exec(duration);
+  const d = m ? Duration.fromISO(m[2]!) : null;
+  if (!instant || !d || !d.isValid) return null;
+  const at = DateTime.fromISO(instant, { zone: "UTC" });
+  return (m![1] === "-" ? at.minus(d) : at.plus(d)).toUTC().toISO();
+}
+
 /** RFC 5545 PRIORITY: 1 highest .. 9 lowest, 0 undefined (the CUA convention: 1-4 high, 5 medium, 6-9 low). */
 function priorityOf(value: string | undefined): Priority {
   const n = Number.parseInt(value ?? "0", 10);
@@ -144,9 +153,20 @@ function vtodo(c: Component, zone: string, unmapped: string[]): ImportTask | nul
       const at = instantOf(trigger.value, undefined, zone);
       if (at) reminders.push({ at });
       else unmapped.push(`VALARM of VTODO ${quote(title)}: trigger ${quote(trigger.value)} is not a date-time`);
-    } else if ((trigger.params.RELATED ?? "START").toUpperCase() === "END" || one("DUE") || !one("DTSTART")) {
-      reminders.push({ offset: trigger.value.trim() });
-    } else unmapped.push(`VALARM of VTODO ${quote(title)}: relative to DTSTART, which is not its due date`);
+    } else {
+      // Relative to DUE (RELATED=END), or to DTSTART (the default; with no DTSTART, clients mean DUE).
+      const toEnd = (trigger.params.RELATED ?? "START").toUpperCase() === "END";
+      const start = one("DTSTART");
+      const anchor = toEnd ? one("DUE") : (start ?? one("DUE"));
+      if (!anchor) unmapped.push(`VALARM of VTODO ${quote(title)}: relative to a ${toEnd ? "DUE" : "DTSTART"} it does not have`);
+      else if (anchor === dueProp) reminders.push({ offset: trigger.value.trim() });
+      else {
+        // Relative to DTSTART while the due date is DUE: the alarm's instant.
+        const at = shifted(instantOf(anchor.value, anchor.params.TZID, zone), trigger.value.trim());
+        if (at) reminders.push({ at });
+        else unmapped.push(`VALARM of VTODO ${quote(title)}: trigger ${quote(trigger.value)} is not a duration`);
+      }
+    }
   }
   return task({
     ref: uid,
