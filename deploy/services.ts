@@ -41,10 +41,10 @@ function processSpec(name: ServiceName, dbPoolSize: number, own: { settings?: st
  * all replicas (the autoscalers' maxima included) must stay under the server's max_connections.
  */
 export const DEPLOYMENT: readonly ProcessSpec[] = [
-  processSpec("gateway", 5, { settings: ["TRUST_PROXY", "ADMIN_EMAIL"], secrets: ["JWT_SECRET", "ADMIN_PASSWORD"] }),
+  processSpec("gateway", 5, { settings: ["TRUST_PROXY", "ADMIN_EMAIL", "IMPORT_MAX_BYTES"], secrets: ["JWT_SECRET", "ADMIN_PASSWORD"] }),
   // Both sign and check list cursors with the same key.
   // Both may read lists, history, occurrences, exports and searches from a standby (DATABASE_READ_URL, optional).
-  processSpec("tasks", 10, { settings: ["PROJECTS_PER_USER", "INVITATIONS_PER_HOUR", "MEMBERS_PER_PROJECT", "HISTORY_RETENTION_DAYS"], secrets: ["CURSOR_SECRET", "DATABASE_READ_URL"] }),
+  processSpec("tasks", 10, { settings: ["PROJECTS_PER_USER", "INVITATIONS_PER_HOUR", "MEMBERS_PER_PROJECT", "HISTORY_RETENTION_DAYS", "IMPORT_MAX_BYTES", "IMPORT_MAX_CONCURRENT"], secrets: ["CURSOR_SECRET", "DATABASE_READ_URL"] }),
   processSpec("search", 5, { settings: ["MEILI_URL"], secrets: ["MEILI_MASTER_KEY", "CURSOR_SECRET", "DATABASE_READ_URL"] }),
   processSpec("scheduler", 5),
   processSpec("notify", 5, {

@@ -51,7 +51,7 @@ async function connect(config: Config): Promise<Connection> {
     const db = openDatabase({ databaseUrl: config.databaseUrl, poolSize: 2 });
     return {
       fetchPage: (afterId, limit, withTotal) => call(broker, "tasks.export", { afterId, limit, withTotal }, { timeout: 60_000 }),
-      fetchComments: (afterId, limit) => call(broker, "tasks.exportComments", { afterId, limit }, { timeout: 60_000 }),
+      fetchComments: (afterId, limit) => call(broker, "tasks.commentsForReindex", { afterId, limit }, { timeout: 60_000 }),
       db,
       async stop() {
         await broker.stop();
@@ -64,7 +64,7 @@ async function connect(config: Config): Promise<Connection> {
   await stack.start();
   return {
     fetchPage: (afterId, limit, withTotal) => call(stack.broker, "tasks.export", { afterId, limit, withTotal }),
-    fetchComments: (afterId, limit) => call(stack.broker, "tasks.exportComments", { afterId, limit }),
+    fetchComments: (afterId, limit) => call(stack.broker, "tasks.commentsForReindex", { afterId, limit }),
     db: stack.db,
     stop: () => stack.stop(),
   };

@@ -77,6 +77,8 @@ const envSchema = z.object({
   LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   TRUST_PROXY: optionalString,
   HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
+  IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(20 * 1024 * 1024),
+  IMPORT_MAX_CONCURRENT: z.coerce.number().int().min(1).max(100).default(2),
   PROJECTS_PER_USER: z.coerce.number().int().min(1).default(() => DEFAULT_SHARING_LIMITS.projectsPerUser),
   INVITATIONS_PER_HOUR: z.coerce.number().int().min(1).default(() => DEFAULT_SHARING_LIMITS.invitationsPerHour),
   MEMBERS_PER_PROJECT: z.coerce.number().int().min(2).default(() => DEFAULT_SHARING_LIMITS.membersPerProject),
@@ -159,6 +161,8 @@ export interface Config {
   limits: SharingLimits;
   /** How long task and project history is kept (tasks purges older entries hourly). */
   historyRetentionDays: number;
+  /** Imports (issue 18): most bytes an uploaded file may have (gateway 413, tasks), and a user's imports at once (tasks 429). */
+  imports: { maxBytes: number; maxConcurrent: number };
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
   /** Unset: pretty when stdout is a terminal (a person), JSON when it is not (a log collector). */
   logFormat?: "pretty" | "json";
@@ -322,6 +326,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     limits: { projectsPerUser: e.PROJECTS_PER_USER, invitationsPerHour: e.INVITATIONS_PER_HOUR, membersPerProject: e.MEMBERS_PER_PROJECT },
     historyRetentionDays: e.HISTORY_RETENTION_DAYS,
+    imports: { maxBytes: e.IMPORT_MAX_BYTES, maxConcurrent: e.IMPORT_MAX_CONCURRENT },
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     shutdownDrainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS,

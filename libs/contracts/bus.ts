@@ -36,6 +36,7 @@ import { completionSchema, createTaskInput, taskSchema, updateTaskInput } from "
 import { instant } from "./time";
 import { syncPageSchema } from "./sync";
 import { createdWebhookSchema, createWebhookInput, updateWebhookInput, webhookDeliverySchema, webhookSchema } from "./webhooks";
+import { IMPORT_CHUNK_BYTES, IMPORT_FORMATS, importJobSchema } from "./imports";
 import { email, phoneVerificationEventSchema, USER_CHANNELS, userDeletedEventSchema, userUpdatedEventSchema } from "./users";
 
 /** A declared action: what it takes and what it answers. */
@@ -109,7 +110,7 @@ export const ACTIONS = {
     z.object({ items: z.array(taskSchema), total: z.number().optional() }),
   ),
   /** Internal: every comment by id, as `comment.updated` events carry it, for `npm run reindex`; never routed. */
-  "tasks.exportComments": action(
+  "tasks.commentsForReindex": action(
     z.strictObject({ afterId: z.uuid().optional(), limit: z.int().min(1).max(5_000) }),
     z.object({ items: z.array(commentEventSchema) }),
   ),
@@ -139,6 +140,23 @@ export const ACTIONS = {
   "tasks.removeComment": action(byId, done),
   /** The task a comment belongs to, for whoever may read it (the gateway resolves mentions against its members). */
   "tasks.commentTask": read(byId, z.object({ taskId: z.uuid() })),
+
+  /** Imports (services/tasks/imports): a job is begun, its upload sent in chunks, then started (parsed: 422 for a file it cannot read). */
+  "tasks.importBegin": action(
+    z.strictObject({ format: z.enum(IMPORT_FORMATS), filename: z.string().max(255), size: z.int().min(0) }),
+    z.object({ id: z.uuid() }),
+  ),
+  "tasks.importChunk": action(
+    byId.extend({ seq: z.int().min(0).max(100_000), data: z.base64().max(Math.ceil(IMPORT_CHUNK_BYTES / 3) * 4) }),
+    done,
+  ),
+  "tasks.importStart": action(byId, importJobSchema),
+  "tasks.importGet": read(byId, importJobSchema),
+  /** For an export: the comments on the caller's tasks and those they wrote, after the previous page's `next`. */
+  "tasks.exportComments": read(
+    z.strictObject({ after: z.string().regex(/^\d{1,19}$/).optional(), limit: z.int().min(1).max(1000) }),
+    z.object({ items: z.array(storedComment), next: z.string().nullable() }),
+  ),
 
   "projects.create": action(z.strictObject({ input: projectInput, idempotencyKey }), projectSchema),
   "projects.list": read(pageParams, page(projectSchema)),

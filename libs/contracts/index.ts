@@ -14,3 +14,4 @@ export * from "./comments";
 export * from "./bus";
 export * from "./sync";
 export * from "./webhooks";
+export * from "./imports";

@@ -36,6 +36,7 @@ import { outboundWebhookRoutes } from "./routes/outbound-webhooks.routes";
 import { tokenRoutes } from "./routes/tokens.routes";
 import { syncRoutes } from "./routes/sync.routes";
 import { exportRoutes } from "./routes/export.routes";
+import { importRoutes } from "./routes/imports.routes";
 import { accountRoutes } from "./routes/account.routes";
 import { davRouter, wellKnownCaldav } from "./caldav/dav";
 import { CALDAV_TAG } from "./caldav/openapi-doc";
@@ -104,7 +105,7 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
         outbox,
       };
       const app = createApp({
-        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...projectRoutes(ctx), ...invitationRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx), ...outboundWebhookRoutes(ctx), ...historyRoutes(ctx), ...commentRoutes(ctx), ...tokenRoutes(ctx), ...syncRoutes(ctx), ...exportRoutes(ctx), ...accountRoutes(ctx, () => relay?.kick())],
+        routes: [...authRoutes(ctx), ...taskRoutes(ctx), ...projectRoutes(ctx), ...invitationRoutes(ctx), ...notificationRoutes(ctx, streams), ...webhookRoutes(ctx), ...outboundWebhookRoutes(ctx), ...historyRoutes(ctx), ...commentRoutes(ctx), ...tokenRoutes(ctx), ...syncRoutes(ctx), ...exportRoutes(ctx), ...importRoutes(ctx, config.imports.maxBytes), ...accountRoutes(ctx, () => relay?.kick())],
         rootRoutes: healthRoutes(ctx),
         authenticator,
         logger: this.logger,

@@ -13,7 +13,7 @@ export interface ExportPage {
 /** One page of every task, by id (the tasks service's `tasks.export`). */
 export type FetchPage = (afterId: string | undefined, limit: number, withTotal: boolean) => Promise<ExportPage>;
 
-/** One page of every comment, by id (the tasks service's `tasks.exportComments`). */
+/** One page of every comment, by id (the tasks service's `tasks.commentsForReindex`). */
 export type FetchComments = (afterId: string | undefined, limit: number) => Promise<{ items: CommentEvent[] }>;
 
 export interface ReindexOptions {

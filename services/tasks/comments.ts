@@ -11,9 +11,9 @@ import { TaskRow, TASKS } from "./task-row";
 import { readTask } from "./task-scope";
 import type { TaskWriter } from "./task-writer";
 
-const COMMENTS = `${TASKS_SCHEMA}.comments`;
+export const COMMENTS = `${TASKS_SCHEMA}.comments`;
 
-interface CommentRow {
+export interface CommentRow {
   id: string;
   seq: string;
   task_id: string;
@@ -25,7 +25,7 @@ interface CommentRow {
   version: number;
 }
 
-const toDto = (row: CommentRow): StoredCommentDto => ({
+export const toDto = (row: CommentRow): StoredCommentDto => ({
   id: row.id,
   taskId: row.task_id,
   authorId: row.author_id,
@@ -84,21 +84,24 @@ export class CommentStore {
   }
 
   async add(auth: AuthMeta, taskId: string, text: string, mentions: string[], idempotencyKey?: string): Promise<StoredCommentDto> {
-    const result = await this.writer.creating(auth, "comments", idempotencyKey, { taskId, text }, async (trx) => {
-      const task = await readTask(trx, auth, taskId);
-      const now = this.writer.clock.now();
-      const mentioned = await this.readers(trx, task, mentions, auth.userId);
-      const [row] = await trx<CommentRow>(COMMENTS)
-        .insert({ id: randomUUID(), task_id: taskId, author_id: auth.userId, text, mentions: mentioned, created_at: now, updated_at: now, version: 1 })
-        .returning("*");
-      await recordHistory(trx, [
-        { at: now, actor_id: auth.userId, task_id: taskId, project_id: task.project_id, user_id: null, action: "commented", changes: [{ field: "comment", from: null, to: row!.id }] },
-      ]);
-      await this.notify(trx, task, row!, mentioned);
-      await this.announce(trx, COMMENT_CHANNELS.created, task, row!);
-      return toDto(row!);
-    });
+    const result = await this.writer.creating(auth, "comments", idempotencyKey, { taskId, text }, (trx) => this.insert(trx, auth, taskId, text, mentions));
     return result.response;
+  }
+
+  /** Adds a comment in the caller's transaction (one of the writer's): the API's path, and an import's. */
+  async insert(trx: Trx, auth: AuthMeta, taskId: string, text: string, mentions: string[]): Promise<StoredCommentDto> {
+    const task = await readTask(trx, auth, taskId);
+    const now = this.writer.clock.now();
+    const mentioned = await this.readers(trx, task, mentions, auth.userId);
+    const [row] = await trx<CommentRow>(COMMENTS)
+      .insert({ id: randomUUID(), task_id: taskId, author_id: auth.userId, text, mentions: mentioned, created_at: now, updated_at: now, version: 1 })
+      .returning("*");
+    await recordHistory(trx, [
+      { at: now, actor_id: auth.userId, task_id: taskId, project_id: task.project_id, user_id: null, action: "commented", changes: [{ field: "comment", from: null, to: row!.id }] },
+    ]);
+    await this.notify(trx, task, row!, mentioned);
+    await this.announce(trx, COMMENT_CHANNELS.created, task, row!);
+    return toDto(row!);
   }
 
   async edit(auth: AuthMeta, id: string, text: string, mentions: string[], expectedVersion?: number): Promise<StoredCommentDto> {

@@ -84,21 +84,23 @@ export class ProjectStore {
   }
 
   async create(auth: AuthMeta, input: ProjectInput, idempotencyKey?: string): Promise<ProjectDto> {
+    return (await this.writer.creating(auth, "projects", idempotencyKey, input, (trx) => this.insert(trx, auth, input))).response;
+  }
+
+  /** Creates a project in the caller's transaction (one of the writer's): the API's path, and an import's. Past the per-user limit: RateLimitedError. */
+  async insert(trx: Trx, auth: AuthMeta, input: ProjectInput): Promise<ProjectDto> {
     if (!abilityFromMeta(auth).can("create", "Project")) throw new ForbiddenError("not allowed to create projects");
-    const insert = async (trx: Trx) => {
-      // Serialises one user's creations, so concurrent requests cannot overshoot the limit.
-      await trx.raw("select pg_advisory_xact_lock(hashtext(?))", [`projects-of:${auth.userId}`]);
-      const [{ count }] = await trx(PROJECTS).where({ owner_id: auth.userId }).count<{ count: string }[]>({ count: "*" });
-      // A count, not a rate: only deleting a project makes room, so the hint is an hour.
-      if (Number(count) >= this.limits.projectsPerUser) throw new RateLimitedError(3600);
-      const now = this.writer.clock.now();
-      const row: ProjectRow = { id: randomUUID(), name: input.name, owner_id: auth.userId, created_at: now, updated_at: now };
-      await trx(PROJECTS).insert(row);
-      await trx(MEMBERS).insert({ project_id: row.id, user_id: auth.userId, role: "owner", created_at: now });
-      await recordMemberships(trx, this.writer, [{ projectId: row.id, userId: auth.userId, role: "owner" }]);
-      return toDto(row, "owner");
-    };
-    return (await this.writer.creating(auth, "projects", idempotencyKey, input, insert)).response;
+    // Serialises one user's creations, so concurrent requests cannot overshoot the limit.
+    await trx.raw("select pg_advisory_xact_lock(hashtext(?))", [`projects-of:${auth.userId}`]);
+    const [{ count }] = await trx(PROJECTS).where({ owner_id: auth.userId }).count<{ count: string }[]>({ count: "*" });
+    // A count, not a rate: only deleting a project makes room, so the hint is an hour.
+    if (Number(count) >= this.limits.projectsPerUser) throw new RateLimitedError(3600);
+    const now = this.writer.clock.now();
+    const row: ProjectRow = { id: randomUUID(), name: input.name, owner_id: auth.userId, created_at: now, updated_at: now };
+    await trx(PROJECTS).insert(row);
+    await trx(MEMBERS).insert({ project_id: row.id, user_id: auth.userId, role: "owner", created_at: now });
+    await recordMemberships(trx, this.writer, [{ projectId: row.id, userId: auth.userId, role: "owner" }]);
+    return toDto(row, "owner");
   }
 
   async list(auth: AuthMeta, limit: number, after?: string): Promise<{ items: ProjectDto[]; nextCursor: string | null }> {

@@ -2,6 +2,7 @@ import { createTaskInput, updateTaskInput } from "../../libs/contracts";
 import { shareInStore } from "../../test/support/sharing";
 import { ALICE, BOB, useTasksDb } from "../../test/support/tasks-db";
 import { SYNC_TOKEN_MAX_AGE_MS, SyncFeed, SyncPage } from "./sync";
+import { TASKS } from "./task-row";
 
 const fx = useTasksDb();
 let feed: SyncFeed;
@@ -88,4 +89,30 @@ test("a token is the caller's alone, tamper-evident, and gone after 30 days", as
   await expect(feed.page(await fx.as(ALICE), "garbage", 10)).rejects.toMatchObject({ type: "VALIDATION" });
   fx.clock.advance(SYNC_TOKEN_MAX_AGE_MS + 1);
   await expect(feed.page(await fx.as(ALICE), token, 10)).rejects.toMatchObject({ type: "GONE" });
+});
+
+test("a change whose transaction commits after a later one's is not skipped: the feed waits below the oldest running writer", async () => {
+  const [first, second] = await Promise.all([create(ALICE, { title: "one" }), create(ALICE, { title: "two" })]);
+  const start = await syncAll(ALICE);
+  expect(start.tasks).toEqual([first.id, second.id].sort());
+
+  // T1 changes `first` and stays open; T2 changes `second` after it (a later position) and commits first.
+  const t1 = await fx.db.transaction();
+  try {
+    await t1(TASKS).where({ id: first.id }).update({ title: "one, changed in T1" });
+    await fx.db.transaction(async (t2) => {
+      await t2(TASKS).where({ id: second.id }).update({ title: "two, changed in T2" });
+    });
+    const during = await syncAll(ALICE, start.token);
+    // T2's change waits while T1 runs: handing it out would move the token past T1's change.
+    expect(during.tasks).toEqual([]);
+    await t1.commit();
+  } catch (err) {
+    await t1.rollback();
+    throw err;
+  }
+  const after = await syncAll(ALICE, start.token);
+  expect(after.tasks).toEqual([first.id, second.id].sort());
+  const titles = after.pages.flatMap((p) => p.tasks.map((t) => t.title)).sort();
+  expect(titles).toEqual(["one, changed in T1", "two, changed in T2"]);
 });

@@ -13,12 +13,13 @@ export const SYNC_TOKEN_MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** Where a client is in the feed: after (seq, rank, id); `floor`: tombstones at or below it are not news to it. */
 interface Position {
-  seq: number;
+  /** Positions are bigints (decimal strings; tokens issued before 0015 hold numbers). */
+  seq: string;
   rank: number;
   id: string;
-  floor: number;
+  floor: string;
 }
-const START: Position = { seq: 0, rank: 0, id: "00000000-0000-0000-0000-000000000000", floor: 0 };
+const START: Position = { seq: "0", rank: 0, id: "00000000-0000-0000-0000-000000000000", floor: "0" };
 const RANK = { project: 0, task: 1, goneProject: 2, goneTask: 3 } as const;
 
 export interface SyncPage {
@@ -32,8 +33,8 @@ export interface SyncPage {
 const invalid = () => new ValidationError("Invalid sync token", [{ path: "query.since", message: "is not a token this server issued to you" }]);
 
 /**
- * Delta sync over the change feed of migration 0012: every task, project and membership row
- * carries the sequence number of its last change, and tombstones record tasks deleted or
+ * Delta sync over the change feed of migrations 0012 and 0015: every task, project and membership
+ * row carries the position of its last change (its transaction first, so positions follow commits), and tombstones record tasks deleted or
  * moved out of a scope and members who left. One page is the next `limit` items in
  * (seq, rank, id) order of the union of what the caller can see; the token is that position,
  * signed for the caller. A project joined since the token brings all its tasks (at the join's
@@ -47,11 +48,13 @@ export class SyncFeed {
   ) {}
 
   async page(auth: AuthMeta, since: string | undefined, limit: number): Promise<SyncPage> {
-    const at = since === undefined ? await this.start() : this.decode(since, auth.userId);
+    // Only positions below the oldest transaction still running (migration 0015): one that commits later lands above the token.
+    const bound = await this.bound();
+    const at = since === undefined ? { ...START, floor: bound } : this.decode(since, auth.userId);
     const u = auth.userId;
-    const after = [at.seq, at.rank, at.id];
+    const after = [bound, at.seq, at.rank, at.id];
     const n = limit + 1;
-    const keyset = (seq: string, rank: number, id: string) => `(${seq}, ${rank}, ${id}) > (?::bigint, ?::int, ?::uuid)`;
+    const keyset = (seq: string, rank: number, id: string) => `${seq} < ?::bigint and (${seq}, ${rank}, ${id}) > (?::bigint, ?::int, ?::uuid)`;
     // Each part is bounded by the keyset and the limit, so a page costs a few index ranges, not the account.
     const sql = `
       with mine as (select project_id, role, change_seq from ${S}.project_members where user_id = ?),
@@ -96,15 +99,18 @@ export class SyncFeed {
       }
     }
     const last = items[items.length - 1];
-    const next = last ? { seq: Number(last.seq), rank: last.rank, id: last.id, floor: at.floor } : at;
+    const next = last ? { seq: String(last.seq), rank: last.rank, id: last.id, floor: at.floor } : at;
     out.nextToken = this.encode(next, u);
     return out;
   }
 
-  /** A first sync: everything visible now; tombstones already written are not news to it. */
-  private async start(): Promise<Position> {
-    const { rows } = await this.db.raw(`select last_value, is_called from ${S}.change_seq`);
-    return { ...START, floor: rows[0].is_called ? Number(rows[0].last_value) : 0 };
+  /**
+   * Below this, every position is final: its transaction has ended and none still running can
+   * write one. A first sync starts with it as its floor: tombstones below it are not news to it.
+   */
+  private async bound(): Promise<string> {
+    const { rows } = await this.db.raw(`select ${S}.sync_bound()::text as bound`);
+    return rows[0].bound;
   }
 
   private encode(p: Position, userId: string): string {
@@ -118,11 +124,11 @@ export class SyncFeed {
     const expected = Buffer.from(this.sign(body));
     const given = Buffer.from(signature);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
-    const payload = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as { u: string; p: [number, number, string, number]; t: number };
+    const payload = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as { u: string; p: [number | string, number, string, number | string]; t: number };
     if (payload.u !== userId) throw invalid();
     if (this.clock.now().getTime() - payload.t > SYNC_TOKEN_MAX_AGE_MS) throw new GoneError("the sync token is older than 30 days: sync again from the start (without since)");
     const [seq, rank, id, floor] = payload.p;
-    return { seq, rank, id, floor };
+    return { seq: String(seq), rank, id, floor: String(floor) };
   }
 
   private sign(body: string): string {

@@ -54,64 +54,84 @@ async function moveSubtree(writer: TaskWriter, trx: Trx, below: TaskRow[], proje
   if (unassign.length) await writer.write(trx, { kind: "update", where: { ids: unassign }, set: { project_id: projectId, assignee_id: null } }, now);
 }
 
+/** What `prepare` made of a new task's input. */
+export interface PreparedTask {
+  ownerZone: string;
+  recurrence: Recurrence | null;
+  reminders: ReturnType<typeof normaliseReminders>;
+}
+
 const needsDue = () => new ValidationError("A recurring task needs a dueAt", [{ path: "body.dueAt", message: "is required with recurrence (it is the first occurrence)" }]);
 
 /**
  * Creating, reading, changing and deleting tasks. Every query carries the caller's CASL
  * rules as SQL, and every change writes its event to the outbox in the same transaction.
  */
+/** What a CalDAV client fixes for a new task: its id (the object's name) and the iCalendar lines kept as they are. */
+export interface DavFields {
+  id?: string;
+  davProperties?: string;
+}
+
 export class TaskStore {
   constructor(private readonly writer: TaskWriter) {}
 
   /** `dav`: a CalDAV object's id (its resource name) and the properties kept for it (migration 0013). */
-  async create(auth: AuthMeta, input: CreateTaskInput, idempotencyKey?: string, dav: { id?: string; davProperties?: string } = {}): Promise<TaskDto> {
+  async create(auth: AuthMeta, input: CreateTaskInput, idempotencyKey?: string, dav: DavFields = {}): Promise<TaskDto> {
+    const prepared = this.prepare(auth, input);
+    const result = await this.writer.creating(auth, "tasks", idempotencyKey, input, (trx) => this.insert(trx, auth, input, prepared, dav));
+    return result.response;
+  }
+
+  /** The checks of a new task that need no database (placement, recurrence, reminders): a ValidationError before any write. */
+  prepare(auth: AuthMeta, input: CreateTaskInput): PreparedTask {
     if (!input.parentId) mayPlace(abilityFromMeta(auth), auth.userId, input.projectId);
     const ownerZone = auth.timezone ?? "UTC";
     if (input.recurrence && !input.dueAt) throw needsDue();
     const recurrence = input.recurrence ? parseRecurrence(input.recurrence, ownerZone, new Date(input.dueAt!)) : null;
     const reminders = normaliseReminders(input.reminders, [], input.dueAt, "body.reminders");
+    return { ownerZone, recurrence, reminders };
+  }
 
-    const insert = async (trx: Trx): Promise<TaskDto> => {
-      // A subtask takes its parent's project (naming another one is refused).
-      const parent = input.parentId ? await parentFor(trx, auth, input.parentId) : null;
-      const projectId = parent ? parent.project_id : input.projectId;
-      if (parent) {
-        if (input.projectId && input.projectId !== projectId) throw new ValidationError("Invalid project", [{ path: "body.projectId", message: "a subtask lives in its parent's project" }]);
-        mayPlace(abilityFromMeta(auth), auth.userId, projectId);
-        await checkPlacement(trx, parent, { owner_id: auth.userId, project_id: projectId }, 1);
-      }
-      await checkAssignee(trx, projectId, auth.userId, input.assigneeId, "body.assigneeId");
-      const now = this.writer.clock.now();
-      const id = dav.id ?? randomUUID();
-      if (dav.id && (await trx(TASKS).where({ id }).first())) throw new ConflictError(`a task with id ${id} exists`);
-      const task: NewTask = {
-        ...(input.blockedBy?.length ? await blockersFor(trx, auth, id, input.blockedBy) : {}),
-        id,
-        owner_id: auth.userId,
-        project_id: projectId,
-        assignee_id: input.assigneeId,
-        parent_id: parent?.id ?? null,
-        position: input.position ?? (parent ? await nextPosition(trx, parent.id) : 0),
-        title: input.title,
-        description: input.description,
-        status: input.status,
-        priority: priorityRank(input.priority),
-        due_at: input.dueAt ? new Date(input.dueAt) : null,
-        start_at: input.startAt ? new Date(input.startAt) : null,
-        completed_at: input.status === "done" ? now : null,
-        tags: input.tags,
-        recurrence,
-        reminders,
-        timezone: recurrence?.timezone ?? ownerZone,
-        dtstart: recurrence && input.dueAt ? new Date(input.dueAt) : null,
-        completed_count: 0,
-        ...(dav.davProperties ? { dav_properties: dav.davProperties } : {}),
-      };
-      const [row] = await this.writer.write(trx, { kind: "create", task }, now);
-      return toTaskDto(row!);
+  /** Creates a prepared task in the caller's transaction (one of the writer's): the API's path, and an import's. */
+  async insert(trx: Trx, auth: AuthMeta, input: CreateTaskInput, { ownerZone, recurrence, reminders }: PreparedTask, dav: DavFields = {}): Promise<TaskDto> {
+    // A subtask takes its parent's project (naming another one is refused).
+    const parent = input.parentId ? await parentFor(trx, auth, input.parentId) : null;
+    const projectId = parent ? parent.project_id : input.projectId;
+    if (parent) {
+      if (input.projectId && input.projectId !== projectId) throw new ValidationError("Invalid project", [{ path: "body.projectId", message: "a subtask lives in its parent's project" }]);
+      mayPlace(abilityFromMeta(auth), auth.userId, projectId);
+      await checkPlacement(trx, parent, { owner_id: auth.userId, project_id: projectId }, 1);
+    }
+    await checkAssignee(trx, projectId, auth.userId, input.assigneeId, "body.assigneeId");
+    const now = this.writer.clock.now();
+    const id = dav.id ?? randomUUID();
+    if (dav.id && (await trx(TASKS).where({ id }).first())) throw new ConflictError(`a task with id ${id} exists`);
+    const task: NewTask = {
+      ...(input.blockedBy?.length ? await blockersFor(trx, auth, id, input.blockedBy) : {}),
+      id,
+      owner_id: auth.userId,
+      project_id: projectId,
+      assignee_id: input.assigneeId,
+      parent_id: parent?.id ?? null,
+      position: input.position ?? (parent ? await nextPosition(trx, parent.id) : 0),
+      title: input.title,
+      description: input.description,
+      status: input.status,
+      priority: priorityRank(input.priority),
+      due_at: input.dueAt ? new Date(input.dueAt) : null,
+      start_at: input.startAt ? new Date(input.startAt) : null,
+      completed_at: input.status === "done" ? now : null,
+      tags: input.tags,
+      recurrence,
+      reminders,
+      timezone: recurrence?.timezone ?? ownerZone,
+      dtstart: recurrence && input.dueAt ? new Date(input.dueAt) : null,
+      completed_count: 0,
+      ...(dav.davProperties ? { dav_properties: dav.davProperties } : {}),
     };
-    const result = await this.writer.creating(auth, "tasks", idempotencyKey, input, insert);
-    return result.response;
+    const [row] = await this.writer.write(trx, { kind: "create", task }, now);
+    return toTaskDto(row!);
   }
 
   async get(auth: AuthMeta, id: string): Promise<TaskDto> {

@@ -3,7 +3,7 @@ import { authOf, healthAction, startRelay } from "../../libs/broker";
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
 import { DONE } from "../../libs/contracts";
-import { channelHandlers, serviceActions } from "../../libs/broker/bus";
+import { broadcast, channelHandlers, serviceActions } from "../../libs/broker/bus";
 import { USER_CHANNELS } from "../../libs/contracts";
 import { eraseAccount } from "./account-erasure";
 import type { Db } from "../../libs/db";
@@ -27,6 +27,9 @@ import { normaliseTimeZone } from "../../libs/time";
 import { HistoryReader } from "./history";
 import { readRouting } from "../../libs/db/read-routing";
 import { CommentStore } from "./comments";
+import { exportComments } from "./comment-export";
+import { ImportJobs } from "./imports/jobs";
+import { DEFAULT_PARSE_LIMITS } from "./imports/items";
 
 export interface TasksServiceDeps {
   db: Db;
@@ -38,6 +41,7 @@ export interface TasksServiceDeps {
 export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceSchema[] {
   let relay: OutboxRelay | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
+  let importTimer: NodeJS.Timeout | undefined;
   const writer = new TaskWriter(db, clock, () => relay?.kick());
   const store = new TaskStore(writer);
   const recurrence = new TaskRecurrence(writer);
@@ -52,6 +56,23 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
   const occurrences = reads.per((on) => new TaskRecurrence(new TaskWriter(on, clock, () => undefined)));
   const comments = new CommentStore(writer, cursors);
   const sync = new SyncFeed(db, config.cursorSecret, clock);
+  let log: (message: string, err: unknown) => void = () => {};
+  let membershipsChanged: (userId: string) => void = () => {};
+  const imports = new ImportJobs(
+    writer,
+    store,
+    projects,
+    comments,
+    {
+      maxBytes: config.imports.maxBytes,
+      maxConcurrent: config.imports.maxConcurrent,
+      // Small enough that, in embedded mode's one database session, a request waits at most a batch.
+      batchSize: 25,
+      // A zip may inflate to four times the upload cap, never more.
+      limits: { ...DEFAULT_PARSE_LIMITS, maxInflatedBytes: 4 * config.imports.maxBytes },
+    },
+    { log: (message, err) => log(message, err), membershipsChanged: (userId) => membershipsChanged(userId) },
+  );
 
   const tasks: ServiceSchema = {
     name: "tasks",
@@ -84,7 +105,7 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
         items: await lister.run((l) => l.exportPage(p.afterId, p.limit)),
         total: p.withTotal ? await lister.primary.estimatedCount() : undefined,
       }),
-      exportComments: async (p) => ({ items: await comments.exportPage(p.afterId, p.limit) }),
+      commentsForReindex: async (p) => ({ items: await comments.exportPage(p.afterId, p.limit) }),
       list: (p, ctx) => lister.run((l) => l.list(authOf(ctx), p)),
       history: (p, ctx) => history.run((h) => h.forTask(authOf(ctx), p.id, p.limit, p.cursor)),
       projectHistory: (p, ctx) => history.run((h) => h.forProject(authOf(ctx), p.id, p.limit, p.cursor)),
@@ -97,6 +118,14 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
       },
       commentTask: async (p, ctx) => ({ taskId: await comments.taskOf(authOf(ctx), p.id) }),
       listJson: async (p, ctx) => ({ json: JSON.stringify(await lister.run((l) => l.list(authOf(ctx), p))) }),
+      importBegin: (p, ctx) => imports.begin(authOf(ctx), p.format, p.filename, p.size),
+      importChunk: async (p, ctx) => {
+        await imports.chunk(authOf(ctx), p.id, p.seq, p.data);
+        return DONE;
+      },
+      importStart: (p, ctx) => imports.start(authOf(ctx), p.id),
+      importGet: (p, ctx) => imports.get(authOf(ctx), p.id),
+      exportComments: (p, ctx) => exportComments(db, authOf(ctx), p.after, p.limit),
       health: healthAction(db),
       parse: (p, ctx) => {
         const auth = authOf(ctx);
@@ -107,15 +136,23 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
     async started() {
       await migrateSchema(db, TASKS_SCHEMA, migrations);
       relay = startRelay(this, db, TASKS_SCHEMA, config, clock);
+      log = (message, err) => this.logger.warn(message, err);
+      membershipsChanged = (userId) => void broadcast(this.broker, "gateway.membershipsChanged", { userIds: [userId] }, "gateway");
+      // Imports left by a replica that died are taken up once their lease expires.
+      imports.kick();
+      importTimer = setInterval(() => imports.kick(), 5_000).unref();
       purgeTimer = setInterval(() => {
         purgeExpiredKeys(db, TASKS_SCHEMA, clock).catch((err) => this.logger.warn("idempotency purge failed", err));
         const retention = new Date(clock.now().getTime() - config.historyRetentionDays * 24 * 3600_000);
         history.primary.purge(retention).catch((err) => this.logger.warn("history purge failed", err));
         sync.prune().catch((err) => this.logger.warn("sync tombstone purge failed", err));
+        imports.purge().catch((err) => this.logger.warn("import purge failed", err));
       }, 60 * 60 * 1000).unref();
     },
     async stopped() {
       clearInterval(purgeTimer);
+      clearInterval(importTimer);
+      await imports.stop();
       await relay?.stop();
     },
   };

@@ -41,3 +41,25 @@ test("DELETE /me erases the account, its tokens, its tasks and projects everywhe
   await until(async () => (await api.get(`/tasks/${assigned.id}`, as(bob))).body.assigneeId === null, "alice's assignment to end");
   expect((await api.get(`/projects/${bobs.id}/members`, as(bob))).body.items).not.toContainEqual(expect.objectContaining({ userId: alice.user.id }));
 }, 60_000);
+
+test("DELETE /me erases the person's comments on others' tasks and their name from others' history", async () => {
+  const api = fx.api;
+  const [carol, dave] = [await api.newUser(), await api.newUser()];
+  const as = (who: { accessToken: string }) => ({ token: who.accessToken });
+  const project = (await api.post("/projects", { name: "Dave's" }, as(dave))).body;
+  await share(api, dave, project.id, carol, "editor");
+  const task = (await api.post("/tasks", { title: "talked about", projectId: project.id }, as(dave))).body;
+  expect((await api.patch(`/tasks/${task.id}`, { priority: "high" }, as(carol))).status).toBe(200);
+  const said = (await api.post(`/tasks/${task.id}/comments`, { text: "carol was here" }, as(carol))).body;
+  const reply = (await api.post(`/tasks/${task.id}/comments`, { text: "thanks" }, as(dave))).body;
+
+  expect((await api.request("DELETE", "/me", { password: carol.password }, as(carol))).status).toBe(204);
+
+  await until(async () => !(await api.get(`/tasks/${task.id}/comments`, as(dave))).body.items.some((c: any) => c.id === said.id), "carol's comment to go");
+  expect((await api.get(`/tasks/${task.id}/comments`, as(dave))).body.items.map((c: any) => c.id)).toEqual([reply.id]);
+  const history = (await api.get(`/tasks/${task.id}/history`, as(dave))).body.items;
+  expect(history.length).toBeGreaterThan(1);
+  expect(JSON.stringify(history)).not.toContain(carol.user.id);
+  expect(JSON.stringify(history)).not.toContain("carol was here");
+  expect(history).toContainEqual(expect.objectContaining({ actorId: null, action: expect.any(String) }));
+}, 60_000);

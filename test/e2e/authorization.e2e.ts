@@ -86,6 +86,20 @@ async function newDelivery() {
   }
   throw new Error("no delivery recorded");
 }
+/** An import (issue 18): a multipart upload, which the JSON client does not send. */
+const ICS = "BEGIN:VCALENDAR\r\nBEGIN:VTODO\r\nUID:authz-1\r\nSUMMARY:Imported\r\nEND:VTODO\r\nEND:VCALENDAR\r\n";
+async function postImport(token: string | undefined) {
+  const form = new FormData();
+  form.append("format", "ics");
+  form.append("file", new Blob([ICS]), "tasks.ics");
+  const res = await fetch(`${stack.baseUrl}/api/v1/imports`, { method: "POST", headers: token ? { authorization: `Bearer ${token}` } : {}, body: form });
+  return { status: res.status, body: (await res.json()) as { id?: string } };
+}
+let ownersImportId: string | undefined;
+async function ownersImport() {
+  ownersImportId ??= (await postImport(tokens.owner)).body.id as string;
+  return ownersImportId;
+}
 
 interface Row {
   route: string;
@@ -222,6 +236,12 @@ const table: Row[] = [
       ],
     ] as const
   ).map(([route, request, ok]) => ({ route, request, expect: { owner: ok, editor: 404, viewer: 404, outsider: 404, admin: 404, anonymous: 401 } })),
+  // An import is its importer's alone: nobody else learns it exists.
+  {
+    route: "GET /imports/:id (the owner's)",
+    request: async () => ({ method: "GET", path: `/imports/${await ownersImport()}` }),
+    expect: { owner: 200, editor: 404, viewer: 404, outsider: 404, admin: 404, anonymous: 401 },
+  },
   {
     route: "GET /admin/users",
     request: async () => ({ method: "GET", path: "/admin/users" }),
@@ -236,6 +256,12 @@ test.each(table.map((row) => [row.route, row] as const))("%s", async (_route, ro
     got[role] = (await api.request(method, path, body, { token: tokens[role] })).status;
   }
   expect(got).toEqual(row.expect);
+});
+
+test("POST /imports: every signed-in user imports into their own account; anonymous 401", async () => {
+  const got = {} as Record<Role, number>;
+  for (const role of ROLES) got[role] = (await postImport(tokens[role])).status;
+  expect(got).toEqual({ owner: 202, editor: 202, viewer: 202, outsider: 202, admin: 202, anonymous: 401 });
 });
 
 test("lists and searches show exactly what each role may see", async () => {

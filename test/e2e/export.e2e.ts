@@ -45,6 +45,33 @@ test("the JSON export holds the profile, visible tasks and projects, completions
   expect(text).not.toContain(secret.id);
 }, 60_000);
 
+test("the JSON export holds the comments on the caller's tasks and those they wrote elsewhere; no others", async () => {
+  const [me, other] = [fx.users[0]!, fx.users[1]!];
+  const myProject = (await fx.api.post("/projects", { name: "Mine, shared" }, { token: me.accessToken })).body;
+  await share(fx.api, me, myProject.id, other, "viewer");
+  const mine = (await fx.api.post("/tasks", { title: "Discussed", projectId: myProject.id }, { token: me.accessToken })).body;
+  const project = (await fx.api.post("/projects", { name: "Comments elsewhere" }, { token: other.accessToken })).body;
+  await share(fx.api, other, project.id, me, "editor");
+  const theirs = (await fx.api.post("/tasks", { title: "Their task", projectId: project.id }, { token: other.accessToken })).body;
+  const comment = async (taskId: string, text: string, token: string) => {
+    const res = await fx.api.post(`/tasks/${taskId}/comments`, { text }, { token });
+    expect(res.status).toBe(201);
+    return res.body.id as string;
+  };
+  const onMine = await comment(mine.id, "my own note", me.accessToken);
+  const byOtherOnMine = await comment(mine.id, "a visitor's note", other.accessToken);
+  const mineOnTheirs = await comment(theirs.id, "my note on theirs", me.accessToken);
+  const theirsOnTheirs = await comment(theirs.id, "their own note", other.accessToken);
+
+  const data: any = await (await fetch(`${fx.stack.baseUrl}/api/v1/me/export`, { headers: { authorization: `Bearer ${me.accessToken}` } })).json();
+  const ids = data.comments.map((c: any) => c.id);
+  expect(ids).toEqual(expect.arrayContaining([onMine, byOtherOnMine, mineOnTheirs]));
+  expect(ids).not.toContain(theirsOnTheirs);
+  expect(data.comments.find((c: any) => c.id === mineOnTheirs)).toMatchObject({ taskId: theirs.id, authorId: me.user.id, text: "my note on theirs", version: 1 });
+  // Oldest first.
+  expect(ids.indexOf(onMine)).toBeLessThan(ids.indexOf(mineOnTheirs));
+}, 60_000);
+
 test("exports need a signed-in session: none answers 401, a personal access token 403", async () => {
   expectProblem(await fx.api.get("/me/export"), 401);
   expectProblem(await fx.api.get("/me/export.ics"), 401);

@@ -56,6 +56,9 @@ export const ROUTE_SCOPES: Readonly<Record<string, PatScope>> = {
   "GET /projects/:id/history": "projects:read",
   // Sync answers projects too, which tasks:read reveals anyway (every task names its project).
   "GET /sync": "tasks:read",
+  "POST /imports": "tasks:write",
+  // Reading an import's status is a read: tasks:read (tasks:write includes it).
+  "GET /imports/:id": "tasks:read",
   "GET /webhooks": "webhooks:write",
   "GET /webhooks/:id": "webhooks:write",
   "POST /webhooks": "webhooks:write",

@@ -97,6 +97,7 @@ export function buildOpenApi(routes: RouteDef[], basePath: string, version: stri
         ...(r.headers ?? []).map((h) => ({ name: h.name, in: "header", required: false, description: h.description, schema: { type: "string" } })),
       ],
       ...(r.body ? { requestBody: { required: true, content: { "application/json": { schema: components.add(r.bodyDoc ?? r.body, "input") } } } } : {}),
+      ...(r.multipart ? { requestBody: { required: true, content: { "multipart/form-data": { schema: components.add(r.multipart, "input") } } } } : {}),
       responses,
     };
   }

@@ -45,6 +45,8 @@ export interface RouteDef<B extends Schema | undefined = Schema | undefined, Q e
   bodyDoc?: Schema;
   query?: Q;
   params?: P;
+  /** A multipart/form-data body the handler reads itself (from `req`), for the OpenAPI document. */
+  multipart?: Schema;
   /** Headers the route reads, for the OpenAPI document. */
   headers?: { name: string; description: string }[];
   rateLimit?: "auth" | "login";

@@ -51,6 +51,16 @@ async function* notifications(ctx: GatewayContext, auth: AuthMeta): AsyncGenerat
   }
 }
 
+async function* comments(ctx: GatewayContext, auth: AuthMeta): AsyncGenerator<ResultOf<"tasks.exportComments">> {
+  let after: string | undefined;
+  for (;;) {
+    const page = await callAs(ctx, auth, "tasks.exportComments", { after, limit: PAGE });
+    yield page;
+    if (!page.next) return;
+    after = page.next;
+  }
+}
+
 /** Once streaming, an error can only cut the answer short: the client sees a truncated download, never a wrong one. */
 async function streaming(res: Response, work: () => Promise<void>): Promise<void> {
   try {
@@ -68,7 +78,8 @@ export function exportRoutes(ctx: GatewayContext): RouteDef[] {
       summary: "Everything of the caller's, as one JSON download, streamed",
       description: [
         "`{user, tasks, projects, completions, comments, notifications}`: the caller's profile, every task and project they can see",
-        "(their own and their projects'), the completions of those tasks and their notifications. Written while read, in constant memory;",
+        "(their own and their projects'), the completions of those tasks, the comments on the tasks they own and those they wrote anywhere",
+        "(`{id, taskId, authorId, text, mentions, createdAt, updatedAt, version}`, oldest first), and their notifications. Written while read, in constant memory;",
         "a failure midway cuts the download short (invalid JSON), never answers a partial one as complete. A change made during the export",
         "may show a task twice (the later copy is newer). Sessions only: no personal access token scope covers it.",
       ].join(" "),
@@ -88,7 +99,9 @@ export function exportRoutes(ctx: GatewayContext): RouteDef[] {
           await putArray(res, everything(ctx, auth), async (page) =>
             page.tasks.length ? (await callAs(ctx, auth, "tasks.completionsOf", { taskIds: page.tasks.map((t) => t.id) })).items : [],
           );
-          await put(res, `,"comments":[],"notifications":`);
+          await put(res, `,"comments":`);
+          await putArray(res, comments(ctx, auth), (page) => page.items);
+          await put(res, `,"notifications":`);
           await putArray(res, notifications(ctx, auth), (page) => page.items);
           await put(res, "}");
         });

@@ -221,7 +221,96 @@ export const migrations: Migration[] = [
       });
     },
   },
+  {
+    // Imports (issue 18, services/tasks/imports): a job per upload, its bytes in chunks until parsed,
+    // its parsed items until worked through, and what each source item became, for idempotency.
+    name: "0014_imports",
+    async up(db) {
+      await db.schema.withSchema(TASKS_SCHEMA).createTable("imports", (t) => {
+        t.uuid("id").primary();
+        t.uuid("owner_id").notNullable();
+        t.text("format").notNullable();
+        // Whose ids the items carry (todoist, vikunja, ics): the namespace of import_keys.
+        t.text("source");
+        t.text("filename").notNullable().defaultTo("");
+        t.text("status").notNullable().checkIn(["uploading", "running", "done", "failed"]);
+        // The importer as they were when it started (roles, zone): the worker acts as them.
+        t.jsonb("principal").notNullable();
+        t.integer("done").notNullable().defaultTo(0);
+        t.integer("total").notNullable().defaultTo(0);
+        t.integer("created").notNullable().defaultTo(0);
+        t.integer("skipped").notNullable().defaultTo(0);
+        t.jsonb("unmapped").notNullable().defaultTo("[]");
+        t.text("reason");
+        // Batches that failed (not an item: the batch itself, e.g. the database went away); past a few the job fails.
+        t.integer("attempts").notNullable().defaultTo(0);
+        t.timestamp("claimed_until", { useTz: true });
+        t.timestamp("created_at", { useTz: true }).notNullable();
+        t.timestamp("updated_at", { useTz: true }).notNullable();
+        t.index(["owner_id", "status"], "imports_owner_idx");
+        t.index(["status", "claimed_until"], "imports_status_idx");
+      });
+      await db.schema.withSchema(TASKS_SCHEMA).createTable("import_chunks", (t) => {
+        t.uuid("import_id").notNullable().references("id").inTable(`${TASKS_SCHEMA}.imports`).onDelete("CASCADE");
+        t.integer("seq").notNullable();
+        t.binary("data").notNullable();
+        t.primary(["import_id", "seq"]);
+      });
+      await db.schema.withSchema(TASKS_SCHEMA).createTable("import_items", (t) => {
+        t.uuid("import_id").notNullable().references("id").inTable(`${TASKS_SCHEMA}.imports`).onDelete("CASCADE");
+        t.integer("idx").notNullable();
+        t.jsonb("item").notNullable();
+        t.primary(["import_id", "idx"]);
+      });
+      await db.schema.withSchema(TASKS_SCHEMA).createTable("import_keys", (t) => {
+        t.uuid("owner_id").notNullable();
+        t.text("source").notNullable();
+        t.text("external_id").notNullable();
+        t.text("kind").notNullable().checkIn(["task", "project"]);
+        t.uuid("target_id");
+        t.primary(["owner_id", "source", "external_id"]);
+      });
+      // The export's comments (services/tasks/comment-export.ts): those a user wrote, in seq order.
+      await db.schema.withSchema(TASKS_SCHEMA).alterTable("comments", (t) => {
+        t.index(["author_id", "seq"], "comments_author_idx");
+      });
+    },
+  },
+  {
+    // Delta sync in commit order (services/tasks/sync.ts): positions transaction-major, and a bound below every writer still running.
+    name: "0015_sync_commit_order",
+    async up(db) {
+      const { rows } = await db.raw(
+        `select (select case when is_called then last_value + 1 else last_value end from ${TASKS_SCHEMA}.change_seq) as base, pg_current_xact_id()::text::bigint as x0`,
+      );
+      for (const sql of syncCommitOrderSql(TASKS_SCHEMA, BigInt(rows[0].base), BigInt(rows[0].x0))) await db.raw(sql);
+    },
+  },
 ];
+
+/**
+ * A change's position was the next value of one sequence, taken when the row was written: a
+ * transaction that took 10 and committed after another that took 11 was skipped by a client that
+ * had read 11 meanwhile. Now a position is its transaction's id first (`xid8`, above the one of
+ * this migration, over the old positions' range), then the sequence (its low 20 bits) within it;
+ * and a page only hands out positions below `sync_bound()`: the oldest transaction still running
+ * (pg_snapshot_xmin), so every transaction a position below it could belong to has ended. A
+ * client's token never passes a change that is yet to commit.
+ */
+function syncCommitOrderSql(s: string, base: bigint, x0: bigint): string[] {
+  const pos = (xid: string) => `${base} + ((${xid}::text::bigint - ${x0}) << 20)`;
+  return [
+    `create function ${s}.sync_pos() returns bigint language sql volatile as $$ select ${pos("pg_current_xact_id()")} + (nextval('${s}.change_seq') & 1048575) $$`,
+    `create function ${s}.sync_bound() returns bigint language sql volatile as $$ select ${pos("pg_snapshot_xmin(pg_current_snapshot())")} $$`,
+    `alter table ${s}.tasks alter column change_seq set default ${s}.sync_pos()`,
+    `alter table ${s}.projects alter column change_seq set default ${s}.sync_pos()`,
+    `alter table ${s}.project_members alter column change_seq set default ${s}.sync_pos()`,
+    `alter table ${s}.tombstones alter column seq set default ${s}.sync_pos()`,
+    `create or replace function ${s}.sync_touch() returns trigger language plpgsql as $$ begin
+      new.change_seq := ${s}.sync_pos(); return new;
+      end $$`,
+  ];
+}
 
 /** One sequence orders every change a client can see; tombstones record what left a scope. One statement each: PGlite prepares them one at a time. */
 function syncFeedSql(s: string): string[] {
