@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { createdWebhookSchema, createWebhookInput, updateWebhookInput, webhookDeliverySchema, webhookSchema } from "../../../libs/contracts";
 import { IDEMPOTENCY_HEADER, idempotencyKeyOf } from "../http/idempotency";
-import { idParams, pageQuery, route, RouteDef } from "../http/route";
+import { idParams, route, RouteDef } from "../http/route";
 import { callAs, GatewayContext } from "./context";
+import { pagedReadRoute } from "./paged-read";
 import { problemResponse, problemResponses } from "./problems";
 
 const tag = "webhooks";
@@ -76,20 +77,11 @@ export function outboundWebhookRoutes(ctx: GatewayContext): RouteDef[] {
         return { status: 204 };
       },
     }),
-    route({
-      method: "get", path: "/webhooks/:id/deliveries", tag, auth: true,
+    pagedReadRoute(ctx, {
+      path: "/webhooks/:id/deliveries", tag, action: "notify.webhookDeliveries", problems: [401, 403, 404, 422],
       summary: "A subscription's delivery log, newest first",
       description: "`status` is `pending` (not yet sent, or waiting for its next retry at `nextAttemptAt`), `succeeded` or `failed` (for good); `responseStatus`, `durationMs` and `lastError` describe the last attempt.",
-      params: idParams,
-      query: pageQuery,
-      responses: {
-        200: { description: "A page of deliveries", schema: z.object({ items: z.array(webhookDeliverySchema), nextCursor: z.string().nullable() }) },
-        ...problemResponses(401, 403, 404, 422),
-      },
-      handle: async ({ auth, params, query }) => ({
-        status: 200,
-        body: await callAs(ctx, auth, "notify.webhookDeliveries", { id: params.id, limit: query.limit, cursor: query.cursor }),
-      }),
+      page: { description: "A page of deliveries", schema: z.object({ items: z.array(webhookDeliverySchema), nextCursor: z.string().nullable() }) },
     }),
     route({
       method: "post", path: "/webhooks/:id/deliveries/:deliveryId/redeliver", tag, auth: true,
