@@ -26,6 +26,15 @@ export interface DatabaseOptions {
 }
 
 /**
+ * What every Postgres session of ours starts with. Synchronized sequential scans are off: our
+ * sequential scans are LIMITed early-stop scans (a search's candidates), and one that joins
+ * another scan mid-table must go round the whole table to reach rows stored near its start. At
+ * 1M tasks that turned a 1 ms candidate scan into 1–2 s for every search running at the time,
+ * in bursts (issue 15's stall; bench/RESULTS.md).
+ */
+const SESSION = { application_name: "todogenie", options: "-c synchronize_seqscans=off" };
+
+/**
  * Opens the process's one database handle. Embedded mode is a single PGlite session, so the
  * pool is exactly one connection and transactions queue instead of interleaving.
  */
@@ -34,7 +43,7 @@ export function openDatabase(options: DatabaseOptions): Db {
     const hosts = hostsOf(options.databaseUrl);
     return knexFactory({
       client: "pg",
-      connection: hosts.length > 1 ? writableHost(hosts) : { connectionString: options.databaseUrl, application_name: "todogenie" },
+      connection: hosts.length > 1 ? writableHost(hosts) : { connectionString: options.databaseUrl, ...SESSION },
       pool: { min: 0, max: options.poolSize ?? 10 },
     });
   }
@@ -150,7 +159,7 @@ function writableHost(hosts: string[]): () => Promise<Knex.PgConnectionConfig & 
         const { rows } = await probe.query<{ r: boolean }>("select pg_is_in_recovery() as r");
         if (!rows[0]!.r) {
           const checkedAt = performance.now();
-          return { connectionString, application_name: "todogenie", expirationChecker: () => performance.now() - checkedAt > PRIMARY_RECHECK_MS };
+          return { connectionString, ...SESSION, expirationChecker: () => performance.now() - checkedAt > PRIMARY_RECHECK_MS };
         }
         problems.push(`${hostOf(connectionString)}: in recovery`);
       } catch (err) {
