@@ -76,7 +76,7 @@ const facetFields = {
   facetsComplete: z
     .boolean()
     .optional()
-    .meta({ description: "with facets: false when the counts were taken over the first 5,000 matches only (a very broad query of a user with more tasks)" }),
+    .meta({ description: "with facets: false when the counts were taken over the first 2,000 matches only (a very broad query of a user with more tasks)" }),
 };
 
 /** A list page on the bus; a search page adds highlights to each item. */
