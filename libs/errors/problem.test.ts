@@ -32,6 +32,9 @@ test("a query whose Postgres connection was cut is 503 to retry, here or after c
   // Re-created by Moleculer on the caller's side: a generic error keeping the SQLSTATE as its code.
   expect(toProblem(Object.assign(new Error("x"), { name: "error", code: "57P01" })).problem.status).toBe(503);
   expect(toProblem(new Error("Connection terminated unexpectedly")).problem.status).toBe(503);
+  expect(toProblem(new Error("Connection terminated")).problem.status).toBe(503);
+  expect(toProblem(new Error("Client has encountered a connection error and is not queryable")).problem.status).toBe(503);
+  expect(toProblem(new Error("Client was closed and is not queryable")).problem.status).toBe(503);
   expect(toProblem(Object.assign(new Error("socket gone"), { code: "08006" })).problem.status).toBe(503);
   // Other SQLSTATEs stay bugs.
   expect(toProblem(Object.assign(new Error("syntax"), { code: "42601" })).problem.status).toBe(500);

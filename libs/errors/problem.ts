@@ -37,12 +37,13 @@ export function isTransportError(err: unknown): boolean {
 /**
  * Postgres ended the connection under a query: an operator or a failover terminated the backend
  * (57P01), the server is restarting (57P02, 57P03), or the socket died (class 08, or pg's own
- * messages). The pool opens a fresh connection for the next query: try again, not a bug. Read
+ * messages, among them a client left unqueryable by the cut, which a transaction's ROLLBACK meets
+ * after its query failed). The pool opens a fresh connection for the next query: try again, not a bug. Read
  * from `code` (SQLSTATE, kept when the error crosses NATS) or the message.
  */
 const CONNECTION_LOST_CODES = /^(57P0[123]|08[0-9A-Z]{3}|ECONNREFUSED|ECONNRESET)$/;
 const CONNECTION_LOST_MESSAGES =
-  /Connection terminated unexpectedly|Connection ended unexpectedly|terminating connection due to (administrator command|unexpected postmaster exit)|no writable Postgres/;
+  /Connection terminated( unexpectedly)?$|Connection terminated unexpectedly|Connection ended unexpectedly|terminating connection due to (administrator command|unexpected postmaster exit)|is not queryable|no writable Postgres/;
 
 export function isDatabaseConnectionLost(err: unknown): boolean {
   const e = (err ?? {}) as ErrorLike;
