@@ -80,6 +80,7 @@ interface SessionClient {
  * medians stay small while the tail reaches seconds. Ordered by when the request began, one
  * that has started finishes before newer ones get the session. Work outside a request (relays,
  * timers) counts from when it asks. A transaction holds the session until it ends, as before.
+ * Between two holders the event loop turns once, so sockets are read and accepted under load.
  */
 function fairSession(client: SessionClient): void {
   const acquire = client.acquireConnection.bind(client);
@@ -89,7 +90,10 @@ function fairSession(client: SessionClient): void {
   let seq = 0;
   const handOff = () => {
     const next = waiting.shift();
-    if (next) next.go();
+    // Through the event loop, not a microtask: handed straight on, queued statements run back to
+    // back without the loop polling, and libuv accepts one connection per poll (libuv #3696), so
+    // under load new connections waited seconds to be accepted while the queue never emptied.
+    if (next) setImmediate(next.go);
     else busy = false;
   };
   client.acquireConnection = async () => {

@@ -55,3 +55,14 @@ test("a rolled-back transaction leaves nothing behind for the next one", async (
   ).rejects.toThrow("abort");
   expect((await db("counter").where({ id: 1 }).first()).n).toBe(2);
 });
+
+test("the event loop turns between queued statements, so a busy process still reads and accepts sockets", async () => {
+  // libuv accepts one connection per poll; if the session went from statement to statement in
+  // microtasks, a queue kept full by 100 connections would hold the poll off for seconds.
+  let done = 0;
+  const statements = Array.from({ length: 20 }, () => db.raw("select 1").then(() => done++));
+  const doneAtFirstTurn = await new Promise<number>((resolve) => setImmediate(() => resolve(done)));
+  await Promise.all(statements);
+  expect(done).toBe(20);
+  expect(doneAtFirstTurn).toBeLessThan(3);
+});
