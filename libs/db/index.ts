@@ -5,6 +5,7 @@ import { Extension, PGlite } from "@electric-sql/pglite";
 import knexFactory, { Knex } from "knex";
 import ClientPgLite from "knex-pglite";
 import pg from "pg";
+import { clusterStart } from "./prepared-cluster";
 
 // The contrib entry is typed as ESM only; its CommonJS build is what Node loads here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -52,7 +53,9 @@ export function openDatabase(options: DatabaseOptions): Db {
     dataPath = path.join(options.dataDir, "pgdata");
     mkdirSync(dataPath, { recursive: true });
   }
-  const pglite = new PGlite(dataPath, { extensions: { pg_trgm, btree_gin } });
+  const start = clusterStart(dataPath);
+  const pglite = new PGlite(dataPath, { extensions: { pg_trgm, btree_gin }, ...(start.loadDataDir && { loadDataDir: start.loadDataDir }) });
+  start.attach(pglite);
   // The first acquire waits for PGlite to create its cluster, which on a crowded machine took over
   // knex's default 60 s and failed the start; later waits are queueing in fairSession, not a lost server.
   const db = knexFactory({ client: ClientPgLite, dialect: "postgres", connection: () => ({ pglite }), acquireConnectionTimeout: 600_000 } as Knex.Config);
