@@ -15,6 +15,7 @@ import { bindBusIdentity, busIdentity, busIdentityOf } from "./identity";
 import { CHANNEL_ACK_WAIT_MS, CHANNEL_MAX_DELIVERIES } from "./bus";
 import { IDEMPOTENT_ACTIONS } from "../contracts/bus";
 import { failFast, REQUEST_TIMEOUT_MS } from "./fail-fast";
+import { lostRequests } from "./lost-requests";
 
 /** `clock` times the expiry of signed caller identities. */
 export function createBroker(config: Config, nodeID?: string, clock?: Clock): ServiceBroker {
@@ -44,6 +45,7 @@ export function createBroker(config: Config, nodeID?: string, clock?: Clock): Se
     contextParamsCloning: false,
     middlewares: [
       ...(fastFail?.middlewares ?? []),
+      ...(distributed ? [lostRequests()] : []),
       forgetTimedOutCalls,
       // The channels package types its middleware and adapter options more narrowly than it reads them.
       ChannelsMiddleware({
@@ -78,59 +80,8 @@ export function createBroker(config: Config, nodeID?: string, clock?: Clock): Se
   bindBusIdentity(broker, busIdentity(config.busSecret, clock));
   if (distributed) {
     failStartOnRefusal(broker);
-    rejectPendingOnDisconnect(broker);
   }
   return broker;
-}
-
-/**
- * A request out when a NATS connection drops is lost with it: one the caller sent through the
- * server that is gone, or one routed to a callee on it. On a cluster both clients are back on
- * another server within a second or two, but the caller would wait its whole timeout. So a
- * process whose connection drops fails its own pending calls at once, and once back says so on
- * the bus; every caller then fails what it had pending with that process (rejected: a 503,
- * retried when idempotent). Losing one NATS server of three stalls no caller 10 s.
- */
-function rejectPendingOnDisconnect(broker: ServiceBroker): void {
-  type Pending = { nodeID: string; action: { name: string }; reject(err: Error): void };
-  const transit = broker.transit as unknown as {
-    tx?: { prefix: string; client?: NatsBusClient };
-    pendingRequests: Map<string, Pending>;
-  };
-  const rejectWhere = (which: (req: Pending) => boolean) => {
-    for (const [id, req] of transit.pendingRequests) {
-      if (!which(req)) continue;
-      transit.pendingRequests.delete(id);
-      req.reject(new Errors.RequestRejectedError({ action: req.action.name, nodeID: req.nodeID }));
-    }
-  };
-  const watched = new WeakSet<object>();
-  broker.localBus.on("$transporter.connected", () => {
-    const client = transit.tx?.client;
-    // Moleculer says so again after each reconnect, mostly on the same client.
-    if (!client?.status || watched.has(client)) return;
-    watched.add(client);
-    const subject = `${transit.tx!.prefix}.TODOGENIE.RECONNECTED`;
-    // nats.js subscribes again by itself after each reconnect.
-    client.subscribe(subject, { callback: (_err, msg) => msg && rejectWhere((req) => req.nodeID === new TextDecoder().decode(msg.data)) });
-    const status = client.status();
-    void (async () => {
-      try {
-        for await (const s of status) {
-          if (s.type === "disconnect") rejectWhere(() => true);
-          if (s.type === "reconnect") client.publish(subject, new TextEncoder().encode(broker.nodeID));
-        }
-      } catch {
-        // The connection closed: nothing left to watch.
-      }
-    })();
-  });
-}
-
-interface NatsBusClient {
-  status?(): AsyncIterable<{ type: string }>;
-  subscribe(subject: string, opts: { callback(err: unknown, msg?: { data: Uint8Array }): void }): unknown;
-  publish(subject: string, data: Uint8Array): void;
 }
 
 /**
