@@ -16,7 +16,8 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const top = Number(process.argv[process.argv.indexOf("--top") + 1] || 30);
+const topAt = process.argv.indexOf("--top");
+const top = topAt >= 0 ? Number(process.argv[topAt + 1]) : 30;
 const files = process.argv.slice(2).filter((a, i, all) => a !== "--top" && all[i - 1] !== "--top");
 
 /** node_modules/<package> (scoped too), node:internal, or our own folder. */
