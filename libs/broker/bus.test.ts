@@ -48,27 +48,30 @@ test("a call without params is checked like any other", async () => {
   await expect(call(broker, "scheduler.health", {})).resolves.toEqual({ ok: true });
 });
 
+/** A valid reminder.due message. */
+const reminderDue = {
+  key: KEY,
+  taskId: "00000000-0000-4000-8000-000000000001",
+  reminderId: "00000000-0000-4000-8000-000000000002",
+  ownerId: "00000000-0000-4000-8000-000000000003",
+  recipientId: "00000000-0000-4000-8000-000000000003",
+  title: "Dentist",
+  dueAt: null,
+  occurrenceAt: null,
+  fireAt: "2026-03-01T10:00:00.000Z",
+  firedAt: "2026-03-01T10:00:01.000Z",
+  late: false,
+  snoozed: false,
+  channels: ["sse"],
+  timezone: "UTC",
+};
+
 test("a channel message is parsed against the registry; a malformed one is logged and dropped", async () => {
   const handled: unknown[] = [];
   const errors: string[] = [];
   const channels = channelHandlers("test", { "reminder.due": async (event) => void handled.push(event.key) });
   const self = { logger: { error: (message: string) => errors.push(message) } } as never;
-  const event = {
-    key: KEY,
-    taskId: "00000000-0000-4000-8000-000000000001",
-    reminderId: "00000000-0000-4000-8000-000000000002",
-    ownerId: "00000000-0000-4000-8000-000000000003",
-    recipientId: "00000000-0000-4000-8000-000000000003",
-    title: "Dentist",
-    dueAt: null,
-    occurrenceAt: null,
-    fireAt: "2026-03-01T10:00:00.000Z",
-    firedAt: "2026-03-01T10:00:01.000Z",
-    late: false,
-    snoozed: false,
-    channels: ["sse"],
-    timezone: "UTC",
-  };
+  const event = reminderDue;
   expect(channels["reminder.due"]!.group).toBe("test");
   await channels["reminder.due"]!.handler.call(self, event);
   await channels["reminder.due"]!.handler.call(self, { ...event, recipientId: "not-a-user", channels: ["carrier-pigeon"] });
@@ -95,22 +98,7 @@ test("a JetStream message whose handler finds the database gone waits, goes back
       sink,
     );
     const self = { logger: { error: () => undefined } } as never;
-    const event = {
-      key: KEY,
-      taskId: "00000000-0000-4000-8000-000000000001",
-      reminderId: "00000000-0000-4000-8000-000000000002",
-      ownerId: "00000000-0000-4000-8000-000000000003",
-      recipientId: "00000000-0000-4000-8000-000000000003",
-      title: "Dentist",
-      dueAt: null,
-      occurrenceAt: null,
-      fireAt: "2026-03-01T10:00:00.000Z",
-      firedAt: "2026-03-01T10:00:01.000Z",
-      late: false,
-      snoozed: false,
-      channels: ["sse"],
-      timezone: "UTC",
-    };
+    const event = reminderDue;
     let working = 0;
     // Delivered far past CHANNEL_MAX_DELIVERIES already: an outage is still no reason to give up.
     const raw = { info: { redeliveryCount: 40 }, working: () => working++ };
