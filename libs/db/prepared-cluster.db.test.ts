@@ -42,7 +42,8 @@ test("the first new cluster is kept; the next fresh data directory starts from i
   expect(again.loaded).toBe(false);
   expect((await again.pglite.query("select body from notes")).rows).toEqual([{ body: "kept" }]);
   await again.pglite.close();
-});
+  // Four PGlite starts, one of them initdb: 6 s on a quiet box, over 30 s in a loaded CI run.
+}, 180_000);
 
 test("a damaged prepared cluster fails that start and is removed, so the next start runs initdb", async () => {
   writeFileSync(file, "not a tar of a cluster");
