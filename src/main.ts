@@ -1,6 +1,8 @@
 import { announce } from "../libs/broker";
 import { ConfigError, loadConfig } from "../libs/config";
+import { prepareDataDir } from "../libs/db/migrated-cluster";
 import { readyLine } from "./ready-line";
+import { allSchemas } from "./schemas";
 import { createStack } from "./stack";
 
 async function main(): Promise<void> {
@@ -15,6 +17,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // Embedded on a fresh DATA_DIR: every schema migrated up front, from a kept copy when there is one.
+  if (!config.databaseUrl && config.dataDir) await prepareDataDir(config.dataDir, allSchemas);
   const stack = createStack(config);
   let stopping = false;
   // SIGTERM comes from an orchestrator: give load balancers the drain delay. SIGINT is a person

@@ -36,6 +36,14 @@ export interface DatabaseOptions {
 const SESSION = { application_name: "todogenie", options: "-c synchronize_seqscans=off" };
 
 /**
+ * PGlite is one session in one process: it zeroes all of shared_buffers at every start (128 MB
+ * by default, 0.3 s of an embedded start and as much resident memory), and sizes its shared
+ * tables for 100 connections. An embedded database is one user's or one team's: a few MB of hot
+ * pages, and the operating system's cache behind them.
+ */
+const PGLITE_SETTINGS = ["-c", "shared_buffers=32MB", "-c", "max_connections=8"];
+
+/**
  * Opens the process's one database handle. Embedded mode is a single PGlite session, so the
  * pool is exactly one connection and transactions queue instead of interleaving.
  */
@@ -54,7 +62,11 @@ export function openDatabase(options: DatabaseOptions): Db {
     mkdirSync(dataPath, { recursive: true });
   }
   const start = clusterStart(dataPath);
-  const pglite = new PGlite(dataPath, { extensions: { pg_trgm, btree_gin }, ...(start.loadDataDir && { loadDataDir: start.loadDataDir }) });
+  const pglite = new PGlite(dataPath, {
+    extensions: { pg_trgm, btree_gin },
+    startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS],
+    ...(start.loadDataDir && { loadDataDir: start.loadDataDir }),
+  });
   start.attach(pglite);
   // The first acquire waits for PGlite to create its cluster, which on a crowded machine took over
   // knex's default 60 s and failed the start; later waits are queueing in fairSession, not a lost server.

@@ -11,7 +11,7 @@ import type { PGlite } from "@electric-sql/pglite";
  */
 // The package exports no package.json; its main file is dist/index.cjs.
 const PGLITE_DIR = path.resolve(path.dirname(require.resolve("@electric-sql/pglite")), "..");
-const PGLITE_VERSION = (JSON.parse(readFileSync(path.join(PGLITE_DIR, "package.json"), "utf8")) as { version: string }).version;
+export const PGLITE_VERSION = (JSON.parse(readFileSync(path.join(PGLITE_DIR, "package.json"), "utf8")) as { version: string }).version;
 export const PREPARED_CLUSTER = path.join(PGLITE_DIR, "../../.cache/todogenie", `pglite-${PGLITE_VERSION}-cluster.tar`);
 
 export interface ClusterStart {
@@ -62,3 +62,4 @@ async function keep(pglite: PGlite, file: string): Promise<void> {
   writeFileSync(partial, Buffer.from(await tar.arrayBuffer()));
   renameSync(partial, file);
 }
+

@@ -1,7 +1,7 @@
 import type { Knex } from "knex";
 import type { Clock } from "../clock";
 import type { Db } from "../db";
-import { migrateSchema } from "../db/migrate";
+import { Migration, migrateSchema } from "../db/migrate";
 import { deadLettersTotal } from "../metrics";
 
 /** The dead-letter table every channel-consuming service keeps in its own schema. */
@@ -23,8 +23,11 @@ export async function createDeadLettersTable(db: Knex, schema: string): Promise<
  * table is the same in every consumer.
  */
 export function migrateDeadLetters(db: Db, schema: string): Promise<void> {
-  return migrateSchema(db, schema, [{ name: "0001_dead_letters", up: (k) => createDeadLettersTable(k, schema) }], "knex_migrations_dead_letters");
+  return migrateSchema(db, schema, deadLetterMigrations(schema), DEAD_LETTER_MIGRATIONS_TABLE);
 }
+
+export const DEAD_LETTER_MIGRATIONS_TABLE = "knex_migrations_dead_letters";
+export const deadLetterMigrations = (schema: string): Migration[] => [{ name: "0001_dead_letters", up: (k) => createDeadLettersTable(k, schema) }];
 
 /** The schemas whose services consume channels, each with its dead letters. */
 export const CONSUMER_SCHEMAS = ["search", "scheduler", "notify"] as const;

@@ -1,4 +1,4 @@
-import { DOMParser, type Element as XElement } from "@xmldom/xmldom";
+import type { Element as XElement } from "@xmldom/xmldom";
 
 /** WebDAV and CalDAV XML: a request body read safely, and the answers' text. */
 export const NS = {
@@ -24,6 +24,9 @@ export function parseXml(text: string): Element | null {
   const errors: string[] = [];
   let root: Element | null = null;
   try {
+    // Loaded at the first CalDAV body rather than at every gateway start (issue 14, the embedded start).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { DOMParser } = require("@xmldom/xmldom") as typeof import("@xmldom/xmldom");
     const doc = new DOMParser({
       onError: (level, message) => {
         if (level !== "warning") errors.push(message);

@@ -4,8 +4,6 @@
  *   parseQuickAdd(text, {locale, timezone, now}) → QuickAddParse   pure; names after + and @ unresolved
  *   resolveNames(db, auth, parse) → the project and member ids those names mean   (names.ts)
  */
-import { german } from "./de";
-import { english } from "./en";
 import { readPhrase } from "./grammar";
 import type { QuickAddLocale, QuickAddParse } from "./types";
 import type { Vocabulary } from "./vocabulary";
@@ -13,7 +11,16 @@ import type { Vocabulary } from "./vocabulary";
 export { DEFAULT_HOUR } from "./grammar";
 export * from "./types";
 
-const VOCABULARIES: Record<QuickAddLocale, Vocabulary> = { en: english, de: german };
+/**
+ * Loaded at the first phrase: chrono-node's locales are a fifth of a second of every start
+ * (issue 14, the embedded start), and most processes never read a phrase.
+ */
+const VOCABULARIES: Record<QuickAddLocale, () => Vocabulary> = {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  en: () => (require("./en") as typeof import("./en")).english,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  de: () => (require("./de") as typeof import("./de")).german,
+};
 
 export interface QuickAddOptions {
   locale: QuickAddLocale;
@@ -22,5 +29,5 @@ export interface QuickAddOptions {
 }
 
 export function parseQuickAdd(text: string, { locale, timezone, now }: QuickAddOptions): QuickAddParse {
-  return readPhrase(text, VOCABULARIES[locale], timezone, now);
+  return readPhrase(text, VOCABULARIES[locale](), timezone, now);
 }
