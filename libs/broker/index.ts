@@ -16,10 +16,12 @@ import { CHANNEL_ACK_WAIT_MS, CHANNEL_MAX_DELIVERIES } from "./bus";
 import { IDEMPOTENT_ACTIONS } from "../contracts/bus";
 import { failFast, REQUEST_TIMEOUT_MS } from "./fail-fast";
 import { lostRequests } from "./lost-requests";
+import { batchNatsWrites } from "./nats-writes";
 
 /** `clock` times the expiry of signed caller identities. */
 export function createBroker(config: Config, nodeID?: string, clock?: Clock): ServiceBroker {
   const distributed = config.mode === "distributed";
+  if (distributed) batchNatsWrites();
   let broker: ServiceBroker | undefined;
   const fastFail = distributed ? failFast(IDEMPOTENT_ACTIONS, () => broker) : undefined;
   const options: BrokerOptions = {
