@@ -5,6 +5,7 @@
  *
  *   npx tsx bench/embedded.ts [seconds=10] [GET,list,search,create]
  */
+import { readFileSync } from "node:fs";
 import autocannon from "autocannon";
 import { Api } from "../test/support/api";
 import { startStack } from "../test/support/stack";
@@ -12,6 +13,8 @@ import { startStack } from "../test/support/stack";
 const SECONDS = Number(process.argv[2] ?? 10);
 const TASKS = 2_000;
 const WORDS = ["invoice", "groceries", "dentist", "budget", "roadmap", "garden", "flight", "report"];
+
+const rssMiB = (pid: number) => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024);
 
 async function main(): Promise<void> {
   const t0 = performance.now();
@@ -29,7 +32,8 @@ async function main(): Promise<void> {
       );
       ids.push(...batch.map((r) => r.body.id as string));
     }
-    process.stderr.write(`embedded ready in ${startupMs} ms (spawn to ready, fresh DATA_DIR); ${ids.length} tasks\n`);
+    const pid = stack.processes[0]!.pid!;
+    process.stderr.write(`embedded ready in ${startupMs} ms (spawn to ready, fresh DATA_DIR); ${ids.length} tasks; RSS idle ${rssMiB(pid)} MiB\n`);
     let n = 0;
     const only = process.argv[3]?.split(",");
     const scenarios = [
@@ -38,8 +42,10 @@ async function main(): Promise<void> {
       { name: "search (q=<word>)", method: "GET", path: () => `/api/v1/tasks?q=${WORDS[n++ % WORDS.length]}&limit=20` },
       { name: "create", method: "POST", path: () => "/api/v1/tasks", body: JSON.stringify({ title: "bench create" }) },
     ] as const;
-    process.stdout.write("| scenario | req/s | p50 ms | p99 ms | max ms | errors |\n|---|---:|---:|---:|---:|---:|\n");
+    process.stdout.write("| scenario | req/s | p50 ms | p99 ms | max ms | errors | RSS mid-run, MiB |\n|---|---:|---:|---:|---:|---:|---:|\n");
     for (const s of scenarios.filter((x) => !only || only.some((o) => x.name.startsWith(o)))) {
+      let rss = NaN;
+      const sample = setTimeout(() => (rss = rssMiB(pid)), (SECONDS * 1000) / 2);
       const result = await autocannon({
         url: stack.baseUrl,
         connections: 100,
@@ -47,8 +53,9 @@ async function main(): Promise<void> {
         headers: { authorization: `Bearer ${user.accessToken}`, "content-type": "application/json" },
         requests: [{ method: s.method, setupRequest: (req) => ({ ...req, path: s.path(), ...("body" in s ? { body: s.body } : {}) }) }],
       });
+      clearTimeout(sample);
       const errors = `${result.errors + result.timeouts + result.non2xx} (${result.timeouts} timeouts, statuses ${JSON.stringify(result.statusCodeStats)})`;
-      process.stdout.write(`| ${s.name} | ${Math.round(result.requests.total / SECONDS)} | ${result.latency.p50} | ${result.latency.p99} | ${result.latency.max} | ${errors} |\n`);
+      process.stdout.write(`| ${s.name} | ${Math.round(result.requests.total / SECONDS)} | ${result.latency.p50} | ${result.latency.p99} | ${result.latency.max} | ${errors} | ${rss} |\n`);
     }
   } finally {
     await stack.stop();
