@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { openDatabase } from "./index";
@@ -56,8 +56,16 @@ test("the first fresh data directory is migrated and kept; the next is a copy, a
   expect((await again.raw("select body from demo.notes")).rows).toEqual([{ body: "mine" }]);
   await again.destroy();
 
+  // A copy cut short left only its partial directory: the next start copies again.
+  const cut = path.join(dir, "cut");
+  mkdirSync(path.join(cut, "pgdata.partial"), { recursive: true });
+  writeFileSync(path.join(cut, "pgdata.partial", "PG_VERSION"), "17\n");
+  expect(await prepareDataDir(cut, schemas("key-one-0123456789", ran), cache)).toBe("copied");
+  expect(existsSync(path.join(cut, "pgdata.partial"))).toBe(false);
+  expect(await tables(cut)).toEqual({ notes: true, migrations: 1 });
+
   // Changed migrations: a new key, migrated anew rather than copied from the old one.
   expect(await prepareDataDir(path.join(dir, "third"), schemas("key-two-0123456789", ran), cache)).toBe("migrated");
   expect(ran).toEqual(["key-one-0123456789", "key-two-0123456789"]);
-  // Seven PGlite starts: over a minute in a loaded CI run.
+  // Eight PGlite starts: over a minute in a loaded CI run.
 }, 240_000);

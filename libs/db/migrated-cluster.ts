@@ -27,8 +27,13 @@ export async function prepareDataDir(dataDir: string, schemas: Schemas, cacheDir
   if (existsSync(path.join(dataPath, "PG_VERSION"))) return "existing";
   const image = migratedClusterDir(schemas.key, cacheDir);
   if (existsSync(path.join(image, "PG_VERSION"))) {
+    // Copied beside and renamed: a copy cut short (a full disk, a kill) leaves no half cluster
+    // that the next start would take for one in use.
+    const partial = `${dataPath}.partial`;
+    rmSync(partial, { recursive: true, force: true });
+    cpSync(image, partial, { recursive: true });
     rmSync(dataPath, { recursive: true, force: true });
-    cpSync(image, dataPath, { recursive: true });
+    renameSync(partial, dataPath);
     return "copied";
   }
   const db = openDatabase({ dataDir });
