@@ -77,10 +77,17 @@ export function openDatabase(options: DatabaseOptions): Db {
 
 /** When the work asking for the database began: the arrival of the HTTP request it serves. */
 const workStartedAt = new AsyncLocalStorage<number>();
+/** Whether this process holds an embedded session, the only reader of `workStartedAt`. */
+let fairSessionOpened = false;
 
-/** Runs `fn` (and everything it awaits) as work that began at `startedAt` (performance.now()). */
+/**
+ * Runs `fn` (and everything it awaits) as work that began at `startedAt` (performance.now()).
+ * Only an embedded session orders its waiters by that. Without one, `fn` just runs: the first
+ * `run` of an AsyncLocalStorage puts a hook on every promise the process makes from then on, a
+ * cost that a distributed gateway would pay on every request for nothing (issue 14).
+ */
 export function asWorkStartedAt<T>(startedAt: number, fn: () => T): T {
-  return workStartedAt.run(startedAt, fn);
+  return fairSessionOpened ? workStartedAt.run(startedAt, fn) : fn();
 }
 
 interface SessionClient {
@@ -98,6 +105,7 @@ interface SessionClient {
  * Between two holders the event loop turns once, so sockets are read and accepted under load.
  */
 function fairSession(client: SessionClient): void {
+  fairSessionOpened = true;
   const acquire = client.acquireConnection.bind(client);
   const release = client.releaseConnection.bind(client);
   const waiting: { at: number; seq: number; go: () => void }[] = [];

@@ -1,4 +1,4 @@
-import { Db, openDatabase } from "./index";
+import { asWorkStartedAt, Db, openDatabase } from "./index";
 
 let db: Db;
 beforeAll(async () => {
@@ -65,4 +65,22 @@ test("the event loop turns between queued statements, so a busy process still re
   await Promise.all(statements);
   expect(done).toBe(20);
   expect(doneAtFirstTurn).toBeLessThan(3);
+});
+
+test("the session goes to the work that began first, whichever asks first", async () => {
+  const entered = gate();
+  const release = gate();
+  const holder = db.transaction(async (trx) => {
+    await trx.raw("select 1");
+    entered.open();
+    await release.opened;
+  });
+  await entered.opened;
+  const order: string[] = [];
+  // A request that arrived just now asks before one that arrived a second ago.
+  const newer = asWorkStartedAt(performance.now(), () => db.raw("select 1").then(() => order.push("newer")));
+  const older = asWorkStartedAt(performance.now() - 1_000, () => db.raw("select 1").then(() => order.push("older")));
+  release.open();
+  await Promise.all([holder, newer, older]);
+  expect(order).toEqual(["older", "newer"]);
 });
