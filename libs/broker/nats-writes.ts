@@ -8,7 +8,7 @@ const BATCHED = Symbol.for("todogenie.nats.batchedWrites");
  * Node drains that queue after every I/O callback, so a gateway answering 100 connections makes
  * one socket write per request even when the requests arrived in one poll of the event loop,
  * and on a VM's loopback a write is the dearest thing the process does: 17.5 % of the gateway's
- * busy time and most of the tasks service's went to `writeBuffer` (issue 14, bench/RESULTS.md).
+ * busy time went to `writeBuffer` under GET-by-id load (issue 14, bench/RESULTS.md).
  * Deferred to the loop's check phase (setImmediate), everything one turn publishes leaves in one
  * write: GET by id went from 976 to 1,495–1,655 req/s on the same run. Order is unchanged (one
  * buffer, drained whole), a full buffer still goes at once, and an idle connection waits no

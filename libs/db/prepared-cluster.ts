@@ -62,4 +62,3 @@ async function keep(pglite: PGlite, file: string): Promise<void> {
   writeFileSync(partial, Buffer.from(await tar.arrayBuffer()));
   renameSync(partial, file);
 }
-
