@@ -1,4 +1,6 @@
 /** Shared settings of the benchmark scripts (run by hand, never in CI). */
+import { readFileSync } from "node:fs";
+
 export const BENCH_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/todogenie_bench";
 export const BENCH_JWT_SECRET = process.env.JWT_SECRET ?? "bench-secret-that-is-long-enough-for-hs256-0123456789";
 /** The one user with 100,000 tasks. */
@@ -17,3 +19,13 @@ export const NOUNS = [
   "onboarding", "payroll", "website", "holiday", "laptop", "presentation", "customer email", "bug report", "team lunch", "rent",
 ];
 export const TAGS = ["work", "home", "errands", "finance", "health", "family", "urgent", "someday", "travel", "reading", "admin", "ideas"];
+
+/** A process's resident memory in MiB, from /proc; NaN once it has ended. */
+export const rssMiB = (pid: number) => {
+  try {
+    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return kb ? Math.round(Number(kb) / 1024) : NaN;
+  } catch {
+    return NaN;
+  }
+};

@@ -5,16 +5,14 @@
  *
  *   npx tsx bench/embedded.ts [seconds=10] [GET,list,search,create]
  */
-import { readFileSync } from "node:fs";
 import autocannon from "autocannon";
+import { rssMiB } from "./bench-env";
 import { Api } from "../test/support/api";
 import { startStack } from "../test/support/stack";
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const TASKS = 2_000;
 const WORDS = ["invoice", "groceries", "dentist", "budget", "roadmap", "garden", "flight", "report"];
-
-const rssMiB = (pid: number) => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024);
 
 async function main(): Promise<void> {
   const t0 = performance.now();

@@ -20,7 +20,7 @@ import type { SearchQuery } from "../services/search/engine";
 import { relevanceSql } from "../services/search/pg/pg-search";
 import { expandedTsquery, expandPrefixes, queryWords, visibleScopes } from "../services/search/pg/text-query";
 import { listTasksSql } from "../services/tasks/task-list";
-import { BENCH_DATABASE_URL, BENCH_JWT_SECRET, TYPICAL_MIN, TYPICAL_SPREAD, USERS } from "./bench-env";
+import { BENCH_DATABASE_URL, BENCH_JWT_SECRET, rssMiB, TYPICAL_MIN, TYPICAL_SPREAD, USERS } from "./bench-env";
 import type { FloorSpec, Statement } from "./floor-server";
 
 const arg = (name: string, fallback: string) => {
@@ -63,15 +63,6 @@ async function statements(db: Knex, userId: string): Promise<Pick<FloorSpec, "li
   search.push(native(relevanceSql(db, auth, query, { mode: "words", tsquery: tsquery!, q: query.q! }, new Date())));
   return { list, search };
 }
-
-const rssMiB = (pid: number) => {
-  try {
-    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-    return kb ? Math.round(Number(kb) / 1024) : NaN;
-  } catch {
-    return NaN;
-  }
-};
 
 /** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 10 ms). */
 function cpuSeconds(pid: number): number {
