@@ -83,6 +83,31 @@ test("a done task has nothing pending, and a reminder already past when set neve
   expect(await pending()).toEqual([]);
 });
 
+test("a reminder the request's own slowness overtook still fires, late; an edit while one waits to fire keeps it", async () => {
+  const slow = randomUUID();
+  // Asked for 12:00:01; the create committed at 12:00:04 (a NATS server was being replaced).
+  await scheduler.applyTaskEvent(taskEvent(1, { reminders: [{ id: R1, at: "2026-03-28T12:00:01.000Z", channels: ["sse"] }] }, { taskId: slow, occurredAt: "2026-03-28T12:00:04.000Z" }));
+  expect((await pending()).map((j) => j.reminder_id)).toEqual([R1]);
+
+  // Due at 12:05 while the scheduler is behind; the task is renamed at 12:10, before it fired.
+  const behind = randomUUID();
+  const reminders = [{ id: R2, at: "2026-03-28T12:05:00.000Z", channels: ["sse" as const] }];
+  await scheduler.applyTaskEvent(taskEvent(1, { reminders }, { taskId: behind }));
+  await scheduler.applyTaskEvent(taskEvent(2, { title: "Pay the rent", reminders }, { taskId: behind, occurredAt: "2026-03-28T12:10:00.000Z" }));
+  clock.set("2026-03-28T12:10:00Z");
+  expect(await scheduler.fireDue()).toBe(2);
+  expect((await published()).map((e) => [e.reminderId, e.title, e.late]).sort()).toEqual([
+    [R1, "Pay rent", true],
+    [R2, "Pay the rent", true],
+  ]);
+  // A reminder newly set five minutes in the past was never due.
+  await scheduler.applyTaskEvent(
+    taskEvent(3, { reminders: [...reminders, { id: R1, at: "2026-03-28T12:05:00.000Z", channels: ["sse"] }] }, { taskId: behind, occurredAt: "2026-03-28T12:10:00.000Z" }),
+  );
+  expect(await pending()).toEqual([]);
+  clock.set("2026-03-28T12:00:00Z");
+});
+
 test("fires when due, once, with the key notify deduplicates on; late after downtime", async () => {
   const taskId = randomUUID();
   await scheduler.applyTaskEvent(

@@ -63,12 +63,12 @@ export class ReminderScheduler {
         return null;
       }
       // Snoozes belong to a fired notification, not to the task's current reminders: they stay.
-      await trx(JOBS).where({ task_id: event.taskId, state: "pending", snoozed: false }).delete();
+      const replaced: { key: string }[] = await trx(JOBS).where({ task_id: event.taskId, state: "pending", snoozed: false }).delete().returning("key");
       await trx(JOBS)
         .where({ task_id: event.taskId, state: "pending", snoozed: true })
         .update({ title: task.title, due_at: task.dueAt, recipient_id: recipientOf(event), project_id: task.projectId ?? null, project_known: true });
 
-      const planned = planReminders(event);
+      const planned = planReminders(event, new Set(replaced.map((j) => j.key)));
       if (planned.length === 0) return null;
       await trx(JOBS)
         .insert(

@@ -182,14 +182,16 @@ export class FaultStack {
    * event never reached a scheduler), its state, what waits in the scheduler's outbox, and
    * whether notify recorded it.
    */
-  async whereIs(reminderId: string): Promise<string> {
+  async whereIs(reminderId: string, taskId: string): Promise<string> {
     const db = openDatabase({ databaseUrl: this.db.url, poolSize: 1 });
     try {
       const jobs = await db("scheduler.jobs").where({ reminder_id: reminderId }).select("state", "fire_at", "fired_at", "key");
       const waiting = jobs.length ? await db("scheduler.outbox").whereIn("key", jobs.map((j) => j.key)).count({ n: "*" }) : [{ n: 0 }];
       const recorded = await db("notify.notifications").where({ reminder_id: reminderId }).count({ n: "*" });
+      const applied = await db("scheduler.task_versions").where({ task_id: taskId }).first("version");
+      const unsent = await db("tasks.outbox").whereRaw("payload->>'taskId' = ?", [taskId]).count({ n: "*" });
       const dead = await db.raw("select count(*)::int as n from scheduler.dead_letters union all select count(*)::int from notify.dead_letters").catch(() => ({ rows: [] }));
-      return `jobs ${JSON.stringify(jobs)}, in the scheduler outbox ${waiting[0]?.n}, notifications ${recorded[0]?.n}, dead letters (scheduler, notify) ${JSON.stringify(dead.rows.map((r: { n: number }) => r.n))}`;
+      return `task events in the tasks outbox ${unsent[0]?.n}, applied by the scheduler up to version ${applied?.version ?? "none"}, jobs ${JSON.stringify(jobs)}, in the scheduler outbox ${waiting[0]?.n}, notifications ${recorded[0]?.n}, dead letters (scheduler, notify) ${JSON.stringify(dead.rows.map((r: { n: number }) => r.n))}`;
     } catch (err) {
       return `(could not look: ${(err as Error).message})`;
     } finally {

@@ -234,7 +234,7 @@ export function faultSuite(o: SuiteOptions): void {
         const delivered = boxes[r.user]!.get(r.reminderId) ?? [];
         if (delivered.length === 0) {
           f.lost++;
-          f.odd.push(`lost: reminder ${r.reminderId} of task ${r.taskId}, due ${new Date(r.fireAt).toISOString()}: ${await stack.whereIs(r.reminderId)}`);
+          f.odd.push(`lost: reminder ${r.reminderId} of task ${r.taskId}, due ${new Date(r.fireAt).toISOString()}: ${await stack.whereIs(r.reminderId, r.taskId)}`);
         }
         f.duplicated += Math.max(0, delivered.length - 1);
         for (const s of streams[r.user]!) {
