@@ -17,6 +17,7 @@ import { IDEMPOTENT_ACTIONS } from "../contracts/bus";
 import { failFast, REQUEST_TIMEOUT_MS } from "./fail-fast";
 import { lostRequests } from "./lost-requests";
 import { batchNatsWrites } from "./nats-writes";
+import { consoleStyle } from "./log-args";
 
 /** `clock` times the expiry of signed caller identities. */
 export function createBroker(config: Config, nodeID?: string, clock?: Clock): ServiceBroker {
@@ -31,7 +32,7 @@ export function createBroker(config: Config, nodeID?: string, clock?: Clock): Se
     serializer: "JSON",
     logger: {
       type: "Pino",
-      options: { level: config.logLevel, pino: { options: { base: logBase(config) }, destination: logDestination(config) } },
+      options: { level: config.logLevel, createLogger: (level: string, bindings: object) => consoleStyle(rootLogger(config).child(bindings, { level })) },
     },
     logLevel: config.logLevel,
     requestTimeout: REQUEST_TIMEOUT_MS,
@@ -248,13 +249,21 @@ function logDestination(config: Config): DestinationStream {
   return destination;
 }
 
+/** The process's pino for a log format; Moleculer's loggers are its children (one per module, each at its level). */
+const rootLoggers = new WeakMap<Config, pino.Logger>();
+function rootLogger(config: Config): pino.Logger {
+  let logger = rootLoggers.get(config);
+  if (!logger) rootLoggers.set(config, (logger = pino({ base: logBase(config), level: "trace" }, logDestination(config))));
+  return logger;
+}
+
 /**
  * Writes a line that must be seen whatever LOG_LEVEL is (the ready line): as it is on a terminal,
  * as an info record among the JSON lines otherwise, so that every line on stdout stays JSON.
  */
 export function announce(config: Config, message: string): void {
   if (logFormatOf(config) === "pretty") process.stdout.write(`${message}\n`);
-  else pino({ base: logBase(config), level: "info" }, logDestination(config)).info(message);
+  else rootLogger(config).info(message);
 }
 
 interface NatsChannelAdapter {
