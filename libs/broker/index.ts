@@ -312,6 +312,16 @@ export async function alignConsumerAckWait(broker: ServiceBroker): Promise<strin
 }
 
 /**
+ * How long a JetStream publish waits for the stream to acknowledge it. A stream whose leader died
+ * answers nothing until the survivors elect another, 4 to 9 s later (nats-server's raft election
+ * timeout): with nats.js's 5 s default, a publish sent just before the election ended held the
+ * outbox that much longer (catch-up 8 s after a NATS server was back, issue 13). An acknowledgement
+ * takes milliseconds; one that timed out is sent again with the same Nats-Msg-Id, which the stream
+ * stores once.
+ */
+export const PUBLISH_TIMEOUT_MS = 1_000;
+
+/**
  * Sends to a durable channel. On JetStream a subject without a stream has no responder, so
  * the stream is created the way the channels adapter would create it for a consumer; the
  * event key becomes the JetStream message id, so a republished event inside the duplicate
@@ -341,6 +351,7 @@ export function durablePublisher(broker: ServiceBroker, config: Config, onReconn
     }
     await (broker as unknown as { sendToChannel: SendToChannel }).sendToChannel(channel, payload, {
       headers: { "Nats-Msg-Id": key },
+      timeout: PUBLISH_TIMEOUT_MS,
     });
   };
 }

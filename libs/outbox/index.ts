@@ -38,6 +38,8 @@ export interface RelayOptions {
   renewEveryMs?: number;
   /** Safety-net poll for rows written by other replicas or left by a crash. */
   pollMs?: number;
+  /** After a turn that failed (NATS or the database away), the next try comes this soon. */
+  retryMs?: number;
   /** Told the backlog after every turn (the metrics gauges). */
   onBacklog?: (backlog: OutboxBacklog) => void;
 }
@@ -97,6 +99,10 @@ export class OutboxRelay {
       async () => {
         try {
           return { again: (await this.drainOnce()) === this.batchSize };
+        } catch (err) {
+          // A stream between leaders refuses for seconds; its new leader is found within retryMs.
+          onError(err);
+          return { sleepMs: options.retryMs ?? 500 };
         } finally {
           // Above all when publishing fails: that is when the backlog grows.
           await this.reportBacklog();

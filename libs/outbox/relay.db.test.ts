@@ -92,3 +92,22 @@ test("a relay whose publish fails frees the rest at once, and the backlog says w
   expect(await until()).toEqual([null, null, null]);
   expect(await outboxBacklog(db, SCHEMA)).toEqual({ rows: 3, oldest: clock.now() });
 });
+
+test("a publish that failed is tried again within retryMs, not at the next poll", async () => {
+  const errors: unknown[] = [];
+  const tries: string[] = [];
+  let sent!: () => void;
+  const allSent = new Promise<void>((r) => (sent = r));
+  const publish: Publish = async (_channel, _payload, key) => {
+    tries.push(key);
+    if (tries.length === 1) throw new Error("TIMEOUT: the stream has no leader yet");
+    if (tries.length === 4) sent();
+  };
+  const r = new OutboxRelay(db, SCHEMA, publish, clock, (err) => errors.push(err), { leaseMs: LEASE, pollMs: 600_000, retryMs: 5 });
+  r.start();
+  await allSent;
+  await r.stop();
+  expect(tries).toEqual(["a", "a", "b", "c"]);
+  expect(errors).toEqual([new Error("TIMEOUT: the stream has no leader yet")]);
+  expect(await outboxBacklog(db, SCHEMA)).toMatchObject({ rows: 0 });
+});
