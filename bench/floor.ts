@@ -3,7 +3,7 @@
  * distributed stack (bench/stack.sh) on the benchmark database (bench/seed.ts), one user, one
  * token, loaded one after the other for each scenario, each printed with the ratio.
  *
- *   npm run bench:floor [-- --duration 15 --connections 100 --only get]
+ *   npm run bench:floor [-- --duration 15 --connections 100 --only get --rounds 3]
  *   NODE_EXTRA="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench:floor   (profiles of the stack's processes)
  *
  * With STACK_RUNNING=1 the stack already up on :3000 is used (and left running).
@@ -28,6 +28,8 @@ const arg = (name: string, fallback: string) => {
   return i >= 0 ? process.argv[i + 1]! : fallback;
 };
 const DURATION = Number(arg("duration", "15"));
+/** Floor and stack alternate this many times per scenario; above one, the medians are printed too. */
+const ROUNDS = Number(arg("rounds", "1"));
 const WARMUP = Number(arg("warmup", "3"));
 const CONNECTIONS = Number(arg("connections", "100"));
 const ONLY = arg("only", "");
@@ -166,30 +168,33 @@ async function main(): Promise<void> {
       { name: `search (${SEARCH_QUERY})`, key: "search", path: () => `/api/v1/tasks?${SEARCH_QUERY}` },
     ].filter((s) => !ONLY || ONLY.split(",").includes(s.key));
     const rows: Row[] = [];
-    for (const s of scenarios) {
-      for (const target of ["floor", "stack"] as const) {
-        const base = target === "floor" ? `http://127.0.0.1:${FLOOR_PORT}` : STACK_URL;
-        if (WARMUP > 0) await load(base, s.path, token, WARMUP);
-        const own = target === "stack" ? Object.fromEntries(stackPids.map((pid, i) => [names[i] ?? String(pid), [pid]])) : { floor: [floor.pid!] };
-        const shared = { postgres: pidsOf("postgres"), nats: pidsOf("nats-server") };
-        if (target === "stack") await gatewayLoopLag();
-        const { result, rss, cpu } = await cpuPerRequest({ ...own, ...shared }, () =>
-          load(base, s.path, token, DURATION, target === "stack" ? sample : () => ({ floor: rssMiB(floor.pid!) })),
-        );
-        const row: Row = {
-          scenario: s.name,
-          target,
-          rps: Math.round(result.requests.total / DURATION),
-          p50: result.latency.p50,
-          p99: result.latency.p99,
-          max: result.latency.max,
-          errors: result.errors + result.timeouts + result.non2xx,
-          rss,
-          cpu,
-          loopLagMs: target === "stack" ? await gatewayLoopLag() : undefined,
-        };
-        process.stderr.write(`${JSON.stringify(row)}\n`);
-        rows.push(row);
+    // Rounds alternate floor and stack per scenario: a quiet or busy spell of the machine falls on both.
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const s of scenarios) {
+        for (const target of ["floor", "stack"] as const) {
+          const base = target === "floor" ? `http://127.0.0.1:${FLOOR_PORT}` : STACK_URL;
+          if (WARMUP > 0) await load(base, s.path, token, WARMUP);
+          const own = target === "stack" ? Object.fromEntries(stackPids.map((pid, i) => [names[i] ?? String(pid), [pid]])) : { floor: [floor.pid!] };
+          const shared = { postgres: pidsOf("postgres"), nats: pidsOf("nats-server") };
+          if (target === "stack") await gatewayLoopLag();
+          const { result, rss, cpu } = await cpuPerRequest({ ...own, ...shared }, () =>
+            load(base, s.path, token, DURATION, target === "stack" ? sample : () => ({ floor: rssMiB(floor.pid!) })),
+          );
+          const row: Row = {
+            scenario: s.name,
+            target,
+            rps: Math.round(result.requests.total / DURATION),
+            p50: result.latency.p50,
+            p99: result.latency.p99,
+            max: result.latency.max,
+            errors: result.errors + result.timeouts + result.non2xx,
+            rss,
+            cpu,
+            loopLagMs: target === "stack" ? await gatewayLoopLag() : undefined,
+          };
+          process.stderr.write(`${JSON.stringify(row)}\n`);
+          rows.push(row);
+        }
       }
     }
     process.stdout.write(`\n${new Date().toISOString()}, ${CONNECTIONS} connections, ${DURATION} s each; idle RSS MiB ${JSON.stringify(idle)}\n\n`);
@@ -203,6 +208,7 @@ async function main(): Promise<void> {
           `${(st.rps / f.rps).toFixed(2)} | ${(st.p99 / f.p99).toFixed(1)} × | ${ownCpu(f).toFixed(2)} : ${ownCpu(st).toFixed(2)} | ${st.loopLagMs ? `${st.loopLagMs.p99} / ${st.loopLagMs.max}` : "-"} | ${Object.entries(st.rss).map(([k, v]) => `${k} ${v}`).join(", ")} |\n`,
       );
     }
+    if (ROUNDS > 1) printMedians(rows);
   } finally {
     floor.kill("SIGTERM");
     if (!process.env.STACK_RUNNING) {
@@ -211,6 +217,27 @@ async function main(): Promise<void> {
       for (let i = 0; i < 150 && stackPids.some((pid) => rssMiB(pid) > 0); i++) await new Promise((r) => setTimeout(r, 200));
     }
   }
+}
+
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/** Per scenario over the rounds: the median ratios, with their range, which a single run cannot give on a noisy box. */
+function printMedians(rows: Row[]): void {
+  const pairs = new Map<string, { rps: number[]; p99: number[] }>();
+  for (let i = 0; i < rows.length; i += 2) {
+    const [f, st] = [rows[i]!, rows[i + 1]!];
+    const ratios = pairs.get(f.scenario) ?? { rps: [], p99: [] };
+    ratios.rps.push(st.rps / f.rps);
+    ratios.p99.push(st.p99 / f.p99);
+    pairs.set(f.scenario, ratios);
+  }
+  const range = (xs: number[], digits: number) => `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
+  process.stdout.write(`\n| scenario | rounds | throughput ratio, median (range) | p99 ratio, median (range) |\n|---|---:|---:|---:|\n`);
+  for (const [scenario, r] of pairs) process.stdout.write(`| ${scenario} | ${r.rps.length} | ${range(r.rps, 2)} | ${range(r.p99, 1)} × |\n`);
 }
 
 main().catch((err) => {
