@@ -6,6 +6,7 @@ import knexFactory, { Knex } from "knex";
 import ClientPgLite from "knex-pglite";
 import pg from "pg";
 import { clusterStart } from "./prepared-cluster";
+import { parseTimestamptz } from "./timestamptz";
 
 // The contrib entry is typed as ESM only; its CommonJS build is what Node loads here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -18,6 +19,7 @@ export type Trx = Knex.Transaction;
 
 // Counts arrive as int8; every count we read fits a JS number.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, parseTimestamptz);
 
 export interface DatabaseOptions {
   /** A Postgres URL; without it the database is PGlite (in memory when dataDir is omitted). */
