@@ -21,6 +21,8 @@ export interface FloorSpec {
   /** The bench user's list page and search, each the statements the services run for it, in order. */
   list: Statement[];
   search: Statement[];
+  /** Set: a value equal to it in those statements is the caller's id instead, so every user gets their own page. */
+  userId?: string;
 }
 
 const spec = JSON.parse(process.env.FLOOR_SPEC ?? "{}") as FloorSpec;
@@ -44,9 +46,12 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(JSON.stringify(body));
 }
 
-async function runAll(statements: Statement[]) {
+async function runAll(statements: Statement[], caller: string) {
   let rows: Record<string, never>[] = [];
-  for (const s of statements) rows = (await pool.query(s)).rows;
+  for (const s of statements) {
+    const values = spec.userId ? s.values.map((v) => (v === spec.userId ? caller : v)) : s.values;
+    rows = (await pool.query({ text: s.text, values })).rows;
+  }
   return rows;
 }
 
@@ -68,7 +73,7 @@ const server = createServer(async (req, res) => {
     }
     if (url.startsWith("/api/v1/tasks?")) {
       const isSearch = url.includes("q=");
-      const rows = await runAll(isSearch ? spec.search : spec.list);
+      const rows = await runAll(isSearch ? spec.search : spec.list, sub);
       const limit = Number(new URLSearchParams(url.slice(url.indexOf("?"))).get("limit") ?? 50);
       const items = rows.slice(0, limit).map((r) => (isSearch ? (r as Record<string, unknown>).doc : dto(r)));
       return send(res, 200, { items, nextCursor: rows.length > limit ? "more" : null });

@@ -7,6 +7,10 @@
  *   NODE_EXTRA="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench:floor   (profiles of the stack's processes)
  *
  * With STACK_RUNNING=1 the stack already up on :3000 is used (and left running).
+ *
+ * With `--serve "status=todo,in_progress&sort=dueAt&limit=50"` only the floor starts, on :3000, and
+ * answers every list with the caller's own page of that query: bench/load.ts against the floor,
+ * for its scenarios that ask that query.
  */
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -51,10 +55,10 @@ const native = (q: Knex.QueryBuilder | Knex.Raw): Statement => {
 };
 
 /** The statements the tasks and search services run for the bench user's list page and search. */
-async function statements(db: Knex, userId: string): Promise<Pick<FloorSpec, "list" | "search">> {
+async function statements(db: Knex, userId: string, listQuery = LIST_QUERY): Promise<Pick<FloorSpec, "list" | "search">> {
   const auth = packAbility({ id: userId, roles: ["member"] });
   const parse = (qs: string) => listTasksQuery.parse(Object.fromEntries(new URLSearchParams(qs))) as ListTasksQuery;
-  const list = [native(listTasksSql(db, auth, parse(LIST_QUERY), new Date()))];
+  const list = [native(listTasksSql(db, auth, parse(listQuery), new Date()))];
   const query = parse(SEARCH_QUERY) as SearchQuery;
   const search: Statement[] = [];
   // The query event carries the statement as sent (with $n placeholders).
@@ -138,7 +142,18 @@ async function load(base: string, paths: () => string, token: string, seconds: n
   return { result, rss };
 }
 
+/** The floor alone on the stack's port, each caller's own page of `listQuery`, until killed. */
+async function serve(listQuery: string): Promise<void> {
+  const userId = benchUser();
+  const db = openDatabase({ databaseUrl: BENCH_DATABASE_URL, poolSize: 1 });
+  const spec: FloorSpec = { port: 3000, databaseUrl: BENCH_DATABASE_URL, jwtSecret: BENCH_JWT_SECRET, userId, ...(await statements(db, userId, listQuery)) };
+  await db.destroy();
+  spawn(process.execPath, ["--import", "tsx", "bench/floor-server.ts"], { env: { ...process.env, FLOOR_SPEC: JSON.stringify(spec) }, stdio: "inherit" });
+}
+
 async function main(): Promise<void> {
+  const serving = arg("serve", "");
+  if (serving) return serve(serving);
   const userId = benchUser();
   const token = jwt.sign({ roles: ["member"] }, BENCH_JWT_SECRET, { algorithm: "HS256", subject: userId, issuer: "todogenie", audience: "todogenie-api", expiresIn: 7200 });
   const db = openDatabase({ databaseUrl: BENCH_DATABASE_URL, poolSize: 1 });

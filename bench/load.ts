@@ -126,10 +126,11 @@ async function run(s: Scenario) {
 }
 
 async function main(): Promise<void> {
-  const cursors = !ONLY || ONLY === "list" ? await deepCursors() : [];
+  const kinds = ONLY ? ONLY.split(",") : undefined;
+  const cursors = !kinds || kinds.includes("list") ? await deepCursors() : [];
   process.stderr.write(`${cursors.length} deep cursors; ${CONNECTIONS} connections, ${DURATION} s per scenario\n`);
   const rows = [];
-  for (const s of scenarios(cursors).filter((x) => !ONLY || x.kind === ONLY)) {
+  for (const s of scenarios(cursors).filter((x) => !kinds || kinds.includes(x.kind))) {
     const row = await run(s);
     process.stderr.write(`${JSON.stringify(row)}\n`);
     rows.push(row);
