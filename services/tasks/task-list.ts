@@ -3,9 +3,10 @@ import { abilityFromMeta, rulesToSqlBranches } from "../../libs/authz";
 import type { Clock } from "../../libs/clock";
 import { AuthMeta, DEFAULT_SORT, ListTasksQuery, SortTerm, TaskDto, TaskPage } from "../../libs/contracts";
 import type { Db } from "../../libs/db";
+import { prepared } from "../../libs/db/prepared";
 import { buildListSql, CursorCodec, CursorValue, facetCounts, queryFingerprint, sortValues, withTieBreak } from "../../libs/task-query";
 import { TASKS_SCHEMA } from "./migrations";
-import { TASK_RULE_COLUMNS, TaskRow, toTaskDto } from "./task-row";
+import { TASK_COLUMNS, TASK_RULE_COLUMNS, TaskRow, toTaskDto } from "./task-row";
 
 const TASKS = `${TASKS_SCHEMA}.tasks`;
 
@@ -17,7 +18,7 @@ export function listTasksSql(db: Db, auth: AuthMeta, query: ListTasksQuery, now:
   const ability = abilityFromMeta(auth);
   return buildListSql(db, {
     table: TASKS,
-    select: ["*"],
+    select: TASK_COLUMNS,
     scopes: rulesToSqlBranches(ability, "read", "Task", TASK_RULE_COLUMNS),
     query,
     sort: sortOf(query),
@@ -26,6 +27,16 @@ export function listTasksSql(db: Db, auth: AuthMeta, query: ListTasksQuery, now:
     now,
   });
 }
+
+/**
+ * Whether one plan serves a list's page whatever its values: every segment walks an owner- or
+ * project-led index in the sort's order, and a status and `topLevel` are all it filters by.
+ * Other filters keep a number of rows that depends on the value (a tag, a due range, a priority
+ * on a deep page), and a plan made without it read thousands of a heavy user's rows where the
+ * planned-for-the-value one reads a page (list-plans.db.test.ts checks both).
+ */
+export const planIsValueFree = (q: ListTasksQuery): boolean =>
+  !q.tag?.length && !q.priority?.length && !q.projectId?.length && !q.dueFrom && !q.dueTo && !q.overdue && !q.parentId && q.blocked === undefined;
 
 /** Lists without `q`: filtered and sorted in SQL, keyset-paged so page 10,000 costs what page 1 does. */
 export class TaskLister {
@@ -40,7 +51,8 @@ export class TaskLister {
     const fingerprint = queryFingerprint("tasks", query, sort);
     const after = query.cursor ? this.cursors.decode(query.cursor, fingerprint, auth.userId, withTieBreak(sort).length) : undefined;
     const now = this.clock.now();
-    const rows: TaskRow[] = await listTasksSql(this.db, auth, query, now, after);
+    const built = listTasksSql(this.db, auth, query, now, after);
+    const rows: TaskRow[] = await (planIsValueFree(query) ? prepared(this.db, built) : built);
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     const result: TaskPage = {

@@ -48,6 +48,15 @@ export interface TaskRow {
   version: number;
 }
 
+/** Every column a TaskRow holds, named: a read that names them keeps its result type when a migration adds a column. */
+const ROW_COLUMNS: Record<keyof TaskRow, true> = {
+  id: true, owner_id: true, project_id: true, assignee_id: true, title: true, description: true, status: true, priority: true,
+  due_at: true, start_at: true, completed_at: true, tags: true, recurrence: true, reminders: true, timezone: true, dtstart: true,
+  completed_count: true, parent_id: true, position: true, children_total: true, children_done: true, blocked_by: true, blocked: true,
+  dav_properties: true, created_at: true, updated_at: true, version: true,
+};
+export const TASK_COLUMNS = Object.keys(ROW_COLUMNS) as (keyof TaskRow)[];
+
 /** The columns CASL rule fields stand for in task queries. */
 export const TASK_RULE_COLUMNS = { id: "id", ownerId: "owner_id", projectId: "project_id" };
 

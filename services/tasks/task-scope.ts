@@ -2,8 +2,9 @@ import type { Knex } from "knex";
 import { abilityFromMeta, Action, rulesToSql } from "../../libs/authz";
 import type { AuthMeta } from "../../libs/contracts";
 import type { Trx } from "../../libs/db";
+import { prepared } from "../../libs/db/prepared";
 import { ForbiddenError, NotFoundError, PreconditionFailedError } from "../../libs/errors";
-import { TASK_RULE_COLUMNS, TaskRow, TASKS } from "./task-row";
+import { TASK_COLUMNS, TASK_RULE_COLUMNS, TaskRow, TASKS } from "./task-row";
 
 /** One task, restricted to what the caller's rules allow for `action`. */
 export function scopedTask(db: Knex | Trx, auth: AuthMeta, action: Action, id: string): Knex.QueryBuilder<TaskRow> {
@@ -12,8 +13,9 @@ export function scopedTask(db: Knex | Trx, auth: AuthMeta, action: Action, id: s
   return q;
 }
 
+/** A primary-key lookup: one plan is right for every id, so it is prepared once per connection. */
 export async function readTask(db: Knex | Trx, auth: AuthMeta, id: string): Promise<TaskRow> {
-  const row = await scopedTask(db, auth, "read", id).first();
+  const row: TaskRow | undefined = await prepared(db, scopedTask(db, auth, "read", id).select(TASK_COLUMNS).first());
   if (!row) throw new NotFoundError(`task ${id} not found`);
   return row;
 }

@@ -20,6 +20,26 @@ export async function analyze(db: Knex, built: Knex.QueryBuilder): Promise<PlanN
   return flatten(rows[0]["QUERY PLAN"][0].Plan);
 }
 
+/**
+ * The same, with the plan Postgres makes without the values (a prepared statement's generic plan,
+ * which it may keep after five executions: libs/db/prepared.ts).
+ */
+export async function analyzeGeneric(db: Knex, built: Knex.QueryBuilder): Promise<PlanNode[]> {
+  const { sql, bindings } = built.toSQL().toNative();
+  // EXECUTE takes no parameters of its own: its arguments are literals.
+  const args = bindings.map((v) => db.raw("?", [v as Knex.Value]).toQuery()).join(", ");
+  return db.transaction(async (trx) => {
+    await trx.raw("set local plan_cache_mode = force_generic_plan");
+    await trx.raw(`prepare generic_plan_test as ${sql.replace(/\?/g, "\\?")}`);
+    try {
+      const { rows } = await trx.raw(`explain (analyze, format json) execute generic_plan_test(${args.replace(/\?/g, "\\?")})`);
+      return flatten(rows[0]["QUERY PLAN"][0].Plan);
+    } finally {
+      await trx.raw("deallocate generic_plan_test");
+    }
+  });
+}
+
 /** The scan nodes of a table; with `indexPrefix`, its bitmap index scans too (they name only the index). */
 export function scansOf(plan: PlanNode[], table: string, indexPrefix?: string): PlanNode[] {
   return plan.filter((n) => n["Relation Name"] === table || (indexPrefix !== undefined && n["Index Name"]?.startsWith(indexPrefix)));

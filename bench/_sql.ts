@@ -1,0 +1,10 @@
+import { packAbility } from "../libs/authz";
+import { listTasksQuery, ListTasksQuery } from "../libs/contracts";
+import { openDatabase } from "../libs/db";
+import { listTasksSql } from "../services/tasks/task-list";
+import { BENCH_DATABASE_URL } from "./bench-env";
+const db = openDatabase({ databaseUrl: BENCH_DATABASE_URL, poolSize: 1 });
+const auth = packAbility({ id: process.argv[3]!, roles: ["member"] });
+const query = listTasksQuery.parse(Object.fromEntries(new URLSearchParams(process.argv[2]))) as ListTasksQuery;
+console.log(listTasksSql(db as never, auth, query, new Date()).toString() + ";");
+void db.destroy();
