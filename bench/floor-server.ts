@@ -5,7 +5,7 @@
  * bench/floor.ts, which hands it the list and search statements the services build (as JSON in
  * FLOOR_SPEC), so both sides ask Postgres the same thing.
  */
-import { createSecretKey } from "node:crypto";
+import { createHash, createSecretKey } from "node:crypto";
 import { createServer, ServerResponse } from "node:http";
 import jwt from "jsonwebtoken";
 import pg from "pg";
@@ -23,6 +23,8 @@ export interface FloorSpec {
   search: Statement[];
   /** Set: a value equal to it in those statements is the caller's id instead, so every user gets their own page. */
   userId?: string;
+  /** Named prepared statements, as the tasks service runs its by-id and value-free list reads (libs/db/prepared.ts). */
+  prepared?: boolean;
 }
 
 const spec = JSON.parse(process.env.FLOOR_SPEC ?? "{}") as FloorSpec;
@@ -30,6 +32,8 @@ const pool = new pg.Pool({ connectionString: spec.databaseUrl, max: 10 });
 const key = createSecretKey(Buffer.from(spec.jwtSecret));
 const PRIORITIES = ["none", "low", "medium", "high", "urgent"];
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const nameOf = (text: string) => (spec.prepared ? `floor_${createHash("sha1").update(text).digest("base64url")}` : undefined);
+const BY_ID = "select * from tasks.tasks where id = $1 and owner_id = $2";
 
 /** The task as the API answers it (the same fields toTaskDto writes). */
 function dto(r: Record<string, never>) {
@@ -50,7 +54,7 @@ async function runAll(statements: Statement[], caller: string) {
   let rows: Record<string, never>[] = [];
   for (const s of statements) {
     const values = spec.userId ? s.values.map((v) => (v === spec.userId ? caller : v)) : s.values;
-    rows = (await pool.query({ text: s.text, values })).rows;
+    rows = (await pool.query({ name: nameOf(s.text), text: s.text, values })).rows;
   }
   return rows;
 }
@@ -67,7 +71,7 @@ const server = createServer(async (req, res) => {
     const url = req.url ?? "";
     const byId = /^\/api\/v1\/tasks\/([0-9a-f-]{36})$/.exec(url);
     if (byId) {
-      const { rows } = await pool.query("select * from tasks.tasks where id = $1 and owner_id = $2", [byId[1], sub]);
+      const { rows } = await pool.query({ name: nameOf(BY_ID), text: BY_ID, values: [byId[1], sub] });
       if (!rows[0]) return send(res, 404, { title: "Not Found" });
       return send(res, 200, dto(rows[0]), { etag: `"${rows[0].version}"` });
     }

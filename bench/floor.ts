@@ -6,7 +6,9 @@
  *   npm run bench:floor [-- --duration 15 --connections 100 --only get --rounds 3]
  *   NODE_EXTRA="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench:floor   (profiles of the stack's processes)
  *
- * With STACK_RUNNING=1 the stack already up on :3000 is used (and left running).
+ * With STACK_RUNNING=1 the stack already up on :3000 is used (and left running). With
+ * `--prepared-floor` the floor runs its statements as named prepared statements, as the tasks service
+ * runs its by-id and value-free list reads.
  *
  * With `--serve "status=todo,in_progress&sort=dueAt&limit=50"` only the floor starts, on :3000, and
  * answers every list with the caller's own page of that query: bench/load.ts against the floor,
@@ -37,6 +39,7 @@ const ROUNDS = Number(arg("rounds", "1"));
 const WARMUP = Number(arg("warmup", "3"));
 const CONNECTIONS = Number(arg("connections", "100"));
 const ONLY = arg("only", "");
+const PREPARED_FLOOR = process.argv.includes("--prepared-floor");
 const FLOOR_PORT = 3100;
 const STACK_URL = "http://127.0.0.1:3000";
 const LIST_QUERY = "limit=50";
@@ -146,7 +149,9 @@ async function load(base: string, paths: () => string, token: string, seconds: n
 async function serve(listQuery: string): Promise<void> {
   const userId = benchUser();
   const db = openDatabase({ databaseUrl: BENCH_DATABASE_URL, poolSize: 1 });
-  const spec: FloorSpec = { port: 3000, databaseUrl: BENCH_DATABASE_URL, jwtSecret: BENCH_JWT_SECRET, userId, ...(await statements(db, userId, listQuery)) };
+  const spec: FloorSpec = {
+    port: 3000, databaseUrl: BENCH_DATABASE_URL, jwtSecret: BENCH_JWT_SECRET, userId, prepared: PREPARED_FLOOR, ...(await statements(db, userId, listQuery)),
+  };
   await db.destroy();
   spawn(process.execPath, ["--import", "tsx", "bench/floor-server.ts"], { env: { ...process.env, FLOOR_SPEC: JSON.stringify(spec) }, stdio: "inherit" });
 }
@@ -158,7 +163,7 @@ async function main(): Promise<void> {
   const token = jwt.sign({ roles: ["member"] }, BENCH_JWT_SECRET, { algorithm: "HS256", subject: userId, issuer: "todogenie", audience: "todogenie-api", expiresIn: 7200 });
   const db = openDatabase({ databaseUrl: BENCH_DATABASE_URL, poolSize: 1 });
   const ids = (await db("tasks.tasks").where({ owner_id: userId }).orderBy("id").limit(100).pluck("id")) as string[];
-  const spec: FloorSpec = { port: FLOOR_PORT, databaseUrl: BENCH_DATABASE_URL, jwtSecret: BENCH_JWT_SECRET, ...(await statements(db, userId)) };
+  const spec: FloorSpec = { port: FLOOR_PORT, databaseUrl: BENCH_DATABASE_URL, jwtSecret: BENCH_JWT_SECRET, prepared: PREPARED_FLOOR, ...(await statements(db, userId)) };
   await db.destroy();
 
   const children: ChildProcess[] = [];
