@@ -17,7 +17,8 @@ const named = new Set<string>();
  * Only for statements whose plan made without the values is right for all of them: after five
  * executions Postgres may keep such a generic plan. A primary-key lookup is; so is a list page
  * whose segments each walk an owner-led index in its sort order. A filter whose selectivity
- * depends on its value (tags, a due range) is not: its callers leave it unnamed. The statement
+ * depends on its value (a tag, a due range) is not: its callers leave it unnamed (see
+ * `planIsValueFree` in services/tasks/task-list.ts, and the generic plans list-plans.db.test.ts checks). The statement
  * names its columns, so a column added by a later migration does not change its result type
  * (which Postgres refuses for a prepared `select *`). PGlite (embedded) runs it as it is.
  */

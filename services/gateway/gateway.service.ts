@@ -86,6 +86,10 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
       "gateway.membershipsChanged": ({ userIds }) => userIds.forEach((id) => authenticator.forget(id)),
     }),
     async started() {
+      // Announcements of membership changes may have passed a gateway cut off from the bus.
+      this.broker.localBus.on("$transporter.connected", ({ wasReconnect }: { wasReconnect: boolean }) => {
+        if (wasReconnect) authenticator.forgetMemberships();
+      });
       await migrateSchema(db, AUTH_SCHEMA, migrations);
       relay = startRelay(this, db, AUTH_SCHEMA, config, clock);
       await ensureFirstAdmin(users, config, this.logger);

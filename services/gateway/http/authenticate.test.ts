@@ -6,7 +6,7 @@ import { ManualClock } from "../../../libs/clock";
 import { JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER, type AuthMeta } from "../../../libs/contracts";
 import { UnauthorizedError } from "../../../libs/errors";
 import type { UserRow, UserStore } from "../auth/user-store";
-import { createAuthenticator, STALE_MEMBERSHIPS_MS } from "./authenticate";
+import { createAuthenticator, MEMBERSHIPS_CACHE_MS, STALE_MEMBERSHIPS_MS } from "./authenticate";
 
 const SECRET = "authenticate-test-secret-0123456789abcdef";
 const USER_ID = "8f0c3a52-3b8e-4d52-9a57-4f0d2a8e1c11";
@@ -79,11 +79,11 @@ describe("while the tasks service cannot answer for memberships", () => {
     const h = harness(t.fn);
     const before = await h.call();
     t.failWith(error());
-    h.clock.advance(1_000);
+    h.clock.advance(MEMBERSHIPS_CACHE_MS);
     const during = await h.call();
     expect(during).toMatchObject({ userId: USER_ID });
     expect(abilitiesOf(during)).toBe(abilitiesOf(before));
-    // The stand-in is cached like an answer: the next second's requests do not wait on tasks again.
+    // The stand-in is cached like an answer: the next requests do not wait on tasks again.
     expect(await h.call()).toMatchObject({ userId: USER_ID });
     expect(t.fn).toHaveBeenCalledTimes(2);
   });
@@ -94,7 +94,7 @@ describe("while the tasks service cannot answer for memberships", () => {
     await h.call();
     t.failWith(new Errors.RequestTimeoutError({ action: "projects.memberships", nodeID: "tasks-1" }));
     h.disable();
-    h.clock.advance(1_000);
+    h.clock.advance(MEMBERSHIPS_CACHE_MS);
     expect(await h.call()).toBeInstanceOf(UnauthorizedError);
   });
 
@@ -105,7 +105,7 @@ describe("while the tasks service cannot answer for memberships", () => {
     t.failWith(new Errors.RequestTimeoutError({ action: "projects.memberships", nodeID: "tasks-1" }));
     h.clock.advance(STALE_MEMBERSHIPS_MS - 1);
     expect(await h.call()).toMatchObject({ userId: USER_ID });
-    h.clock.advance(1_000);
+    h.clock.advance(MEMBERSHIPS_CACHE_MS);
     expect(await h.call()).toMatchObject({ type: "REQUEST_TIMEOUT" });
   });
 
@@ -116,17 +116,85 @@ describe("while the tasks service cannot answer for memberships", () => {
     expect(await h.call()).toMatchObject({ type: "REQUEST_TIMEOUT" });
 
     t.failWith(undefined);
-    h.clock.advance(1_000);
+    h.clock.advance(MEMBERSHIPS_CACHE_MS);
     await h.call();
     t.failWith(new Error("a bug in tasks"));
-    h.clock.advance(1_000);
+    h.clock.advance(MEMBERSHIPS_CACHE_MS);
     expect(await h.call()).toMatchObject({ message: "a bug in tasks" });
 
     t.failWith(undefined);
-    h.clock.advance(1_000);
+    h.clock.advance(MEMBERSHIPS_CACHE_MS);
     await h.call();
     h.authenticator.forget(USER_ID);
     t.failWith(new Errors.ServiceNotAvailableError({ action: "projects.memberships" }));
     expect(await h.call()).toMatchObject({ type: "SERVICE_NOT_AVAILABLE" });
+  });
+});
+
+describe("memberships", () => {
+  const PROJECT = "0d6f1b8e-7a9c-4c3e-9f51-2b7e8d4a6c10";
+  function tasks() {
+    let answer: Membership[] = [];
+    let hold: Promise<void> | undefined;
+    const fn = jest.fn(async () => {
+      const now = answer;
+      await hold;
+      return now;
+    });
+    return { fn, answer: (m: Membership[]) => (answer = m), holdUntil: (p: Promise<void> | undefined) => (hold = p) };
+  }
+  const projectsOf = (auth: AuthMeta | Error) => JSON.stringify((auth as AuthMeta).rules).includes(PROJECT);
+
+  test("are reused for MEMBERSHIPS_CACHE_MS while the account is read every second", async () => {
+    const t = tasks();
+    const h = harness(t.fn);
+    await h.call();
+    h.clock.advance(1_000);
+    await h.call();
+    expect(h.users.findById).toHaveBeenCalledTimes(2);
+    expect(t.fn).toHaveBeenCalledTimes(1);
+    h.clock.advance(MEMBERSHIPS_CACHE_MS);
+    await h.call();
+    expect(t.fn).toHaveBeenCalledTimes(2);
+  });
+
+  test("a change announced (forget) is seen by the next request", async () => {
+    const t = tasks();
+    const h = harness(t.fn);
+    expect(projectsOf(await h.call())).toBe(false);
+    t.answer([{ projectId: PROJECT, role: "editor" } as Membership]);
+    h.authenticator.forget(USER_ID);
+    expect(projectsOf(await h.call())).toBe(true);
+  });
+
+  test("an answer asked for before a change was announced is not reused after it", async () => {
+    const t = tasks();
+    const h = harness(t.fn);
+    let release!: () => void;
+    t.holdUntil(new Promise<void>((r) => (release = r)));
+    const before = h.call();
+    while (t.fn.mock.calls.length === 0) await new Promise(setImmediate);
+    t.answer([{ projectId: PROJECT, role: "editor" } as Membership]);
+    h.authenticator.forget(USER_ID);
+    release();
+    t.holdUntil(undefined);
+    expect(projectsOf(await before)).toBe(false);
+    h.clock.advance(1_000);
+    expect(projectsOf(await h.call())).toBe(true);
+  });
+
+  test("after the bus connection comes back every caller's are asked again, and the last known still stand in", async () => {
+    const t = tasks();
+    const h = harness(t.fn);
+    t.answer([{ projectId: PROJECT, role: "editor" } as Membership]);
+    await h.call();
+    h.authenticator.forgetMemberships();
+    h.clock.advance(1_000);
+    await h.call();
+    expect(t.fn).toHaveBeenCalledTimes(2);
+    t.fn.mockRejectedValue(new Errors.RequestTimeoutError({ action: "projects.memberships", nodeID: "tasks-1" }));
+    h.authenticator.forgetMemberships();
+    h.clock.advance(1_000);
+    expect(projectsOf(await h.call())).toBe(true);
   });
 });
