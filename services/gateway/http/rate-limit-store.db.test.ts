@@ -80,3 +80,17 @@ test("the store: a window counts from its first hit, a new one starts once it en
   expect(await store.get("k")).toBeUndefined();
   expect((await store.get("other"))?.totalHits).toBe(1);
 });
+
+test("the store: a key Postgres text cannot hold (NUL) or too long for its index still counts, each apart", async () => {
+  const store = new PgRateLimitStore(pg.db, "t:");
+  store.init({ windowMs: 60_000 } as never);
+  for (const key of ["login:1.2.3.4:\u0000", "login:1.2.3.4:\u0000\u0000", `login:1.2.3.4:${"x".repeat(100_000)}`]) {
+    expect((await store.increment(key)).totalHits).toBe(1);
+    expect((await store.increment(key)).totalHits).toBe(2);
+    expect((await store.get(key))?.totalHits).toBe(2);
+    await store.decrement(key);
+    expect((await store.get(key))?.totalHits).toBe(1);
+    await store.resetKey(key);
+    expect(await store.get(key)).toBeUndefined();
+  }
+});

@@ -1,8 +1,12 @@
+import { createHash } from "node:crypto";
 import type { ClientRateLimitInfo, Options, Store } from "express-rate-limit";
 import type { Db } from "../../../libs/db";
 import { AUTH_SCHEMA } from "../migrations";
 
 export const RATE_LIMITS = `${AUTH_SCHEMA}.rate_limits`;
+
+/** Longer keys are stored hashed: a btree entry holds at most about 2.7 kB. */
+const MAX_PLAIN_KEY = 256;
 
 /**
  * express-rate-limit's counters in Postgres, so a limit holds across every gateway replica (with
@@ -29,8 +33,13 @@ export class PgRateLimitStore implements Store {
     this.windowMs = options.windowMs;
   }
 
+  /**
+   * The row's key. A key comes from what the client sent (login's email, before validation):
+   * one Postgres text cannot hold (NUL) or too long for the key's index is stored as its hash.
+   */
   private key(key: string): string {
-    return `${this.prefix}${key}`;
+    const safe = key.length <= MAX_PLAIN_KEY && !key.includes("\u0000");
+    return `${this.prefix}${safe ? key : `#${createHash("sha256").update(key).digest("hex")}`}`;
   }
 
   async get(key: string): Promise<ClientRateLimitInfo | undefined> {
