@@ -183,6 +183,9 @@ function writableHost(hosts: string[]): () => Promise<Knex.PgConnectionConfig & 
     const problems: string[] = [];
     for (const connectionString of hosts) {
       const probe = new pg.Client({ connectionString, connectionTimeoutMillis: 2_000 });
+      // A server dying while the probe is idle (a killed primary's FATAL 57P01) is an 'error' event;
+      // unheard, it would end the process. The awaited calls below report the same failure.
+      probe.on("error", () => undefined);
       try {
         await probe.connect();
         const { rows } = await probe.query<{ r: boolean }>("select pg_is_in_recovery() as r");
