@@ -121,9 +121,9 @@ test("a JetStream message whose handler finds the database gone waits, goes back
 
 test("a lossy event is parsed against the registry; a malformed one never reaches the handler", async () => {
   const forgotten: string[][] = [];
-  const events = eventHandlers({ "gateway.membershipsChanged": ({ userIds }) => void forgotten.push(userIds) }) as Record<string, (ctx: { params: unknown }) => void>;
-  events["gateway.membershipsChanged"]!({ params: { userIds: ["00000000-0000-4000-8000-000000000001"] } });
-  events["gateway.membershipsChanged"]!({ params: { userIds: "everyone" } });
+  const events = eventHandlers({ "gateway.callersChanged": ({ userIds }) => void forgotten.push(userIds) }) as Record<string, (ctx: { params: unknown }) => void>;
+  events["gateway.callersChanged"]!({ params: { userIds: ["00000000-0000-4000-8000-000000000001"] } });
+  events["gateway.callersChanged"]!({ params: { userIds: "everyone" } });
   expect(forgotten).toEqual([["00000000-0000-4000-8000-000000000001"]]);
 });
 

@@ -272,8 +272,8 @@ export type PayloadOf<C extends ChannelName> = z.output<(typeof CHANNELS_ON_BUS)
 
 /** Plain Moleculer events: lossy, for what may be lost (cache invalidation, live fan-out). */
 export const EVENTS_ON_BUS = {
-  /** Memberships changed: every gateway drops those users' cached abilities. */
-  "gateway.membershipsChanged": z.object({ userIds: z.array(z.uuid()) }),
+  /** These users' accounts or memberships changed: every gateway drops what it kept of them. */
+  "gateway.callersChanged": z.object({ userIds: z.array(z.uuid()) }),
   /** Every notify replica writes the notification to its own sockets. */
   "notify.fanout": z.object({ userId: z.uuid(), notification: notificationSchema }),
   /** An account was disabled: every notify replica ends that user's streams. */

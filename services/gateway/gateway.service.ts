@@ -82,13 +82,13 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
       broker = this.broker;
     },
     events: eventHandlers({
-      /** Another gateway changed memberships: drop those users' cached abilities now. */
-      "gateway.membershipsChanged": ({ userIds }) => userIds.forEach((id) => authenticator.forget(id)),
+      /** An account or memberships changed elsewhere: drop what this gateway kept of those users now. */
+      "gateway.callersChanged": ({ userIds }) => userIds.forEach((id) => authenticator.forget(id)),
     }),
     async started() {
-      // Announcements of membership changes may have passed a gateway cut off from the bus.
+      // Announcements of changed callers may have passed a gateway cut off from the bus.
       this.broker.localBus.on("$transporter.connected", ({ wasReconnect }: { wasReconnect: boolean }) => {
-        if (wasReconnect) authenticator.forgetMemberships();
+        if (wasReconnect) authenticator.forgetEveryone();
       });
       await migrateSchema(db, AUTH_SCHEMA, migrations);
       relay = startRelay(this, db, AUTH_SCHEMA, config, clock);

@@ -137,7 +137,7 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
       await migrateSchema(db, TASKS_SCHEMA, migrations);
       relay = startRelay(this, db, TASKS_SCHEMA, config, clock);
       log = (message, err) => this.logger.warn(message, err);
-      membershipsChanged = (userId) => void broadcast(this.broker, "gateway.membershipsChanged", { userIds: [userId] }, "gateway");
+      membershipsChanged = (userId) => void broadcast(this.broker, "gateway.callersChanged", { userIds: [userId] }, "gateway");
       // Imports left by a replica that died are taken up once their lease expires.
       imports.kick();
       importTimer = setInterval(() => imports.kick(), 5_000).unref();

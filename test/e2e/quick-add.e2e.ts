@@ -46,6 +46,16 @@ describe("POST /tasks/parse", () => {
     expect(said).toMatchObject({ tags: "#home", priority: "!high", projectId: '+"Big Garden"', assigneeId: "@bob", reminders: "remind me 30 min before" });
   });
 
+  test("a changed timezone is the caller's zone from their very next request", async () => {
+    const zoe = await api.newUser({ name: "Zoe Zone", timezone: "UTC" });
+    const parse = () => api.post("/tasks/parse", { text: "Water plants every Monday at 8am" }, as(zoe));
+    expect((await parse()).body.fields.recurrence).toMatchObject({ timezone: "UTC" });
+    expect((await api.patch("/me", { timezone: "Asia/Tokyo" }, as(zoe))).status).toBe(200);
+    const after = (await parse()).body.fields;
+    expect(after.recurrence).toMatchObject({ timezone: "Asia/Tokyo" });
+    expect(local(after.dueAt, "Asia/Tokyo")).toMatch(/ 08:00$/);
+  });
+
   test("German by locale or Accept-Language", async () => {
     const text = "Müll rausbringen jeden Dienstag um 19 Uhr #haushalt !hoch";
     for (const [body, headers] of [[{ text, locale: "de" }, {}], [{ text }, { "accept-language": "de-DE,de;q=0.9,en;q=0.5" }]] as const) {

@@ -6,7 +6,7 @@ import { ManualClock } from "../../../libs/clock";
 import { JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER, type AuthMeta } from "../../../libs/contracts";
 import { UnauthorizedError } from "../../../libs/errors";
 import type { UserRow, UserStore } from "../auth/user-store";
-import { createAuthenticator, MEMBERSHIPS_CACHE_MS, STALE_MEMBERSHIPS_MS } from "./authenticate";
+import { createAuthenticator, CALLER_CACHE_MS, STALE_MEMBERSHIPS_MS } from "./authenticate";
 
 const SECRET = "authenticate-test-secret-0123456789abcdef";
 const USER_ID = "8f0c3a52-3b8e-4d52-9a57-4f0d2a8e1c11";
@@ -27,16 +27,24 @@ function harness(membershipsOf: (userId: string) => Promise<Membership[]> = asyn
   return { clock, users, call, authenticator, disable: () => (row = { ...row, disabled: true }) };
 }
 
-test("a looked-up caller is trusted for a second of the injected clock, then looked up again", async () => {
+test("a looked-up caller is reused for CALLER_CACHE_MS of the injected clock when no change is announced, then looked up again", async () => {
   const h = harness();
   expect(await h.call()).toMatchObject({ userId: USER_ID });
   h.disable();
-  h.clock.advance(999);
+  h.clock.advance(CALLER_CACHE_MS - 1);
   expect(await h.call()).toMatchObject({ userId: USER_ID });
   expect(h.users.findById).toHaveBeenCalledTimes(1);
   h.clock.advance(1);
   expect(await h.call()).toBeInstanceOf(UnauthorizedError);
   expect(h.users.findById).toHaveBeenCalledTimes(2);
+});
+
+test("a disabled account announced (forget) is refused by the very next request", async () => {
+  const h = harness();
+  expect(await h.call()).toMatchObject({ userId: USER_ID });
+  h.disable();
+  h.authenticator.forget(USER_ID);
+  expect(await h.call()).toBeInstanceOf(UnauthorizedError);
 });
 
 test("requests that arrive while their caller is being looked up share that one lookup", async () => {
@@ -79,7 +87,7 @@ describe("while the tasks service cannot answer for memberships", () => {
     const h = harness(t.fn);
     const before = await h.call();
     t.failWith(error());
-    h.clock.advance(MEMBERSHIPS_CACHE_MS);
+    h.clock.advance(CALLER_CACHE_MS);
     const during = await h.call();
     expect(during).toMatchObject({ userId: USER_ID });
     expect(abilitiesOf(during)).toBe(abilitiesOf(before));
@@ -94,7 +102,7 @@ describe("while the tasks service cannot answer for memberships", () => {
     await h.call();
     t.failWith(new Errors.RequestTimeoutError({ action: "projects.memberships", nodeID: "tasks-1" }));
     h.disable();
-    h.clock.advance(MEMBERSHIPS_CACHE_MS);
+    h.clock.advance(CALLER_CACHE_MS);
     expect(await h.call()).toBeInstanceOf(UnauthorizedError);
   });
 
@@ -105,7 +113,7 @@ describe("while the tasks service cannot answer for memberships", () => {
     t.failWith(new Errors.RequestTimeoutError({ action: "projects.memberships", nodeID: "tasks-1" }));
     h.clock.advance(STALE_MEMBERSHIPS_MS - 1);
     expect(await h.call()).toMatchObject({ userId: USER_ID });
-    h.clock.advance(MEMBERSHIPS_CACHE_MS);
+    h.clock.advance(CALLER_CACHE_MS);
     expect(await h.call()).toMatchObject({ type: "REQUEST_TIMEOUT" });
   });
 
@@ -116,14 +124,14 @@ describe("while the tasks service cannot answer for memberships", () => {
     expect(await h.call()).toMatchObject({ type: "REQUEST_TIMEOUT" });
 
     t.failWith(undefined);
-    h.clock.advance(MEMBERSHIPS_CACHE_MS);
+    h.clock.advance(CALLER_CACHE_MS);
     await h.call();
     t.failWith(new Error("a bug in tasks"));
-    h.clock.advance(MEMBERSHIPS_CACHE_MS);
+    h.clock.advance(CALLER_CACHE_MS);
     expect(await h.call()).toMatchObject({ message: "a bug in tasks" });
 
     t.failWith(undefined);
-    h.clock.advance(MEMBERSHIPS_CACHE_MS);
+    h.clock.advance(CALLER_CACHE_MS);
     await h.call();
     h.authenticator.forget(USER_ID);
     t.failWith(new Errors.ServiceNotAvailableError({ action: "projects.memberships" }));
@@ -145,16 +153,17 @@ describe("memberships", () => {
   }
   const projectsOf = (auth: AuthMeta | Error) => JSON.stringify((auth as AuthMeta).rules).includes(PROJECT);
 
-  test("are reused for MEMBERSHIPS_CACHE_MS while the account is read every second", async () => {
+  test("are asked with the account, once per CALLER_CACHE_MS", async () => {
     const t = tasks();
     const h = harness(t.fn);
     await h.call();
-    h.clock.advance(1_000);
+    h.clock.advance(CALLER_CACHE_MS - 1);
+    await h.call();
+    expect(h.users.findById).toHaveBeenCalledTimes(1);
+    expect(t.fn).toHaveBeenCalledTimes(1);
+    h.clock.advance(1);
     await h.call();
     expect(h.users.findById).toHaveBeenCalledTimes(2);
-    expect(t.fn).toHaveBeenCalledTimes(1);
-    h.clock.advance(MEMBERSHIPS_CACHE_MS);
-    await h.call();
     expect(t.fn).toHaveBeenCalledTimes(2);
   });
 
@@ -183,18 +192,21 @@ describe("memberships", () => {
     expect(projectsOf(await h.call())).toBe(true);
   });
 
-  test("after the bus connection comes back every caller's are asked again, and the last known still stand in", async () => {
+  test("after the bus connection comes back every caller is looked up again, and the last known memberships still stand in", async () => {
     const t = tasks();
     const h = harness(t.fn);
     t.answer([{ projectId: PROJECT, role: "editor" } as Membership]);
     await h.call();
-    h.authenticator.forgetMemberships();
-    h.clock.advance(1_000);
+    h.authenticator.forgetEveryone();
     await h.call();
+    expect(h.users.findById).toHaveBeenCalledTimes(2);
     expect(t.fn).toHaveBeenCalledTimes(2);
     t.fn.mockRejectedValue(new Errors.RequestTimeoutError({ action: "projects.memberships", nodeID: "tasks-1" }));
-    h.authenticator.forgetMemberships();
-    h.clock.advance(1_000);
+    h.authenticator.forgetEveryone();
     expect(projectsOf(await h.call())).toBe(true);
+    // The account was read again all the same: a disabled caller is refused after a reconnect.
+    h.disable();
+    h.authenticator.forgetEveryone();
+    expect(await h.call()).toBeInstanceOf(UnauthorizedError);
   });
 });

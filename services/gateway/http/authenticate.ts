@@ -10,8 +10,15 @@ import { isTransportError } from "../../../libs/errors/problem";
 import type { UserRow, UserStore } from "../auth/user-store";
 import { isPersonalToken, personalTokenMiddleware, type PersonalTokens } from "../auth/personal-tokens";
 
-/** How long a looked-up caller is trusted: a disabled account or a change of roles takes effect within it (memberships: MEMBERSHIPS_CACHE_MS). */
-const USER_CACHE_MS = 1_000;
+/**
+ * How long a looked-up caller (account and abilities) is reused without reading their account.
+ * Every change of an account (roles, disabled, timezone, erased) is announced to every gateway
+ * (`gateway.callersChanged`), which drops its copy at once, and a gateway whose bus connection came
+ * back drops every copy: this bound only matters for an announcement lost otherwise. Reading the
+ * account every second cost a Postgres query per request of any user seen less often (most
+ * users, most of the time; bench/RESULTS.md).
+ */
+export const CALLER_CACHE_MS = 60_000;
 /**
  * How long a caller's last known memberships stand in while the tasks service cannot answer
  * for them (a restart, a crash until the registry drops it): their streams, inbox and tickets
@@ -19,14 +26,6 @@ const USER_CACHE_MS = 1_000;
  * the copy (`forget`), so the copy is only ever as old as tasks's absence.
  */
 export const STALE_MEMBERSHIPS_MS = 10 * 60_000;
-/**
- * How long a caller's memberships are reused without asking tasks. Every change of membership is
- * announced to every gateway (`gateway.membershipsChanged`), which drops the copy at once, and a
- * gateway whose bus connection came back drops every copy (announcements may have passed it by):
- * this bound only matters for an announcement lost otherwise. Asking on every user lookup cost a
- * bus round trip per request of any user seen less than once a second (bench/RESULTS.md).
- */
-export const MEMBERSHIPS_CACHE_MS = 60_000;
 /** Callers whose memberships are kept; beyond it the longest-kept go first. */
 const STALE_MEMBERSHIPS_MAX = 10_000;
 
@@ -41,8 +40,8 @@ const bearerToken = (req: Request): string | undefined => extractBearer(req) ?? 
 export interface Authenticator {
   middleware: RequestHandler;
   forget(userId: string): void;
-  /** Every caller's memberships are asked again (their last known stay a stand-in while tasks is away). */
-  forgetMemberships(): void;
+  /** Every caller is looked up again (their last known memberships stay a stand-in while tasks is away). */
+  forgetEveryone(): void;
 }
 
 /**
@@ -61,18 +60,13 @@ export function createAuthenticator(
   // arrive meanwhile share it instead of each querying users and calling tasks (a burst of
   // 100 lookups a second per busy user was the gateway's worst latency tail).
   const inFlight = new Map<string, Promise<AuthMeta | false>>();
-  const lastKnown = new Map<string, { memberships: Membership[]; freshUntil: number; until: number }>();
-  // Bumped by every forget: an answer asked for before one may predate the change it announced.
-  let forgets = 0;
+  const lastKnown = new Map<string, { memberships: Membership[]; until: number }>();
   const memberships = async (id: string, t: number): Promise<Membership[]> => {
-    const kept = lastKnown.get(id);
-    if (kept && kept.freshUntil > t) return kept.memberships;
-    const asked = forgets;
     try {
       const current = await membershipsOf(id);
       lastKnown.delete(id);
       if (lastKnown.size >= STALE_MEMBERSHIPS_MAX) lastKnown.delete(lastKnown.keys().next().value!);
-      lastKnown.set(id, { memberships: current, freshUntil: asked === forgets ? t + MEMBERSHIPS_CACHE_MS : 0, until: t + STALE_MEMBERSHIPS_MS });
+      lastKnown.set(id, { memberships: current, until: t + STALE_MEMBERSHIPS_MS });
       return current;
     } catch (err) {
       const known = lastKnown.get(id);
@@ -93,7 +87,7 @@ export function createAuthenticator(
         if (inFlight.get(id) !== pending) return auth;
         inFlight.delete(id);
         if (cache.size > 10_000) cache.clear();
-        cache.set(id, { auth, until: t + USER_CACHE_MS });
+        cache.set(id, { auth, until: t + CALLER_CACHE_MS });
         return auth;
       },
       (err) => {
@@ -138,7 +132,7 @@ export function createAuthenticator(
   authenticator.use("jwt", strategy);
 
   // A token verified once (signature, algorithm, issuer, audience, claims) is the same bytes on
-  // the caller's next request: until it expires, only the user lookup (cached for 1 s) is redone.
+  // the caller's next request: until it expires, only the user lookup (CALLER_CACHE_MS) is redone.
   const verifiedTokens = new Map<string, { sub: string; expMs: number }>();
   const personal = personalTokens && personalTokenMiddleware(personalTokens, lookup);
   const middleware: RequestHandler = (req, res, next) => {
@@ -163,14 +157,13 @@ export function createAuthenticator(
   return {
     middleware,
     forget: (id) => {
-      forgets++;
       cache.delete(id);
       inFlight.delete(id);
       lastKnown.delete(id);
     },
-    forgetMemberships: () => {
-      forgets++;
-      for (const kept of lastKnown.values()) kept.freshUntil = 0;
+    forgetEveryone: () => {
+      cache.clear();
+      inFlight.clear();
     },
   };
 }

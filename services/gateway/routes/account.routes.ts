@@ -6,7 +6,7 @@ import { enqueue } from "../../../libs/outbox";
 import { verifyPassword } from "../auth/passwords";
 import { AUTH_SCHEMA } from "../migrations";
 import { route, RouteDef } from "../http/route";
-import type { GatewayContext } from "./context";
+import { callersChanged, type GatewayContext } from "./context";
 import { problemResponses } from "./problems";
 
 const deleteMeInput = z.strictObject({ password: z.string().min(1).max(1000) }).meta({ id: "DeleteAccount" });
@@ -38,7 +38,7 @@ export function accountRoutes(ctx: GatewayContext, kickRelay: () => void): Route
           await enqueue(trx, AUTH_SCHEMA, USER_CHANNELS.deleted, { key: randomUUID(), userId: row.id, occurredAt: ctx.clock.now().toISOString() }, ctx.clock);
         });
         kickRelay();
-        ctx.forgetUser(row.id);
+        callersChanged(ctx, row.id);
         return { status: 204 };
       },
     }),

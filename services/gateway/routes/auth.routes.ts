@@ -18,7 +18,7 @@ import { toUserDto, UserRow } from "../auth/user-store";
 import { idParams, pageQuery, route, RouteDef } from "../http/route";
 import { problemResponses } from "./problems";
 import { adminPage, requireAdmin } from "./admin";
-import type { GatewayContext } from "./context";
+import { callersChanged, type GatewayContext } from "./context";
 
 const tag = "auth";
 const pairSchema = z.object({ accessToken: z.string(), refreshToken: z.string(), expiresIn: z.int() }).meta({ id: "TokenPair" });
@@ -111,6 +111,8 @@ export function authRoutes(ctx: GatewayContext): RouteDef[] {
       },
       handle: async ({ auth, body }) => {
         const row = await ctx.users.updateProfile(auth.userId, body);
+        // The timezone travels with the caller's abilities (quick add reads "tomorrow" in it).
+        if (body.timezone !== undefined) callersChanged(ctx, auth.userId);
         return { status: 200, body: toUserDto(row) };
       },
     }),
@@ -169,7 +171,7 @@ export function authRoutes(ctx: GatewayContext): RouteDef[] {
       handle: async ({ auth, params, body }) => {
         requireAdmin(auth);
         const user = await ctx.users.administer(auth.userId, params.id, body);
-        ctx.forgetUser(params.id);
+        callersChanged(ctx, params.id);
         return { status: 200, body: user };
       },
     }),

@@ -22,7 +22,7 @@ export interface GatewayContext {
   personalTokens: PersonalTokens;
   /** Signs list cursors the gateway issues (admin users), as tasks and notify sign theirs. */
   cursors: CursorCodec;
-  /** Drops a user from the authentication cache after an admin changes them. */
+  /** Drops a user from this gateway's authentication cache (callersChanged tells every gateway). */
   forgetUser(userId: string): void;
   lifecycle: Lifecycle;
   /** The outboxes this process publishes: the public readiness reports them stale as the health port does. */
@@ -34,8 +34,12 @@ export function callAs<A extends ActionName>(ctx: GatewayContext, auth: AuthMeta
   return callAsUser(ctx.broker, auth, action, params);
 }
 
-/** Memberships changed: this gateway re-reads the users' abilities now, the others within a second. */
-export function membershipsChanged(ctx: GatewayContext, ...userIds: string[]): void {
+/**
+ * These users' accounts (roles, disabled, timezone, erased) or memberships changed: this gateway
+ * re-reads them on their next request, and so does every other gateway once the announcement
+ * reaches it (they keep a caller up to CALLER_CACHE_MS otherwise).
+ */
+export function callersChanged(ctx: GatewayContext, ...userIds: string[]): void {
   userIds.forEach((id) => ctx.forgetUser(id));
-  void broadcast(ctx.broker, "gateway.membershipsChanged", { userIds }, "gateway");
+  void broadcast(ctx.broker, "gateway.callersChanged", { userIds }, "gateway");
 }

@@ -3,7 +3,7 @@ import type { AuthMeta } from "../../../libs/contracts";
 import { invitationIdParams, membershipSchema, myInvitationSchema, projectInvitationSchema } from "../../../libs/contracts";
 import { UnauthorizedError } from "../../../libs/errors";
 import { idParams, route, RouteDef } from "../http/route";
-import { callAs, GatewayContext, membershipsChanged } from "./context";
+import { callAs, GatewayContext, callersChanged } from "./context";
 import { problemResponses } from "./problems";
 
 const tag = "invitations";
@@ -46,7 +46,7 @@ export function invitationRoutes(ctx: GatewayContext): RouteDef[] {
       responses: { 200: { description: "The membership", schema: membershipSchema }, ...problemResponses(401, 404, 422) },
       handle: async ({ auth, params }) => {
         const membership = await callAs(ctx, auth, "projects.acceptInvitation", { id: params.id, email: await emailOf(auth) });
-        membershipsChanged(ctx, auth.userId);
+        callersChanged(ctx, auth.userId);
         return { status: 200, body: membership };
       },
     }),

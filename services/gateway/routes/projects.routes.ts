@@ -2,7 +2,7 @@ import { z } from "zod";
 import { addMemberInput, changeMemberInput, invitedSchema, memberSchema, projectInput, projectSchema } from "../../../libs/contracts";
 import { IDEMPOTENCY_HEADER, idempotencyKeyOf } from "../http/idempotency";
 import { idParams, pageQuery, route, RouteDef } from "../http/route";
-import { callAs, GatewayContext, membershipsChanged } from "./context";
+import { callAs, GatewayContext, callersChanged } from "./context";
 import { problemResponse, problemResponses } from "./problems";
 
 const tag = "projects";
@@ -19,7 +19,7 @@ export function projectRoutes(ctx: GatewayContext): RouteDef[] {
       responses: { 201: { description: "Created", schema: projectSchema }, ...problemResponses(401, 422), ...problemResponse(429, "The caller owns PROJECTS_PER_USER projects") },
       handle: async ({ auth, body, header }) => {
         const project = await callAs(ctx, auth, "projects.create", { input: body, idempotencyKey: idempotencyKeyOf(header) });
-        membershipsChanged(ctx, auth.userId);
+        callersChanged(ctx, auth.userId);
         return { status: 201, body: project, headers: { Location: `/api/v1/projects/${project.id}` } };
       },
     }),
@@ -53,7 +53,7 @@ export function projectRoutes(ctx: GatewayContext): RouteDef[] {
       handle: async ({ auth, params }) => {
         const members = await callAs(ctx, auth, "projects.members", params);
         await callAs(ctx, auth, "projects.remove", params);
-        membershipsChanged(ctx, ...members.items.map((m) => m.userId));
+        callersChanged(ctx, ...members.items.map((m) => m.userId));
         return { status: 204 };
       },
     }),
@@ -104,7 +104,7 @@ export function projectRoutes(ctx: GatewayContext): RouteDef[] {
       responses: { 200: { description: "Changed", schema: memberSchema }, ...problemResponses(401, 403, 404, 422) },
       handle: async ({ auth, params, body }) => {
         await callAs(ctx, auth, "projects.changeRole", { id: params.id, userId: params.userId, role: body.role });
-        membershipsChanged(ctx, params.userId);
+        callersChanged(ctx, params.userId);
         const user = (await ctx.users.findByIds([params.userId]))[0];
         return { status: 200, body: { userId: params.userId, email: user?.email ?? "", name: user?.name ?? "", role: body.role } };
       },
@@ -116,7 +116,7 @@ export function projectRoutes(ctx: GatewayContext): RouteDef[] {
       responses: { 204: { description: "Removed" }, ...problemResponses(401, 403, 404, 422) },
       handle: async ({ auth, params }) => {
         await callAs(ctx, auth, "projects.removeMember", { id: params.id, userId: params.userId });
-        membershipsChanged(ctx, params.userId);
+        callersChanged(ctx, params.userId);
         return { status: 204 };
       },
     }),
