@@ -12,7 +12,8 @@ export BUS_SECRET="${BUS_SECRET:-bench-bus-secret-that-is-long-enough-0123456789
 : > /tmp/todogenie-bench.pids
 health=39101  # health ports out of the way of test stacks on this machine
 for services in tasks search,scheduler,notify gateway; do
-  SERVICES=$services PORT=3000 HEALTH_PORT=$health node ${NODE_EXTRA:-} --import tsx src/main.ts > "/tmp/todogenie-bench-${services%%,*}.log" 2>&1 &
+  # The image's node flags (package.json start:prod), and any NODE_EXTRA.
+  SERVICES=$services PORT=3000 HEALTH_PORT=$health node --max-semi-space-size=64 ${NODE_EXTRA:-} --import tsx src/main.ts > "/tmp/todogenie-bench-${services%%,*}.log" 2>&1 &
   echo $! >> /tmp/todogenie-bench.pids
   health=$((health + 1))
   for _ in $(seq 1 100); do kill -0 $! 2>/dev/null || break; grep -q "Todogenie ready" "/tmp/todogenie-bench-${services%%,*}.log" && break; sleep 0.2; done

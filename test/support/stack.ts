@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "pg";
 import { DEPLOYMENT, environmentOf, ProcessSpec } from "../../deploy/services";
+import pkg from "../../package.json";
 import { parseReadyLine } from "../../src/ready-line";
 import { Api } from "./api";
 
@@ -48,8 +49,8 @@ export interface StartedProcess {
 
 /** The TypeScript entry point through tsx, as `npm start` runs it. */
 export const SOURCE_ENTRY = ["--import", "tsx", "src/main.ts"];
-/** The compiled entry point, as the image runs it (after `npm run build`). */
-export const BUILD_ENTRY = ["--enable-source-maps", "dist/src/main.js"];
+/** The compiled entry point with the image's node flags (package.json's start:prod, the image's CMD), after `npm run build`. */
+export const BUILD_ENTRY = pkg.scripts["start:prod"].split(" ").slice(1);
 
 /** Starts the entry point as a child process with the given environment over the current one. */
 export function startProcess(env: Record<string, string>, label: string, entry: string[] = SOURCE_ENTRY): StartedProcess {
