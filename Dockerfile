@@ -41,7 +41,7 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
 # node is PID 1 and handles SIGTERM itself: readiness 503, drain, then exit (src/main.ts).
 STOPSIGNAL SIGTERM
 # A young generation of up to 64 MB a semi-space (V8's default is 16): a list page allocates its
-# rows, DTOs and JSON, and with the default most of the process's time under load went to
-# scavenges; 14-17 % more requests a second at 1M tasks for ~100-150 MB more RSS under load, none
-# idle (bench/RESULTS.md). Kept equal to package.json's start:prod (test/deploy/image.test.ts).
+# rows, DTOs and JSON, and with the default a tenth of the tasks service's time under load went to
+# scavenges, the largest single cost in its profile. 14-17 % more requests a second at 1M tasks for
+# ~100-150 MB more RSS under load, ~30 MB idle (bench/RESULTS.md). Kept equal to package.json's start:prod (test/deploy/image.test.ts).
 CMD ["node", "--enable-source-maps", "--max-semi-space-size=64", "dist/src/main.js"]
