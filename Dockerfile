@@ -43,5 +43,6 @@ STOPSIGNAL SIGTERM
 # A young generation of up to 64 MB a semi-space (V8's default is 16): a list page allocates its
 # rows, DTOs and JSON, and with the default a tenth of the tasks service's time under load went to
 # scavenges, the largest single cost in its profile. 14-17 % more requests a second at 1M tasks for
-# ~100-150 MB more RSS under load, ~30 MB idle (bench/RESULTS.md). Kept equal to package.json's start:prod (test/deploy/image.test.ts).
+# ~100-150 MB more RSS under load, ~30 MB idle (bench/RESULTS.md).
+# Kept equal to package.json's start:prod (test/deploy/image.test.ts).
 CMD ["node", "--enable-source-maps", "--max-semi-space-size=64", "dist/src/main.js"]

@@ -11,9 +11,10 @@ export JWT_SECRET="${JWT_SECRET:-bench-secret-that-is-long-enough-for-hs256-0123
 export BUS_SECRET="${BUS_SECRET:-bench-bus-secret-that-is-long-enough-0123456789}"
 : > /tmp/todogenie-bench.pids
 health=39101  # health ports out of the way of test stacks on this machine
+# The image's node flags (package.json's start:prod without its entry point), then any NODE_EXTRA.
+node_flags=$(node -p 'require("./package.json").scripts["start:prod"].split(" ").slice(1, -1).join(" ")')
 for services in tasks search,scheduler,notify gateway; do
-  # The image's node flags (package.json start:prod), and any NODE_EXTRA.
-  SERVICES=$services PORT=3000 HEALTH_PORT=$health node --max-semi-space-size=64 ${NODE_EXTRA:-} --import tsx src/main.ts > "/tmp/todogenie-bench-${services%%,*}.log" 2>&1 &
+  SERVICES=$services PORT=3000 HEALTH_PORT=$health node $node_flags ${NODE_EXTRA:-} --import tsx src/main.ts > "/tmp/todogenie-bench-${services%%,*}.log" 2>&1 &
   echo $! >> /tmp/todogenie-bench.pids
   health=$((health + 1))
   for _ in $(seq 1 100); do kill -0 $! 2>/dev/null || break; grep -q "Todogenie ready" "/tmp/todogenie-bench-${services%%,*}.log" && break; sleep 0.2; done

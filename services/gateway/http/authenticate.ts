@@ -26,8 +26,15 @@ export const CALLER_CACHE_MS = 60_000;
  * the copy (`forget`), so the copy is only ever as old as tasks's absence.
  */
 export const STALE_MEMBERSHIPS_MS = 10 * 60_000;
-/** Callers whose memberships are kept; beyond it the longest-kept go first. */
-const STALE_MEMBERSHIPS_MAX = 10_000;
+/** Callers kept (looked up, and last known memberships); beyond it the longest-kept go first. */
+const CALLERS_KEPT_MAX = 10_000;
+
+/** Sets `key` anew (last in the map's order), first dropping the longest-kept entry when the map is full. */
+function keep<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  if (map.size >= CALLERS_KEPT_MAX) map.delete(map.keys().next().value!);
+  map.set(key, value);
+}
 
 /** The memberships call went unanswered, as opposed to being answered with an error. */
 const unanswered = (err: unknown) => isTransportError(err) || (err as { retryable?: unknown } | null)?.retryable === true;
@@ -64,9 +71,7 @@ export function createAuthenticator(
   const memberships = async (id: string, t: number): Promise<Membership[]> => {
     try {
       const current = await membershipsOf(id);
-      lastKnown.delete(id);
-      if (lastKnown.size >= STALE_MEMBERSHIPS_MAX) lastKnown.delete(lastKnown.keys().next().value!);
-      lastKnown.set(id, { memberships: current, until: t + STALE_MEMBERSHIPS_MS });
+      keep(lastKnown, id, { memberships: current, until: t + STALE_MEMBERSHIPS_MS });
       return current;
     } catch (err) {
       const known = lastKnown.get(id);
@@ -86,8 +91,8 @@ export function createAuthenticator(
         // A lookup `forget` overtook may have read the old state: it answers its own requests, no later ones.
         if (inFlight.get(id) !== pending) return auth;
         inFlight.delete(id);
-        if (cache.size > 10_000) cache.clear();
-        cache.set(id, { auth, until: t + CALLER_CACHE_MS });
+        // Within a minute more callers than the bound may come: the oldest go, not everyone at once.
+        keep(cache, id, { auth, until: t + CALLER_CACHE_MS });
         return auth;
       },
       (err) => {
