@@ -27,6 +27,8 @@ const arg = (name: string, fallback: string) => {
 const DURATION = Number(arg("duration", "20"));
 const CONNECTIONS = Number(arg("connections", "100"));
 const ONLY = arg("only", "");
+/** Scenarios whose name contains this text, e.g. `--scenario "tag sort"`. */
+const SCENARIO = arg("scenario", "");
 
 const userId = (k: number) => `00000000-0000-4000-8000-${k.toString(16).padStart(12, "0")}`;
 const token = (id: string) =>
@@ -127,10 +129,11 @@ async function run(s: Scenario) {
 
 async function main(): Promise<void> {
   const kinds = ONLY ? ONLY.split(",") : undefined;
-  const cursors = !kinds || kinds.includes("list") ? await deepCursors() : [];
+  const wanted = (x: Scenario) => (!kinds || kinds.includes(x.kind)) && x.name.includes(SCENARIO);
+  const cursors = scenarios([]).some((x) => wanted(x) && x.name.includes("deep")) ? await deepCursors() : [];
   process.stderr.write(`${cursors.length} deep cursors; ${CONNECTIONS} connections, ${DURATION} s per scenario\n`);
   const rows = [];
-  for (const s of scenarios(cursors).filter((x) => !kinds || kinds.includes(x.kind))) {
+  for (const s of scenarios(cursors).filter(wanted)) {
     const row = await run(s);
     process.stderr.write(`${JSON.stringify(row)}\n`);
     rows.push(row);

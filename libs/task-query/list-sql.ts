@@ -88,8 +88,11 @@ export function buildListSql(db: Knex, options: ListSqlOptions): Knex.QueryBuild
   const union = db.unionAll(segments, true);
   // Alternatives of visibility may overlap (an owner's task in a shared project): once each.
   const merged = options.scopes.length > 1 ? db.select("*").from(db.select("*").distinctOn("id").from(union.as("u")).as("page")) : db.select("*").from(union.as("page"));
-  return merged.orderByRaw(order.map((t) => SORT_COLUMNS[t.key].outer(t.desc)).join(", ")).limit(options.fetch);
+  return merged.orderByRaw(mergedOrderSql(options.sort)).limit(options.fetch);
 }
+
+/** The ORDER BY of a merged page, over the columns a list selects (`SortColumn.outer`), tie-break included. */
+export const mergedOrderSql = (sort: SortTerm[]): string => withTieBreak(sort).map((t) => SORT_COLUMNS[t.key].outer(t.desc)).join(", ");
 
 /** The unsegmented form: every status and both due parts in one query, sorted by the merge order. */
 function singleListSql(db: Knex, options: ListSqlOptions, order: ReturnType<typeof withTieBreak>, dueModes: DueMode[]): Knex.QueryBuilder {
@@ -103,5 +106,5 @@ function singleListSql(db: Knex, options: ListSqlOptions, order: ReturnType<type
     const after = options.after;
     apply(qb, dueModes.reduce<Cond>((any, due) => or(any, and(dueModeCond(due), afterCursor(order, after, due))), false));
   }
-  return qb.orderByRaw(order.map((t) => SORT_COLUMNS[t.key].outer(t.desc)).join(", ")).limit(options.fetch);
+  return qb.orderByRaw(mergedOrderSql(options.sort)).limit(options.fetch);
 }

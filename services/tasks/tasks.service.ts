@@ -16,6 +16,7 @@ import { ProjectStore } from "./project-store";
 import { projectsService } from "./projects.service";
 import { TaskWriter } from "./task-writer";
 import { TaskLister } from "./task-list";
+import { readTaskJson } from "./task-json";
 import { TaskRecurrence } from "./task-recurrence";
 import { TaskReminders } from "./task-reminders";
 import { CursorCodec } from "../../libs/task-query";
@@ -82,10 +83,7 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
     actions: serviceActions("tasks", {
       create: (p, ctx) => store.create(authOf(ctx), p.input, p.idempotencyKey, { id: p.id, davProperties: p.davProperties }),
       get: (p, ctx) => store.get(authOf(ctx), p.id),
-      getJson: async (p, ctx) => {
-        const task = await store.get(authOf(ctx), p.id);
-        return { json: JSON.stringify(task), version: task.version };
-      },
+      getJson: (p, ctx) => readTaskJson(db, authOf(ctx), p.id),
       sync: (p, ctx) => sync.page(authOf(ctx), p.since, p.limit),
       completionsOf: async (p, ctx) => ({ items: await completionsOf(db, authOf(ctx), p.taskIds) }),
       update: (p, ctx) => store.update(authOf(ctx), p.id, p.patch, p.expectedVersion, p.davProperties),
@@ -117,7 +115,7 @@ export function tasksServices({ db, config, clock }: TasksServiceDeps): ServiceS
         return DONE;
       },
       commentTask: async (p, ctx) => ({ taskId: await comments.taskOf(authOf(ctx), p.id) }),
-      listJson: async (p, ctx) => ({ json: JSON.stringify(await lister.run((l) => l.list(authOf(ctx), p))) }),
+      listJson: async (p, ctx) => ({ json: await lister.run((l) => l.listJson(authOf(ctx), p)) }),
       importBegin: (p, ctx) => imports.begin(authOf(ctx), p.format, p.filename, p.size),
       importChunk: async (p, ctx) => {
         await imports.chunk(authOf(ctx), p.id, p.seq, p.data);
