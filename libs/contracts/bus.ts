@@ -72,11 +72,13 @@ const memberParams = byId.extend({ userId: z.uuid() });
 const storedComment = commentSchema.omit({ authorName: true });
 
 /**
- * A hot read's result as JSON text, for the gateway to write as is (issue 14): the tasks service
+ * A hot read's result as JSON text, for the gateway to write as is (issue 14): the answering service
  * serialises it once and the gateway neither parses nor serialises it again. `json` is the text
- * of the plain action's result (`tasks.getJson` of `tasks.get`, `tasks.listJson` of `tasks.list`).
+ * of the plain action's result (`tasks.getJson` of `tasks.get`, `tasks.listJson` of `tasks.list`,
+ * `search.tasksJson` of `search.tasks`).
  */
 const jsonText = z.object({ json: z.string() });
+const searchParams = listTasksParams.extend({ q: z.string().min(1).max(200) });
 
 export const ACTIONS = {
   /** `id` and `davProperties`: CalDAV's (services/gateway/caldav), which names its objects and keeps what tasks do not model. */
@@ -194,7 +196,9 @@ export const ACTIONS = {
    */
   "projects.canRead": read(z.strictObject({ taskId: z.uuid(), userId: z.uuid() }), z.boolean()),
 
-  "search.tasks": read(listTasksParams.extend({ q: z.string().min(1).max(200) }), searchPageSchema),
+  "search.tasks": read(searchParams, searchPageSchema),
+  /** `search.tasks` as JSON text. */
+  "search.tasksJson": read(searchParams, jsonText),
   "search.health": read(none, health),
 
   /** Re-arms a fired reminder occurrence (named by its event key) `minutes` from now. */

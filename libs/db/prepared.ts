@@ -9,6 +9,9 @@ export const MAX_NAMED_STATEMENTS = 200;
 
 const named = new Set<string>();
 
+/** A Postgres server rather than PGlite, which runs in this process: what it saves a server costs the process itself. */
+export const isPostgresServer = (db: Knex): boolean => db.client.config.client === "pg";
+
 /**
  * Runs `qb` as a named prepared statement, so each connection parses and plans it once instead
  * of on every call. With the tasks table's 24 indexes, planning a list page costs four times its
@@ -23,7 +26,7 @@ const named = new Set<string>();
  * (which Postgres refuses for a prepared `select *`). PGlite (embedded) runs it as it is.
  */
 export function prepared<T extends Knex.QueryBuilder>(db: Knex, qb: T): T {
-  if (db.client.config.client !== "pg") return qb;
+  if (!isPostgresServer(db)) return qb;
   const compiled = qb.toSQL();
   const name = `tg_${createHash("sha1").update(compiled.sql).digest("base64url")}`;
   if (named.has(name) || named.size < MAX_NAMED_STATEMENTS) {

@@ -62,6 +62,7 @@ export function searchService({ db, config, clock, engine = createSearchEngine(c
     },
     actions: serviceActions("search", {
       tasks: (p, ctx) => engine.search(authOf(ctx), p),
+      tasksJson: async (p, ctx) => ({ json: JSON.stringify(await engine.search(authOf(ctx), p)) }),
       health: async () => {
         await engine.health();
         return { ok: true, engine: engine.name };

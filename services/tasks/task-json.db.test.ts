@@ -5,7 +5,7 @@ import { ListTasksQuery, listTasksQuery, TASK_STATUSES } from "../../libs/contra
 import type { Db } from "../../libs/db";
 import { NotFoundError } from "../../libs/errors";
 import { CursorCodec } from "../../libs/task-query";
-import { memoryDb, postgresDb } from "../../test/support/db";
+import { postgresDb } from "../../test/support/db";
 import { seeded } from "../../test/support/task-fixtures";
 import { migrations, TASKS_SCHEMA } from "./migrations";
 import { readTaskJson } from "./task-json";
@@ -69,22 +69,13 @@ const QUERIES: Record<string, string>[] = [
   { overdue: "true", sort: "-dueAt" },
 ];
 
-describe.each([
-  ["Postgres", async () => postgresDb(2, { schema: TASKS_SCHEMA, migrations })],
-  [
-    "PGlite",
-    async () => {
-      const db = await memoryDb({ schema: TASKS_SCHEMA, migrations });
-      return { db, close: () => db.destroy() };
-    },
-  ],
-])("a task rendered by %s", (_engine, open) => {
+describe("a task rendered by Postgres", () => {
   let db: Db;
   let close: () => Promise<void>;
   let lister: TaskLister;
 
   beforeAll(async () => {
-    ({ db, close } = await open());
+    ({ db, close } = await postgresDb(2, { schema: TASKS_SCHEMA, migrations }));
     const rand = seeded(11);
     await db(TASKS).insert([...rowsFor(alice.userId, 90, rand), ...rowsFor(bob.userId, 10, rand)]);
     lister = new TaskLister(db, new CursorCodec("x".repeat(32), clock), clock);

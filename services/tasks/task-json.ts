@@ -1,12 +1,12 @@
 import type { Knex } from "knex";
 import { AuthMeta, PRIORITIES, TaskDto } from "../../libs/contracts";
 import type { Trx } from "../../libs/db";
-import { prepared } from "../../libs/db/prepared";
+import { isPostgresServer, prepared } from "../../libs/db/prepared";
 import { NotFoundError } from "../../libs/errors";
 import { describeRecurrence, type Recurrence } from "../../libs/recurrence";
 import type { SortableRow } from "../../libs/task-query";
-import { priorityRank } from "./task-row";
-import { scopedTask } from "./task-scope";
+import { priorityRank, toTaskDto } from "./task-row";
+import { readTask, scopedTask } from "./task-scope";
 
 /**
  * `toTaskDto` (task-row.ts) written in SQL. Postgres renders each task's JSON text, and a page
@@ -93,8 +93,12 @@ export function sortableOf(row: TaskJsonRow): SortableRow {
 export const renderedPage = (db: Knex, page: Knex.QueryBuilder, order: string): Knex.QueryBuilder =>
   db.select(db.raw(TASK_JSON_SELECT)).from(page.as("t")).orderByRaw(order);
 
-/** One task as the caller may read it, rendered, with its version for the ETag. */
+/** One task as the caller may read it, rendered (by a Postgres server; PGlite's rows become a DTO here), with its version for the ETag. */
 export async function readTaskJson(db: Knex | Trx, auth: AuthMeta, id: string): Promise<{ json: string; version: number }> {
+  if (!isPostgresServer(db)) {
+    const task = toTaskDto(await readTask(db, auth, id));
+    return { json: JSON.stringify(task), version: task.version };
+  }
   const row: (TaskJsonRow & { version: number }) | undefined = await prepared(db, scopedTask(db, auth, "read", id).select(db.raw(TASK_JSON_SELECT), "version").first());
   if (!row) throw new NotFoundError(`task ${id} not found`);
   return { json: taskJson(row), version: row.version };

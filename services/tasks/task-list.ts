@@ -3,7 +3,7 @@ import { abilityFromMeta, rulesToSqlBranches } from "../../libs/authz";
 import type { Clock } from "../../libs/clock";
 import { AuthMeta, DEFAULT_SORT, ListTasksQuery, SortTerm, TaskDto, TaskPage } from "../../libs/contracts";
 import type { Db } from "../../libs/db";
-import { prepared } from "../../libs/db/prepared";
+import { isPostgresServer, prepared } from "../../libs/db/prepared";
 import { buildListSql, CursorCodec, CursorValue, facetCounts, mergedOrderSql, queryFingerprint, SortableRow, sortValues, withTieBreak } from "../../libs/task-query";
 import { renderedPage, sortableOf, TaskJsonRow, taskJson } from "./task-json";
 import { TASKS_SCHEMA } from "./migrations";
@@ -55,12 +55,12 @@ export class TaskLister {
 
   /**
    * The same page as `list`, as JSON text: the gateway's hot path. A prepared list is rendered by
-   * Postgres (task-json.ts). Any other list is parsed and planned on every call, and there the
-   * rendering's SQL costs Postgres more (about 0.5 ms to parse) than it saves here, so its rows
-   * become DTOs as in `list`.
+   * a Postgres server (task-json.ts). Any other list is parsed and planned on every call, and
+   * there the rendering's SQL costs Postgres more (about 0.5 ms to parse) than it saves here; in
+   * PGlite it would run in this very process, in WebAssembly. Those rows become DTOs as in `list`.
    */
   async listJson(auth: AuthMeta, query: ListTasksQuery): Promise<string> {
-    if (!planIsValueFree(query)) return JSON.stringify(await this.list(auth, query));
+    if (!planIsValueFree(query) || !isPostgresServer(this.db)) return JSON.stringify(await this.list(auth, query));
     const now = this.clock.now();
     const order = mergedOrderSql(sortOf(query));
     const { items, nextCursor } = await this.page<TaskJsonRow>(auth, query, now, (built) => renderedPage(this.db, built, order), sortableOf);

@@ -94,11 +94,11 @@ export function taskRoutes(ctx: GatewayContext): RouteDef[] {
       },
       // Lists are SQL on the tasks service; text goes to the search service, which answers
       // from its own copy of the documents (current within the event relay's lag).
-      // The tasks service's page passes through as the JSON text it wrote (issue 14).
-      handle: async ({ auth, query }) =>
-        query.q
-          ? { status: 200, body: await callAs(ctx, auth, "search.tasks", { ...query, q: query.q }) }
-          : { status: 200, json: (await callAs(ctx, auth, "tasks.listJson", query)).json },
+      // Either service's page passes through as the JSON text it wrote (issue 14).
+      handle: async ({ auth, query }) => ({
+        status: 200,
+        json: (query.q ? await callAs(ctx, auth, "search.tasksJson", { ...query, q: query.q }) : await callAs(ctx, auth, "tasks.listJson", query)).json,
+      }),
     }),
     route({
       method: "get", path: "/tasks/:id", tag, auth: true,
