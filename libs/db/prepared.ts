@@ -24,6 +24,7 @@ export const isPostgresServer = (db: Knex): boolean => db.client.config.client =
  * `planIsValueFree` in services/tasks/task-list.ts, and the generic plans list-plans.db.test.ts checks). The statement
  * names its columns, so a column added by a later migration does not change its result type
  * (which Postgres refuses for a prepared `select *`). PGlite (embedded) runs it as it is.
+ * The builder is compiled here: run what this returns as it is, since later changes to it are not seen.
  */
 export function prepared<T extends Knex.QueryBuilder>(db: Knex, qb: T): T {
   if (!isPostgresServer(db)) return qb;
