@@ -5,6 +5,7 @@ import { Extension, PGlite } from "@electric-sql/pglite";
 import knexFactory, { Knex } from "knex";
 import ClientPgLite from "knex-pglite";
 import pg from "pg";
+import { withReplannedPool } from "./prepared";
 import { clusterStart } from "./prepared-cluster";
 import { parseTimestamptz } from "./timestamptz";
 
@@ -38,6 +39,12 @@ export interface DatabaseOptions {
 const SESSION = { application_name: "todogenie", options: "-c synchronize_seqscans=off" };
 
 /**
+ * Sessions of the second pool (`preparedReplanned` in ./prepared.ts): a prepared statement there
+ * is parsed once and planned with each call's values, never with a plan made without them.
+ */
+const REPLANNED_SESSION = { ...SESSION, options: `${SESSION.options} -c plan_cache_mode=force_custom_plan` };
+
+/**
  * PGlite is one session in one process: it zeroes all of shared_buffers at every start (128 MB
  * by default, 0.3 s of an embedded start and as much resident memory), and sizes its shared
  * tables for 100 connections. An embedded database is one user's or one team's: a few MB of hot
@@ -52,11 +59,13 @@ const PGLITE_SETTINGS = ["-c", "shared_buffers=32MB", "-c", "max_connections=8"]
 export function openDatabase(options: DatabaseOptions): Db {
   if (options.databaseUrl) {
     const hosts = hostsOf(options.databaseUrl);
-    return knexFactory({
-      client: "pg",
-      connection: hosts.length > 1 ? writableHost(hosts) : { connectionString: options.databaseUrl, ...SESSION },
-      pool: { min: 0, max: options.poolSize ?? 10 },
-    });
+    const open = (session: typeof SESSION) =>
+      knexFactory({
+        client: "pg",
+        connection: hosts.length > 1 ? writableHost(hosts, session) : { connectionString: options.databaseUrl, ...session },
+        pool: { min: 0, max: options.poolSize ?? 10 },
+      });
+    return withReplannedPool(open(SESSION), () => open(REPLANNED_SESSION));
   }
   let dataPath: string | undefined;
   if (options.dataDir) {
@@ -178,7 +187,7 @@ const PRIMARY_RECHECK_MS = 1_000;
  * is promoted and the old primary is gone, connections to it fail and are dropped from the pool;
  * within a second new ones go to the promoted server.
  */
-function writableHost(hosts: string[]): () => Promise<Knex.PgConnectionConfig & { expirationChecker(): boolean }> {
+function writableHost(hosts: string[], session: typeof SESSION): () => Promise<Knex.PgConnectionConfig & { expirationChecker(): boolean }> {
   return async () => {
     const problems: string[] = [];
     for (const connectionString of hosts) {
@@ -191,7 +200,7 @@ function writableHost(hosts: string[]): () => Promise<Knex.PgConnectionConfig & 
         const { rows } = await probe.query<{ r: boolean }>("select pg_is_in_recovery() as r");
         if (!rows[0]!.r) {
           const checkedAt = performance.now();
-          return { connectionString, ...SESSION, expirationChecker: () => performance.now() - checkedAt > PRIMARY_RECHECK_MS };
+          return { connectionString, ...session, expirationChecker: () => performance.now() - checkedAt > PRIMARY_RECHECK_MS };
         }
         problems.push(`${hostOf(connectionString)}: in recovery`);
       } catch (err) {

@@ -7,7 +7,7 @@ import type { Knex } from "knex";
  */
 export const MAX_NAMED_STATEMENTS = 200;
 
-const named = new Set<string>();
+const names = new Set<string>();
 
 /** A Postgres server rather than PGlite, which runs in this process: what it saves a server costs the process itself. */
 export const isPostgresServer = (db: Knex): boolean => db.client.config.client === "pg";
@@ -20,21 +20,72 @@ export const isPostgresServer = (db: Knex): boolean => db.client.config.client =
  * Only for statements whose plan made without the values is right for all of them: after five
  * executions Postgres may keep such a generic plan. A primary-key lookup is; so is a list page
  * whose segments each walk an owner-led index in its sort order. A filter whose selectivity
- * depends on its value (a tag, a due range) is not: its callers leave it unnamed (see
- * `planIsValueFree` in services/tasks/task-list.ts, and the generic plans list-plans.db.test.ts checks). The statement
- * names its columns, so a column added by a later migration does not change its result type
- * (which Postgres refuses for a prepared `select *`). PGlite (embedded) runs it as it is.
+ * depends on its value (a tag, a due range) is not: its callers run it with `preparedReplanned` (see
+ * `planIsValueFree` in services/tasks/task-list.ts, and the generic plans list-plans.db.test.ts checks).
+ * A prepared statement, of either kind, names its columns, so a column added by a later migration
+ * does not change its result type (which Postgres refuses for a prepared `select *`). PGlite (embedded) runs it as it is.
  * The builder is compiled here: run what this returns as it is, since later changes to it are not seen.
  */
 export function prepared<T extends Knex.QueryBuilder>(db: Knex, qb: T): T {
   if (!isPostgresServer(db)) return qb;
+  return named(qb);
+}
+
+/** `qb` compiled once, under a statement name while this process has names to spare. */
+function named<T extends Knex.QueryBuilder | Knex.Raw>(qb: T): T {
   const compiled = qb.toSQL();
   const name = `tg_${createHash("sha1").update(compiled.sql).digest("base64url")}`;
-  if (named.has(name) || named.size < MAX_NAMED_STATEMENTS) {
-    named.add(name);
+  if (names.has(name) || names.size < MAX_NAMED_STATEMENTS) {
+    names.add(name);
     compiled.options = { ...compiled.options, name };
   }
   // The runner compiles a builder again when it runs it; this one runs what was compiled here
   // (knex's compiler was about a tenth of the tasks process's CPU on a list page).
   return Object.assign(qb, { toSQL: () => compiled });
+}
+
+interface ReplannedPool {
+  open(): Knex;
+  pool?: Knex;
+}
+
+const replannedPools = new WeakMap<Knex, ReplannedPool>();
+
+/**
+ * Gives `db` a second pool, opened on first use by `open`, whose sessions plan every execution of
+ * a prepared statement with its values (`plan_cache_mode = force_custom_plan`): see
+ * `preparedReplanned`. `db.destroy()` closes both.
+ */
+export function withReplannedPool(db: Knex, open: () => Knex): Knex {
+  const entry: ReplannedPool = { open };
+  replannedPools.set(db, entry);
+  // knex's own `destroy` is read-only; it ends by destroying its client, which is not.
+  const client = db.client as { destroy(callback?: unknown): Promise<void> };
+  const destroy = client.destroy.bind(client);
+  client.destroy = async (callback) => {
+    await entry.pool?.destroy();
+    return destroy(callback);
+  };
+  return db;
+}
+
+/**
+ * Runs `qb` as a named prepared statement on the replanned pool: parsed and analysed once per
+ * connection, planned on every call with its values. For the statements `prepared` must not take,
+ * whose right plan depends on their values (a tag, a priority, a search's words). Unnamed, a list
+ * page with a tag cost Postgres 0.70 ms a call, 0.31 ms this way (0.08 ms fully prepared); a
+ * heavy user's page, which Postgres spends executing, about the same (bench/RESULTS.md).
+ * Within a transaction (`db` is not a pool of ours), or on PGlite, it runs as it is.
+ */
+export async function preparedReplanned<R>(db: Knex, qb: Knex.QueryBuilder | Knex.Raw): Promise<R> {
+  const entry = replannedPools.get(db);
+  if (!entry) return qb as unknown as Promise<R>;
+  entry.pool ??= entry.open();
+  const client = entry.pool.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<unknown> };
+  const connection = await client.acquireConnection();
+  try {
+    return (await named(qb).connection(connection)) as R;
+  } finally {
+    await client.releaseConnection(connection);
+  }
 }

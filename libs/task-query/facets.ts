@@ -1,3 +1,4 @@
+import { preparedReplanned } from "../db/prepared";
 import type { Knex } from "knex";
 import { Facet, FacetCounts, ListTasksQuery, MAX_FACET_VALUES, PRIORITIES } from "../contracts";
 import { applyFilters, statusesOf } from "./list-sql";
@@ -46,7 +47,7 @@ export function facetSql(db: Knex, options: FacetSqlOptions): Knex.Raw {
 
 /** Grouped counts for the same filters (and text match) as a list. */
 export async function facetCounts(db: Knex, options: FacetSqlOptions): Promise<{ facets: FacetCounts; complete: boolean }> {
-  const { rows } = await facetSql(db, options);
+  const { rows } = await preparedReplanned<{ rows: unknown[] }>(db, facetSql(db, options));
   const facets: FacetCounts = Object.fromEntries(options.facets.map((f) => [f, {}]));
   let total = 0;
   for (const r of rows as { f: Facet | "total"; v: string; n: number }[]) {

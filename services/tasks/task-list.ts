@@ -3,7 +3,7 @@ import { abilityFromMeta, rulesToSqlBranches } from "../../libs/authz";
 import type { Clock } from "../../libs/clock";
 import { AuthMeta, DEFAULT_SORT, ListTasksQuery, SortTerm, TaskDto, TaskPage } from "../../libs/contracts";
 import type { Db } from "../../libs/db";
-import { isPostgresServer, prepared } from "../../libs/db/prepared";
+import { isPostgresServer, prepared, preparedReplanned } from "../../libs/db/prepared";
 import { buildListSql, CursorCodec, CursorValue, facetCounts, mergedOrderSql, queryFingerprint, SortableRow, sortValues, withTieBreak } from "../../libs/task-query";
 import { renderedPage, sortableOf, TaskJsonRow, taskJson } from "./task-json";
 import { TASKS_SCHEMA } from "./migrations";
@@ -80,7 +80,7 @@ export class TaskLister {
     const fingerprint = queryFingerprint("tasks", query, sort);
     const after = query.cursor ? this.cursors.decode(query.cursor, fingerprint, auth.userId, withTieBreak(sort).length) : undefined;
     const built = shape(listTasksSql(this.db, auth, query, now, after));
-    const rows: R[] = await (planIsValueFree(query) ? prepared(this.db, built) : built);
+    const rows: R[] = await (planIsValueFree(query) ? prepared(this.db, built) : preparedReplanned<R[]>(this.db, built));
     const items = rows.slice(0, query.limit);
     const last = items[items.length - 1];
     const nextCursor = rows.length > query.limit && last ? this.cursors.encode(fingerprint, auth.userId, sortValues(sortable(last), sort)) : null;

@@ -2,6 +2,7 @@ import type { Knex } from "knex";
 import { abilityFromMeta, rulesToSql, rulesToSqlBranches } from "../../../libs/authz";
 import { AuthMeta, SearchHit, SearchPage, TaskDto, taskSchema } from "../../../libs/contracts";
 import type { Db } from "../../../libs/db";
+import { preparedReplanned } from "../../../libs/db/prepared";
 import {
   applyFilters,
   buildListSql,
@@ -83,10 +84,10 @@ export class PgSearch {
     let result: SearchPage;
     if (query.sort) {
       const sort = query.sort;
-      const rows: DocRow[] = await sortedSql(this.db, auth, query, match, now, after);
+      const rows = await preparedReplanned<DocRow[]>(this.db, sortedSql(this.db, auth, query, match, now, after));
       result = page(rows, query, match, (last) => this.cursors.encode(fingerprint, auth.userId, sortValues(last, sort)));
     } else {
-      const rows: DocRow[] = await relevanceSql(this.db, auth, query, match, now, after);
+      const rows = await preparedReplanned<DocRow[]>(this.db, relevanceSql(this.db, auth, query, match, now, after));
       result = page(rows, query, match, (last) => this.cursors.encode(fingerprint, auth.userId, [last.rank ?? 0, last.id]));
     }
     // An empty words page falls back to typos: its counts would be the fallback's business.

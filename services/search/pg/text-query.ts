@@ -2,6 +2,7 @@ import type { Knex } from "knex";
 import type { AuthMeta } from "../../../libs/contracts";
 import { abilityFromMeta } from "../../../libs/authz";
 import type { Db } from "../../../libs/db";
+import { preparedReplanned } from "../../../libs/db/prepared";
 import { SCOPE_WORDS } from "../migrations";
 
 export { queryWords } from "../highlights";
@@ -58,7 +59,7 @@ export function visibleScopes(auth: AuthMeta): string[] {
 export async function expandPrefixes(db: Db, scopes: string[], words: string[]): Promise<string[][]> {
   if (words.length === 0) return [];
   if (scopes.length === 0) return words.map(() => []);
-  const rows: { i: number; word: string }[] = await expansionSql(db, scopes, words);
+  const rows = await preparedReplanned<{ i: number; word: string }[]>(db, expansionSql(db, scopes, words));
   const out = words.map(() => [] as string[]);
   for (const r of rows) out[Number(r.i)]!.push(r.word);
   return out;
