@@ -45,6 +45,13 @@ const SESSION = { application_name: "todogenie", options: "-c synchronize_seqsca
 const REPLANNED_SESSION = { ...SESSION, options: `${SESSION.options} -c plan_cache_mode=force_custom_plan` };
 
 /**
+ * The second pool's size for a main pool of `poolSize`. It opens on first use: only processes that
+ * list or search (tasks, search) have one, so such a replica holds up to one and a half times
+ * DB_POOL_SIZE connections (the README's connection budget).
+ */
+export const replannedPoolSize = (poolSize: number): number => Math.ceil(poolSize / 2);
+
+/**
  * PGlite is one session in one process: it zeroes all of shared_buffers at every start (128 MB
  * by default, 0.3 s of an embedded start and as much resident memory), and sizes its shared
  * tables for 100 connections. An embedded database is one user's or one team's: a few MB of hot
@@ -54,18 +61,20 @@ const PGLITE_SETTINGS = ["-c", "shared_buffers=32MB", "-c", "max_connections=8"]
 
 /**
  * Opens the process's one database handle. Embedded mode is a single PGlite session, so the
- * pool is exactly one connection and transactions queue instead of interleaving.
+ * pool is exactly one connection and transactions queue instead of interleaving. On Postgres the
+ * handle has a second, smaller pool for the reads planned with their values (./prepared.ts).
  */
 export function openDatabase(options: DatabaseOptions): Db {
   if (options.databaseUrl) {
     const hosts = hostsOf(options.databaseUrl);
-    const open = (session: typeof SESSION) =>
+    const poolSize = options.poolSize ?? 10;
+    const open = (session: typeof SESSION, max: number) =>
       knexFactory({
         client: "pg",
         connection: hosts.length > 1 ? writableHost(hosts, session) : { connectionString: options.databaseUrl, ...session },
-        pool: { min: 0, max: options.poolSize ?? 10 },
+        pool: { min: 0, max },
       });
-    return withReplannedPool(open(SESSION), () => open(REPLANNED_SESSION));
+    return withReplannedPool(open(SESSION, poolSize), () => open(REPLANNED_SESSION, replannedPoolSize(poolSize)));
   }
   let dataPath: string | undefined;
   if (options.dataDir) {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse } from "yaml";
 import { DEFAULT_HEALTH_PORT, loadConfig } from "../../libs/config";
+import { replannedPoolSize } from "../../libs/db";
 import { ROOT } from "../support/stack";
 import { DEPLOYMENT, readEnvFile, suiteVariables, variablesOf } from "./environment";
 import { describeManifest, Manifest, manifestFiles, parseManifests, readManifests, schemaProblem, typeProblems } from "./kubernetes";
@@ -308,6 +309,29 @@ describe("the database: a CloudNativePG Cluster of one primary and two standbys,
     expect(cluster.spec.storage.size).toMatch(/^\d+Gi$/);
     // Synchronous to one standby: a failover loses no answered write.
     expect(cluster.spec).toMatchObject({ minSyncReplicas: 1, maxSyncReplicas: 1 });
+  });
+
+  test("every replica at its autoscaler's maximum, with its second pool, fits the primary's max_connections", () => {
+    const deployments = all("Deployment");
+    const overlayMaxima = Object.fromEntries(
+      readYaml(path.join(OVERLAY, "kustomization.yaml"))
+        .patches.filter((p: any) => p.target?.kind === "HorizontalPodAutoscaler")
+        .map((p: any) => [p.target.name, Number(/value: (\d+)/.exec(p.patch)![1])]),
+    );
+    const budget = (maxima: Record<string, number>) =>
+      deployments.reduce((sum, d) => {
+        const env = Object.fromEntries(d.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+        const pool = Number(env.DB_POOL_SIZE);
+        // libs/db: a process that lists or searches opens the second pool on its first such read.
+        const connections = pool + (/\b(tasks|search)\b/.test(env.SERVICES) ? replannedPoolSize(pool) : 0);
+        const replicas = maxima[d.metadata.name] ?? find("HorizontalPodAutoscaler", d.metadata.name)?.spec.maxReplicas ?? d.spec.replicas ?? 1;
+        return sum + replicas * connections;
+      }, 0);
+    expect(Object.keys(overlayMaxima)).not.toHaveLength(0);
+    // Superuser connections (superuser_reserved_connections, 3 by default) and the operator's own stay free.
+    const available = Number(cluster.spec.postgresql.parameters.max_connections) - 10;
+    expect(budget({})).toBeLessThanOrEqual(available);
+    expect(budget(overlayMaxima)).toBeLessThanOrEqual(available);
   });
 
   test("it creates the database and owner the secrets' URLs name", () => {
