@@ -1,6 +1,6 @@
 import { postgresDb } from "../../test/support/db";
 import { openDatabase, type Db } from "./index";
-import { prepared, preparedReplanned } from "./prepared";
+import { MAX_NAMED_STATEMENTS, prepared, preparedReplanned } from "./prepared";
 
 let db: Db;
 let url: string;
@@ -65,4 +65,16 @@ test("destroying the handle closes its replanned pool too", async () => {
   await other.destroy();
   for (let i = 0; i < 50 && (await backends()) > before; i++) await new Promise((r) => setImmediate(r));
   expect(await backends()).toBe(before);
+});
+
+test("replanned statements have their own budget of names: many search shapes leave the list pages theirs", async () => {
+  const mainNames = async () => ((await sessionOf(db)).rows[0].names as string[]).length;
+  const before = await mainNames();
+  for (let i = 0; i < MAX_NAMED_STATEMENTS + 5; i++) await preparedReplanned(db, db.raw(`select ?::int as shape_${i}`, [i]));
+  const { rows } = await preparedReplanned<{ rows: { names: string[] }[] }>(db, sessionOf(db));
+  // The budget is the process's: a few of it went to the statements of the tests above.
+  expect(rows[0]!.names.length).toBeGreaterThan(MAX_NAMED_STATEMENTS - 5);
+  expect(rows[0]!.names.length).toBeLessThanOrEqual(MAX_NAMED_STATEMENTS);
+  await prepared(db, db("things").select("id").where("name", "one"));
+  expect(await mainNames()).toBe(before + 1);
 });

@@ -2,12 +2,15 @@ import { createHash } from "node:crypto";
 import type { Knex } from "knex";
 
 /**
- * Distinct statements one process names. Each server session keeps what it prepared until it
- * closes, so past this the rest run unnamed, as before.
+ * Distinct statements one process names, for each kind (`prepared`, `preparedReplanned`). Each
+ * server session keeps what it prepared until it closes, so past this the rest run unnamed, as
+ * before. Separate budgets: searches come in many shapes (words, projects, filters), and must not
+ * use up the names of the list pages that gain most from them.
  */
 export const MAX_NAMED_STATEMENTS = 200;
 
-const names = new Set<string>();
+const plannedOnce = new Set<string>();
+const replanned = new Set<string>();
 
 /** A Postgres server rather than PGlite, which runs in this process: what it saves a server costs the process itself. */
 export const isPostgresServer = (db: Knex): boolean => db.client.config.client === "pg";
@@ -28,11 +31,11 @@ export const isPostgresServer = (db: Knex): boolean => db.client.config.client =
  */
 export function prepared<T extends Knex.QueryBuilder>(db: Knex, qb: T): T {
   if (!isPostgresServer(db)) return qb;
-  return named(qb);
+  return named(qb, plannedOnce);
 }
 
 /** `qb` compiled once, under a statement name while this process has names to spare. */
-function named<T extends Knex.QueryBuilder | Knex.Raw>(qb: T): T {
+function named<T extends Knex.QueryBuilder | Knex.Raw>(qb: T, names: Set<string>): T {
   const compiled = qb.toSQL();
   const name = `tg_${createHash("sha1").update(compiled.sql).digest("base64url")}`;
   if (names.has(name) || names.size < MAX_NAMED_STATEMENTS) {
@@ -84,7 +87,7 @@ export async function preparedReplanned<R>(db: Knex, qb: Knex.QueryBuilder | Kne
   const client = entry.pool.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<unknown> };
   const connection = await client.acquireConnection();
   try {
-    return (await named(qb).connection(connection)) as R;
+    return (await named(qb, replanned).connection(connection)) as R;
   } finally {
     await client.releaseConnection(connection);
   }
