@@ -12,7 +12,9 @@
  *
  * With `--serve "status=todo,in_progress&sort=dueAt&limit=50"` only the floor starts, on :3000, and
  * answers every list with the caller's own page of that query: bench/load.ts against the floor,
- * for its scenarios that ask that query.
+ * for its scenarios that ask that query. `--search "q=invoice&status=todo&sort=dueAt&limit=20"`
+ * sets the search it answers (by default `q=invoice&limit=20`), there and in the comparison;
+ * `--user <id>` whose tasks (by default a typical user with over 100).
  */
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -23,7 +25,7 @@ import { packAbility } from "../libs/authz";
 import { listTasksQuery, ListTasksQuery } from "../libs/contracts";
 import { openDatabase } from "../libs/db";
 import type { SearchQuery } from "../services/search/engine";
-import { relevanceSql } from "../services/search/pg/pg-search";
+import { relevanceSql, sortedSql } from "../services/search/pg/pg-search";
 import { expandedTsquery, expandPrefixes, queryWords, visibleScopes } from "../services/search/pg/text-query";
 import { listTasksSql } from "../services/tasks/task-list";
 import { BENCH_DATABASE_URL, BENCH_JWT_SECRET, rssMiB, TYPICAL_MIN, TYPICAL_SPREAD, USERS } from "./bench-env";
@@ -43,10 +45,13 @@ const PREPARED_FLOOR = process.argv.includes("--prepared-floor");
 const FLOOR_PORT = 3100;
 const STACK_URL = "http://127.0.0.1:3000";
 const LIST_QUERY = "limit=50";
-const SEARCH_QUERY = "q=invoice&limit=20";
+/** `--search` changes it; with a `sort`, the floor runs the sorted search's statements. */
+const SEARCH_QUERY = arg("search", "q=invoice&limit=20");
 
-/** A typical user with over 100 tasks (seed.ts gives user k 57 + (k * 7919) % 67 of them). */
+/** A typical user with over 100 tasks (seed.ts gives user k 57 + (k * 7919) % 67 of them), or `--user`. */
 function benchUser(): string {
+  const chosen = arg("user", "");
+  if (chosen) return chosen;
   let k = 2;
   while (TYPICAL_MIN + ((k * 7919) % TYPICAL_SPREAD) < 115 && k < USERS) k++;
   return `00000000-0000-4000-8000-${k.toString(16).padStart(12, "0")}`;
@@ -69,7 +74,8 @@ async function statements(db: Knex, userId: string, listQuery = LIST_QUERY): Pro
   db.on("query", record);
   const tsquery = expandedTsquery(await expandPrefixes(db, visibleScopes(auth), queryWords(query.q!)));
   db.off("query", record);
-  search.push(native(relevanceSql(db, auth, query, { mode: "words", tsquery: tsquery!, q: query.q! }, new Date())));
+  const match = { mode: "words" as const, tsquery: tsquery!, q: query.q! };
+  search.push(native((query.sort ? sortedSql : relevanceSql)(db, auth, query, match, new Date())));
   return { list, search };
 }
 
