@@ -55,7 +55,7 @@ test("within a transaction a replanned read runs unnamed on the transaction's ow
   expect(await db("things").where("id", 3)).toEqual([]);
 });
 
-test("destroying the handle closes its replanned pool too", async () => {
+test("destroying the handle closes its replanned pool too, and no read after it opens one again", async () => {
   const other = openDatabase({ databaseUrl: url, poolSize: 2 });
   const backends = async () => Number((await db.raw("select count(*) as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()")).rows[0].n);
   const before = await backends();
@@ -64,6 +64,12 @@ test("destroying the handle closes its replanned pool too", async () => {
   expect(await backends()).toBe(before + 2);
   await other.destroy();
   for (let i = 0; i < 50 && (await backends()) > before; i++) await new Promise((r) => setImmediate(r));
+  expect(await backends()).toBe(before);
+  // A read arriving after shutdown fails as the handle's own reads do, and opens nothing again,
+  // even where the second pool had never been opened.
+  const unused = openDatabase({ databaseUrl: url, poolSize: 2 });
+  await unused.destroy();
+  for (const handle of [other, unused]) await expect(preparedReplanned(handle, handle("things").select("id"))).rejects.toThrow();
   expect(await backends()).toBe(before);
 });
 

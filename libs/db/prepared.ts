@@ -50,6 +50,8 @@ function named<T extends Knex.QueryBuilder | Knex.Raw>(qb: T, names: Set<string>
 interface ReplannedPool {
   open(): Knex;
   pool?: Knex;
+  /** Destroyed with its handle: a read arriving during shutdown must not open the pool again. */
+  closed?: boolean;
 }
 
 const replannedPools = new WeakMap<Knex, ReplannedPool>();
@@ -66,6 +68,7 @@ export function withReplannedPool(db: Knex, open: () => Knex): Knex {
   const client = db.client as { destroy(callback?: unknown): Promise<void> };
   const destroy = client.destroy.bind(client);
   client.destroy = async (callback) => {
+    entry.closed = true;
     await entry.pool?.destroy();
     return destroy(callback);
   };
@@ -78,11 +81,11 @@ export function withReplannedPool(db: Knex, open: () => Knex): Knex {
  * whose right plan depends on their values (a tag, a priority, a search's words). Unnamed, a list
  * page with a tag cost Postgres 0.70 ms a call, 0.31 ms this way (0.08 ms fully prepared); a
  * heavy user's page, which Postgres spends executing, about the same (bench/RESULTS.md).
- * Within a transaction (`db` is not a pool of ours), or on PGlite, it runs as it is.
+ * Within a transaction (`db` is not a pool of ours), on PGlite, or once `db` is destroyed, it runs as it is.
  */
 export async function preparedReplanned<R>(db: Knex, qb: Knex.QueryBuilder | Knex.Raw): Promise<R> {
   const entry = replannedPools.get(db);
-  if (!entry) return qb as unknown as Promise<R>;
+  if (!entry || entry.closed) return qb as unknown as Promise<R>;
   entry.pool ??= entry.open();
   const client = entry.pool.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<unknown> };
   const connection = await client.acquireConnection();
