@@ -110,7 +110,7 @@ export function asWorkStartedAt<T>(startedAt: number, fn: () => T): T {
   return fairSessionOpened ? workStartedAt.run(startedAt, fn) : fn();
 }
 
-interface SessionClient {
+export interface SessionClient {
   acquireConnection(): Promise<unknown>;
   releaseConnection(connection: unknown): Promise<unknown>;
 }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Knex } from "knex";
+import type { SessionClient } from "./index";
 
 /**
  * Distinct statements one process names, for each kind (`prepared`, `preparedReplanned`). Each
@@ -87,7 +88,7 @@ export async function preparedReplanned<R>(db: Knex, qb: Knex.QueryBuilder | Kne
   const entry = replannedPools.get(db);
   if (!entry || entry.closed) return qb as unknown as Promise<R>;
   entry.pool ??= entry.open();
-  const client = entry.pool.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<unknown> };
+  const client = entry.pool.client as SessionClient;
   const connection = await client.acquireConnection();
   try {
     return (await named(qb, replanned).connection(connection)) as R;

@@ -1,6 +1,6 @@
-import { preparedReplanned } from "../db/prepared";
 import type { Knex } from "knex";
 import { Facet, FacetCounts, ListTasksQuery, MAX_FACET_VALUES, PRIORITIES } from "../contracts";
+import { preparedReplanned } from "../db/prepared";
 import { applyFilters, statusesOf } from "./list-sql";
 
 /**

@@ -55,9 +55,10 @@ export class TaskLister {
 
   /**
    * The same page as `list`, as JSON text: the gateway's hot path. A prepared list is rendered by
-   * a Postgres server (task-json.ts). Any other list is planned on every call, and there the
-   * rendering's expression costs Postgres more (0.8 ms a request, bench/RESULTS.md) than it saves
-   * here; in PGlite it would run in this very process. Those rows become DTOs as in `list`.
+   * a Postgres server (task-json.ts). Any other list is planned on every call (`preparedReplanned`),
+   * and there the rendering's expression costs Postgres about as much as it saves here (0.45 ms a
+   * page, bench/RESULTS.md), on the same cores; in PGlite it would run in this very process. Those
+   * rows become DTOs as in `list`.
    */
   async listJson(auth: AuthMeta, query: ListTasksQuery): Promise<string> {
     if (!planIsValueFree(query) || !isPostgresServer(this.db)) return JSON.stringify(await this.list(auth, query));
