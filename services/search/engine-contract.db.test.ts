@@ -189,6 +189,25 @@ function contract(name: string, open: () => Promise<Harness>) {
       expect(await search({ q: "marmot" })).not.toHaveProperty("facets");
     });
 
+    test("relevance finds one's own and one's projects' matches, follows a task's move, and never another tenant's", async () => {
+      const [shared, other] = [randomUUID(), randomUUID()];
+      const dave = packAbility({ id: randomUUID(), roles: ["member"] }, [{ projectId: shared, role: "editor" }]);
+      const mine = task({ title: "Walrus mine" }, dave.userId);
+      const inShared = task({ title: "Walrus shared", projectId: shared }, bob.userId);
+      const bobs = task({ title: "Walrus private" }, bob.userId);
+      const elsewhere = task({ title: "Walrus elsewhere", projectId: other }, bob.userId);
+      await h.engine.apply([mine, inShared, bobs, elsewhere].map((t) => ({ kind: "upsert" as const, task: t })));
+      const found = async (q: string) => (await ids({ q }, dave)).sort();
+      expect(await found("walrus")).toEqual([mine.id, inShared.id].sort());
+      expect(await found("walr")).toEqual([mine.id, inShared.id].sort());
+      await h.engine.apply([
+        { kind: "upsert", task: { ...bobs, projectId: shared, version: bobs.version + 1 } },
+        { kind: "upsert", task: { ...inShared, projectId: null, version: inShared.version + 1 } },
+      ]);
+      expect(await found("walrus")).toEqual([mine.id, bobs.id].sort());
+      expect(await ids({ q: "walrus" })).toEqual([]);
+    });
+
     test("with a sort, a task inserted between two pages shifts nothing", async () => {
       const pelicans = randomTasks(12, alice.userId, seeded(9)).map((t) => ({ ...t, title: `${t.title} pelican` }));
       await h.engine.apply(pelicans.map((t) => ({ kind: "upsert" as const, task: t })));
