@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "../config";
 import { ServiceBroker } from "moleculer";
-import { createBroker, deadlineOf, forgetTimedOutCalls, logFormatOf, natsConnectionOptions, reconnectBackoff } from ".";
+import { createBroker, forgetTimedOutCalls, logFormatOf, natsConnectionOptions, reconnectBackoff } from ".";
 
 test("stopping the broker waits for an in-flight action to finish", async () => {
   const config = loadConfig({ JWT_SECRET: "a-test-secret-that-is-long-enough-0123456789", LOG_LEVEL: "fatal", SHUTDOWN_TIMEOUT_MS: "5000" });
@@ -73,18 +73,3 @@ test("a remote call that timed out is not waited for when the broker stops", asy
     await callee.stop().catch(() => undefined);
   }
 }, 20_000);
-
-test("an action's deadline is its call's timeout from its arrival; a call without one has none", async () => {
-  const broker = new ServiceBroker({ logger: false, requestTimeout: 0 });
-  broker.createService({ name: "clock", actions: { deadline: (ctx) => deadlineOf(ctx) ?? null } });
-  await broker.start();
-  try {
-    const before = Date.now();
-    const at = (await broker.call("clock.deadline", {}, { timeout: 1_500 })) as number;
-    expect(at).toBeGreaterThanOrEqual(before + 1_500);
-    expect(at).toBeLessThanOrEqual(Date.now() + 1_500);
-    expect(await broker.call("clock.deadline")).toBeNull();
-  } finally {
-    await broker.stop();
-  }
-});

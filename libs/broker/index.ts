@@ -381,16 +381,6 @@ export function authOf(ctx: { meta: unknown; broker?: object }): AuthMeta {
   return identity.verify(meta.auth, meta.authSig);
 }
 
-/**
- * When the caller of this action stops waiting (ms since the epoch), counted from its arrival:
- * Moleculer sends each attempt's timeout with the request (a retry elsewhere brings its own).
- * Undefined for a call without one.
- */
-export function deadlineOf(ctx: { options?: { timeout?: number | null } }): number | undefined {
-  const timeout = ctx.options?.timeout;
-  return timeout && timeout > 0 ? Date.now() + timeout : undefined;
-}
-
 /** The `health` action every service answers: it is up and its database answers. */
 export function healthAction(db: Db) {
   return async () => {

@@ -1,6 +1,5 @@
 import { postgresDb } from "../../test/support/db";
 import { openDatabase, type Db } from "./index";
-import { CallerGoneError } from "../errors";
 import { MAX_NAMED_STATEMENTS, prepared, preparedReplanned } from "./prepared";
 
 let db: Db;
@@ -41,13 +40,6 @@ test("a replanned read runs named on a session that plans every call with its va
   const main = await sessionOf(db);
   expect(main.rows[0].mode).toBe("auto");
   expect(main.rows[0].names).not.toContain(rows[0]!.names[0]);
-});
-
-test("a replanned statement whose caller's deadline has passed when it gets its connection is not run", async () => {
-  await expect(preparedReplanned(db, db("things").insert({ id: 3, name: "late" }), Date.now() - 1)).rejects.toBeInstanceOf(CallerGoneError);
-  await preparedReplanned(db, db("things").insert({ id: 4, name: "in time" }), Date.now() + 60_000);
-  expect(await db("things").whereIn("id", [3, 4]).pluck("name")).toEqual(["in time"]);
-  await db("things").where("id", 4).delete();
 });
 
 test("within a transaction a replanned read runs unnamed on the transaction's own connection", async () => {

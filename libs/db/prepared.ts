@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import type { Knex } from "knex";
-import { CallerGoneError } from "../errors";
 import type { SessionClient } from "./index";
 
 /**
@@ -84,19 +83,14 @@ export function withReplannedPool(db: Knex, open: () => Knex): Knex {
  * page with a tag cost Postgres 0.70 ms a call, 0.31 ms this way (0.08 ms fully prepared); a
  * heavy user's page, which Postgres spends executing, about the same (bench/RESULTS.md).
  * Within a transaction (`db` is not a pool of ours), on PGlite, or once `db` is destroyed, it runs as it is.
- *
- * `deadlineAt` (ms since the epoch) is when the caller stops waiting. A read that only gets its
- * connection after that is not run: under overload the pool's queue is where requests wait, and
- * running one whose caller has given up spends the database on an answer nobody reads.
  */
-export async function preparedReplanned<R>(db: Knex, qb: Knex.QueryBuilder | Knex.Raw, deadlineAt?: number): Promise<R> {
+export async function preparedReplanned<R>(db: Knex, qb: Knex.QueryBuilder | Knex.Raw): Promise<R> {
   const entry = replannedPools.get(db);
   if (!entry || entry.closed) return qb as unknown as Promise<R>;
   entry.pool ??= entry.open();
   const client = entry.pool.client as SessionClient;
   const connection = await client.acquireConnection();
   try {
-    if (deadlineAt !== undefined && Date.now() > deadlineAt) throw new CallerGoneError();
     return (await named(qb, replanned).connection(connection)) as R;
   } finally {
     await client.releaseConnection(connection);

@@ -56,12 +56,6 @@ export class UnsupportedMediaTypeError extends defineError("UNSUPPORTED_MEDIA_TY
 export class UnavailableError extends defineError("UNAVAILABLE") {
   override retryable = true;
 }
-/** Work skipped because its caller had stopped waiting before it could start (a read past its timeout). */
-export class CallerGoneError extends UnavailableError {
-  constructor() {
-    super("The request waited past its caller's timeout; try again shortly");
-  }
-}
 
 export class ValidationError extends AppError {
   readonly title = ERROR_TYPES.VALIDATION.title;

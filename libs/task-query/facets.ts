@@ -46,8 +46,8 @@ export function facetSql(db: Knex, options: FacetSqlOptions): Knex.Raw {
 }
 
 /** Grouped counts for the same filters (and text match) as a list. */
-export async function facetCounts(db: Knex, options: FacetSqlOptions, deadlineAt?: number): Promise<{ facets: FacetCounts; complete: boolean }> {
-  const { rows } = await preparedReplanned<{ rows: unknown[] }>(db, facetSql(db, options), deadlineAt);
+export async function facetCounts(db: Knex, options: FacetSqlOptions): Promise<{ facets: FacetCounts; complete: boolean }> {
+  const { rows } = await preparedReplanned<{ rows: unknown[] }>(db, facetSql(db, options));
   const facets: FacetCounts = Object.fromEntries(options.facets.map((f) => [f, {}]));
   let total = 0;
   for (const r of rows as { f: Facet | "total"; v: string; n: number }[]) {

@@ -58,11 +58,8 @@ export interface SearchEngine {
   sweep(startedAt: Date): Promise<number>;
   /** Drops tombstones written before `before`: no event that old is still on its way. Returns how many. */
   purgeTombstones(before: Date): Promise<number>;
-  /**
-   * A page of hits with highlights; with `facets`, the counts of every match. `deadlineAt` (ms
-   * since the epoch): when the caller stops waiting, past which queued work is skipped.
-   */
-  search(auth: AuthMeta, query: SearchQuery, deadlineAt?: number): Promise<SearchPage>;
+  /** A page of hits with highlights; with `facets`, the counts of every match. */
+  search(auth: AuthMeta, query: SearchQuery): Promise<SearchPage>;
   health(): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
 import type { ServiceSchema } from "moleculer";
-import { authOf, deadlineOf } from "../../libs/broker";
+import { authOf } from "../../libs/broker";
 import type { Clock } from "../../libs/clock";
 import type { Config } from "../../libs/config";
 import { COMMENT_CHANNELS, CommentChannel, CommentEvent, TaskEvent } from "../../libs/contracts";
@@ -61,8 +61,8 @@ export function searchService({ db, config, clock, engine = createSearchEngine(c
       ),
     },
     actions: serviceActions("search", {
-      tasks: (p, ctx) => engine.search(authOf(ctx), p, deadlineOf(ctx)),
-      tasksJson: async (p, ctx) => ({ json: JSON.stringify(await engine.search(authOf(ctx), p, deadlineOf(ctx))) }),
+      tasks: (p, ctx) => engine.search(authOf(ctx), p),
+      tasksJson: async (p, ctx) => ({ json: JSON.stringify(await engine.search(authOf(ctx), p)) }),
       health: async () => {
         await engine.health();
         return { ok: true, engine: engine.name };

@@ -37,8 +37,8 @@ export class PgSearchEngine implements SearchEngine {
     return purgeTombstones(this.db, before);
   }
 
-  search(auth: AuthMeta, query: SearchQuery, deadlineAt?: number): Promise<SearchPage> {
-    return this.searcher.search(auth, query, deadlineAt);
+  search(auth: AuthMeta, query: SearchQuery): Promise<SearchPage> {
+    return this.searcher.search(auth, query);
   }
 
   health(): Promise<void> {

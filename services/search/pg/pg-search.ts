@@ -54,9 +54,9 @@ export class PgSearch {
    * Words first; if nothing visible matches them, typos. A cursor names the mode its list
    * was issued in (its fingerprint), so every page of one list matches the same way.
    */
-  async search(auth: AuthMeta, query: SearchQuery, deadlineAt?: number): Promise<SearchPage> {
+  async search(auth: AuthMeta, query: SearchQuery): Promise<SearchPage> {
     const words = queryWords(query.q);
-    const tsquery = expandedTsquery(await expandPrefixes(this.db, visibleScopes(auth), words, deadlineAt));
+    const tsquery = expandedTsquery(await expandPrefixes(this.db, visibleScopes(auth), words));
     // Typos compare the words alone: punctuation and control characters (NUL, which Postgres
     // text cannot hold) never reach SQL.
     const q = words.join(" ");
@@ -70,24 +70,24 @@ export class PgSearch {
       const { fingerprint, values } = this.cursors.decodeAny(query.cursor, Object.values(fingerprints), auth.userId, width);
       const mode: MatchMode = fingerprint === fingerprints.words ? "words" : "typo";
       if (mode === "words" && !tsquery) return { items: [], nextCursor: null };
-      return this.run(auth, query, { mode, tsquery, q }, fingerprints[mode], values, deadlineAt);
+      return this.run(auth, query, { mode, tsquery, q }, fingerprints[mode], values);
     }
     if (tsquery) {
-      const page = await this.run(auth, query, { mode: "words", tsquery, q }, fingerprints.words, undefined, deadlineAt);
+      const page = await this.run(auth, query, { mode: "words", tsquery, q }, fingerprints.words);
       if (page.items.length > 0) return page;
     }
-    return this.run(auth, query, { mode: "typo", q }, fingerprints.typo, undefined, deadlineAt);
+    return this.run(auth, query, { mode: "typo", q }, fingerprints.typo);
   }
 
-  private async run(auth: AuthMeta, query: SearchQuery, match: TextMatch, fingerprint: string, after?: CursorValue[], deadlineAt?: number): Promise<SearchPage> {
+  private async run(auth: AuthMeta, query: SearchQuery, match: TextMatch, fingerprint: string, after?: CursorValue[]): Promise<SearchPage> {
     const now = this.clock.now();
     let result: SearchPage;
     if (query.sort) {
       const sort = query.sort;
-      const rows = await preparedReplanned<DocRow[]>(this.db, sortedSql(this.db, auth, query, match, now, after), deadlineAt);
+      const rows = await preparedReplanned<DocRow[]>(this.db, sortedSql(this.db, auth, query, match, now, after));
       result = page(rows, query, match, (last) => this.cursors.encode(fingerprint, auth.userId, sortValues(last, sort)));
     } else {
-      const rows = await preparedReplanned<DocRow[]>(this.db, relevanceSql(this.db, auth, query, match, now, after), deadlineAt);
+      const rows = await preparedReplanned<DocRow[]>(this.db, relevanceSql(this.db, auth, query, match, now, after));
       result = page(rows, query, match, (last) => this.cursors.encode(fingerprint, auth.userId, [last.rank ?? 0, last.id]));
     }
     // An empty words page falls back to typos: its counts would be the fallback's business.
@@ -96,7 +96,7 @@ export class PgSearch {
       visible(qb);
       matching(qb, match);
     });
-    const counted = await facetCounts(this.db, { table: DOCS, scopes, query, facets: query.facets, now }, deadlineAt);
+    const counted = await facetCounts(this.db, { table: DOCS, scopes, query, facets: query.facets, now });
     return { ...result, facets: counted.facets, facetsComplete: counted.complete };
   }
 }

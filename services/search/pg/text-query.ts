@@ -56,10 +56,10 @@ export function visibleScopes(auth: AuthMeta): string[] {
  * ...), most frequent first, in one round trip. From the first letter: the vocabulary is the
  * caller's own, so nobody else's words crowd it.
  */
-export async function expandPrefixes(db: Db, scopes: string[], words: string[], deadlineAt?: number): Promise<string[][]> {
+export async function expandPrefixes(db: Db, scopes: string[], words: string[]): Promise<string[][]> {
   if (words.length === 0) return [];
   if (scopes.length === 0) return words.map(() => []);
-  const rows = await preparedReplanned<{ i: number; word: string }[]>(db, expansionSql(db, scopes, words), deadlineAt);
+  const rows = await preparedReplanned<{ i: number; word: string }[]>(db, expansionSql(db, scopes, words));
   const out = words.map(() => [] as string[]);
   for (const r of rows) out[Number(r.i)]!.push(r.word);
   return out;
