@@ -6,6 +6,7 @@ import knexFactory, { Knex } from "knex";
 import ClientPgLite from "knex-pglite";
 import pg from "pg";
 import { withReplannedPool } from "./prepared";
+import { writableHostClient } from "./writable-host";
 import { clusterStart } from "./prepared-cluster";
 import { parseTimestamptz } from "./timestamptz";
 
@@ -70,8 +71,9 @@ export function openDatabase(options: DatabaseOptions): Db {
     const poolSize = options.poolSize ?? 10;
     const open = (session: typeof SESSION, max: number) =>
       knexFactory({
-        client: "pg",
-        connection: hosts.length > 1 ? writableHost(hosts, session) : { connectionString: options.databaseUrl, ...session },
+        // Several hosts: each new connection goes to the writable one (./writable-host.ts).
+        client: hosts.length > 1 ? writableHostClient(hosts, session) : "pg",
+        connection: { connectionString: hosts[0], ...session },
         pool: { min: 0, max },
       });
     return withReplannedPool(open(SESSION, poolSize), () => open(REPLANNED_SESSION, replannedPoolSize(poolSize)));
@@ -178,7 +180,7 @@ export async function ping(db: Db): Promise<void> {
 /**
  * The one URL per host of a libpq multi-host URL (`postgres://u:p@db-1:5432,db-2:5432/todogenie`),
  * or the URL alone. node-postgres takes one host; libpq's `target_session_attrs` is dropped, as
- * writableHost does its work.
+ * writableHostClient does its work.
  */
 export function hostsOf(url: string): string[] {
   const m = /^(postgres(?:ql)?:\/\/)([^@/]*@)?([^/?#]*)(.*)$/.exec(url);
@@ -186,41 +188,3 @@ export function hostsOf(url: string): string[] {
   const rest = m[4]!.replace(/([?&])target_session_attrs=[^&]*&?/, "$1").replace(/[?&]$/, "");
   return m[3]!.split(",").map((host) => `${m[1]}${m[2] ?? ""}${host}${rest}`);
 }
-
-/** How long writableHost keeps its answer before asking again (a failover moves the primary). */
-const PRIMARY_RECHECK_MS = 1_000;
-
-/**
- * A knex connection provider for several hosts: each new pooled connection goes to the first host
- * that answers and is not in recovery (libpq's `target_session_attrs=read-write`). After a standby
- * is promoted and the old primary is gone, connections to it fail and are dropped from the pool;
- * within a second new ones go to the promoted server.
- */
-function writableHost(hosts: string[], session: typeof SESSION): () => Promise<Knex.PgConnectionConfig & { expirationChecker(): boolean }> {
-  return async () => {
-    const problems: string[] = [];
-    for (const connectionString of hosts) {
-      const probe = new pg.Client({ connectionString, connectionTimeoutMillis: 2_000 });
-      // A server dying while the probe is idle (a killed primary's FATAL 57P01) is an 'error' event;
-      // unheard, it would end the process. The awaited calls below report the same failure.
-      probe.on("error", () => undefined);
-      try {
-        await probe.connect();
-        const { rows } = await probe.query<{ r: boolean }>("select pg_is_in_recovery() as r");
-        if (!rows[0]!.r) {
-          const checkedAt = performance.now();
-          return { connectionString, ...session, expirationChecker: () => performance.now() - checkedAt > PRIMARY_RECHECK_MS };
-        }
-        problems.push(`${hostOf(connectionString)}: in recovery`);
-      } catch (err) {
-        problems.push(`${hostOf(connectionString)}: ${(err as Error).message}`);
-      } finally {
-        await probe.end().catch(() => undefined);
-      }
-    }
-    // SQLSTATE 08001 (unable to establish a connection): a 503 to the caller, a retry to a consumer.
-    throw Object.assign(new Error(`no writable Postgres among ${problems.join("; ")}`), { code: "08001" });
-  };
-}
-
-const hostOf = (url: string) => url.replace(/^[^@]*@/, "").replace(/\/.*$/, "");

@@ -51,6 +51,8 @@ export interface Figures {
   catchUpMs: number;
   /** The longest any reminder took, past its time or the part's return (whichever is later), to reach its inbox and every stream. */
   worstMs: number;
+  /** That reminder's way, stage by stage: where the time went. */
+  worstWay: string;
   late: number;
   lateExpected: number;
   window: { start: number; faultStart: number; back: number; end: number };
@@ -201,6 +203,7 @@ export function faultSuite(o: SuiteOptions): void {
       odd: odd.map(summary),
       catchUpMs,
       worstMs: 0,
+      worstWay: "",
       late: 0,
       lateExpected: 0,
       window: { start, faultStart, back, end: Date.now() },
@@ -244,8 +247,14 @@ export function faultSuite(o: SuiteOptions): void {
         }
         const n = delivered[0];
         if (n) {
-          const arrived = Math.max(n.createdAt, ...streams[r.user]!.map((s) => s.arrivedAt.get(r.reminderId) ?? n.createdAt));
-          f.worstMs = Math.max(f.worstMs, arrived - Math.max(r.fireAt, f.window.back));
+          const arrivals = streams[r.user]!.map((s) => s.arrivedAt.get(r.reminderId) ?? n.createdAt);
+          const tookMs = Math.max(n.createdAt, ...arrivals) - Math.max(r.fireAt, f.window.back);
+          if (tookMs > f.worstMs) {
+            f.worstMs = tookMs;
+            // Milliseconds since the fault began.
+            const at = (t: number) => String(t - f.window.faultStart);
+            f.worstWay = `reminder ${r.reminderId} (ms after the fault began): due ${at(r.fireAt)}, part back ${at(f.window.back)}, recorded ${at(n.createdAt)}, on its streams ${arrivals.map(at).join(", ")}`;
+          }
         }
         if (n?.late) f.late++;
         // Delivered past the threshold must say so; the scheduler may also flag one it fired late.
@@ -306,7 +315,7 @@ function printFigures(o: SuiteOptions, figures: Figures[]): void {
     "worst ms": f.worstMs,
     late: f.late,
   }));
-  const notes = figures.flatMap((f) => [`${f.fault}: slowest ${f.slowest}`, ...f.odd.slice(0, 5).map((x) => `${f.fault}: ${x}`)]);
+  const notes = figures.flatMap((f) => [`${f.fault}: slowest ${f.slowest}`, ...(f.worstWay ? [`${f.fault}: latest ${f.worstWay}`] : []), ...f.odd.slice(0, 5).map((x) => `${f.fault}: ${x}`)]);
   console.log(`${o.title}, ${o.users} users × ${STREAMS_PER_USER} streams${o.note ? `, ${o.note()}` : ""}\n${table(rows)}\n${notes.join("\n")}`);
   if (process.env.FAULT_RESULTS) {
     writeFileSync(process.env.FAULT_RESULTS, JSON.stringify({ suite: o.title, full: o.full, at: new Date().toISOString(), lateAfterMs: LATE_AFTER_MS, figures }, null, 2) + "\n");
