@@ -1,6 +1,6 @@
 import { CallingOptions, ServiceBroker } from "moleculer";
 import { IDEMPOTENT_ACTIONS } from "../contracts/bus";
-import { circuitBreaker, dropSilentNodes, Heartbeats, READ_TIMEOUT_MS, readTimeouts, retriesElsewhere, RetryBudget, SILENT_AFTER_MS, SUSPECT_AFTER_MS } from "./fail-fast";
+import { BEAT_SLACK_MS, circuitBreaker, dropSilentNodes, Heartbeats, MAX_BEAT_INTERVAL_MS, READ_TIMEOUT_MS, readTimeouts, retriesElsewhere, RetryBudget, SILENT_AFTER_MS, SUSPECT_AFTER_MS } from "./fail-fast";
 
 /** A registry holding `action` on the given nodes ("local" is this one). */
 function registryWith(nodes: { id: string; available?: boolean }[]) {
@@ -61,11 +61,41 @@ test("overload is not death: a timeout of a peer still beating is neither retrie
   expect(circuitBreaker(beating).check!(timeout as unknown as Error)).toBe(false);
   const silent = heartbeatsWith(SUSPECT_AFTER_MS);
   expect(retriesElsewhere(IDEMPOTENT_ACTIONS, registry, silent)(timeout)).toBe(true);
-  expect(circuitBreaker(silent).check!(timeout as unknown as Error)).toBe(true);
+  const missed = heartbeatsWith(MAX_BEAT_INTERVAL_MS + BEAT_SLACK_MS);
+  expect(circuitBreaker(missed).check!(timeout as unknown as Error)).toBe(true);
   // Its node left the registry with the read pending: gone, whatever its last beat.
   expect(retriesElsewhere(IDEMPOTENT_ACTIONS, registry, beating)({ ...timeout, type: "REQUEST_REJECTED" })).toBe(true);
   // A peer never heard from (or dropped and forgotten) counts as silent.
   expect(new Heartbeats().suspect("tasks-9")).toBe(true);
+});
+
+test("the breaker counts a timeout only once the peer missed a beat of its own rhythm; a retry needs only a second of silence", () => {
+  let now = 0;
+  const heartbeats = new Heartbeats(() => now);
+  const everyMs = (id: string, ms: number) => [0, ms, 2 * ms].forEach((t) => ((now = t), heartbeats.beat(id)));
+  everyMs("slow", 1_500);
+  everyMs("fast", 500);
+  const since = (id: string, ms: number) => (now = heartbeats.heard.get(id)! + ms);
+  // A peer beating every 1.5 s, 1.2 s after its last beat: its next is not due yet. Suspect enough to retry a read elsewhere, not to open.
+  since("slow", 1_200);
+  expect(heartbeats.suspect("slow")).toBe(true);
+  expect(heartbeats.missedBeat("slow")).toBe(false);
+  since("slow", 1_500 + BEAT_SLACK_MS);
+  expect(heartbeats.missedBeat("slow")).toBe(true);
+  // A peer beating every 0.5 s has missed one after a second.
+  since("fast", 999);
+  expect(heartbeats.missedBeat("fast")).toBe(false);
+  since("fast", SUSPECT_AFTER_MS);
+  expect(heartbeats.missedBeat("fast")).toBe(true);
+  // A gap stretched by a busy receiver counts as the slowest rhythm, no more.
+  everyMs("stretched", 6_000);
+  since("stretched", MAX_BEAT_INTERVAL_MS + BEAT_SLACK_MS);
+  expect(heartbeats.missedBeat("stretched")).toBe(true);
+  // Dropped and forgotten: silent until it beats again, and then judged afresh.
+  heartbeats.forget("fast");
+  expect(heartbeats.missedBeat("fast")).toBe(true);
+  heartbeats.beat("fast");
+  expect(heartbeats.missedBeat("fast")).toBe(false);
 });
 
 test("retries stay within a tenth of the reads sent, after a burst of ten", () => {

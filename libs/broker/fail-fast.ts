@@ -39,7 +39,22 @@ const WATCH_EVERY_MS = 250;
  */
 export class Heartbeats {
   readonly heard = new Map<string, number>();
+  /** Each peer's last gap between two beats: its own interval (fixed per process), as received. */
+  private readonly gaps = new Map<string, number>();
   constructor(private readonly now: () => number = Date.now) {}
+
+  beat(nodeID: string): void {
+    const t = this.now();
+    const last = this.heard.get(nodeID);
+    if (last !== undefined) this.gaps.set(nodeID, t - last);
+    this.heard.set(nodeID, t);
+  }
+
+  /** A dropped peer starts afresh when it beats again. */
+  forget(nodeID: string): void {
+    this.heard.delete(nodeID);
+    this.gaps.delete(nodeID);
+  }
 
   /**
    * A peer never heard from (or dropped, which forgets it) counts as silent. A read sent to a
@@ -49,10 +64,27 @@ export class Heartbeats {
     const last = typeof nodeID === "string" ? this.heard.get(nodeID) : undefined;
     return last === undefined || this.now() - last >= silentMs;
   }
+
+  /**
+   * Silent past its own interval by BEAT_SLACK_MS: a beat is missing, not merely not due yet. A
+   * fixed threshold under the slowest interval (SUSPECT_AFTER_MS) finds a live peer that beats
+   * every 1.5 s "suspect" a third of the time; the breaker counting that opened on live peers
+   * under load (issue 14). A gap longer than MAX_BEAT_INTERVAL_MS (the receiver was busy) counts as that.
+   */
+  missedBeat(nodeID: unknown): boolean {
+    const last = typeof nodeID === "string" ? this.heard.get(nodeID) : undefined;
+    if (last === undefined) return true;
+    const interval = Math.min(this.gaps.get(nodeID as string) ?? MAX_BEAT_INTERVAL_MS, MAX_BEAT_INTERVAL_MS);
+    return this.now() - last >= Math.max(SUSPECT_AFTER_MS, interval + BEAT_SLACK_MS);
+  }
 }
 
 /** Beats come every 0.5–1.5 s (fixed per process); the most of them a live, loaded peer skips is one. */
 export const SUSPECT_AFTER_MS = 1_000;
+/** The slowest a live peer beats: HEARTBEAT_INTERVAL_S plus Moleculer's jitter of up to half a second. */
+export const MAX_BEAT_INTERVAL_MS = HEARTBEAT_INTERVAL_S * 1_000 + 500;
+/** How late past its own interval a peer's beat is taken for missing. */
+export const BEAT_SLACK_MS = 500;
 
 interface NodeRegistry {
   discoverer: { heartbeatReceived(nodeID: string, payload: unknown): unknown };
@@ -65,7 +97,8 @@ interface NodeRegistry {
  * with its next heartbeat. A tick that ran late means this process stalled, and the peers'
  * heartbeats may be waiting unread in its socket: that tick judges no one.
  */
-export function dropSilentNodes(silentAfterMs = SILENT_AFTER_MS, now: () => number = Date.now, heard = new Heartbeats(now).heard): Middleware {
+export function dropSilentNodes(silentAfterMs = SILENT_AFTER_MS, now: () => number = Date.now, heartbeats = new Heartbeats(now)): Middleware {
+  const heard = heartbeats.heard;
   let timer: NodeJS.Timeout | undefined;
   return {
     name: "DropSilentNodes",
@@ -74,7 +107,7 @@ export function dropSilentNodes(silentAfterMs = SILENT_AFTER_MS, now: () => numb
       const discoverer = registry.discoverer;
       const received = discoverer.heartbeatReceived.bind(discoverer);
       discoverer.heartbeatReceived = (nodeID, payload) => {
-        heard.set(nodeID, now());
+        heartbeats.beat(nodeID);
         return received(nodeID, payload);
       };
       let lastTick = now();
@@ -89,7 +122,7 @@ export function dropSilentNodes(silentAfterMs = SILENT_AFTER_MS, now: () => numb
           if (last === undefined) heard.set(node.id, t);
           else if (t - last > silentAfterMs) {
             broker.logger.warn(`No heartbeat from '${node.id}' for ${t - last} ms: taken for dead until it beats again`);
-            heard.delete(node.id);
+            heartbeats.forget(node.id);
             registry.nodes.disconnected(node.id, true);
           }
         }
@@ -202,7 +235,7 @@ export function retriesElsewhere(
  * peer still beating is queueing under load, where opening would turn slow answers into a
  * burst of refusals (issue 14: 2,496 of them in one overloaded search run).
  */
-export function circuitBreaker(heartbeats: Pick<Heartbeats, "suspect"> = { suspect: () => true }): NonNullable<BrokerOptions["circuitBreaker"]> {
+export function circuitBreaker(heartbeats: Pick<Heartbeats, "missedBeat"> = { missedBeat: () => true }): NonNullable<BrokerOptions["circuitBreaker"]> {
   return {
     enabled: true,
     threshold: 0.5,
@@ -211,7 +244,7 @@ export function circuitBreaker(heartbeats: Pick<Heartbeats, "suspect"> = { suspe
     halfOpenTime: 5_000,
     check: (err: Error) => {
       const e = err as TransportError;
-      return e.type === "REQUEST_TIMEOUT" && heartbeats.suspect(e.data?.nodeID);
+      return e.type === "REQUEST_TIMEOUT" && heartbeats.missedBeat(e.data?.nodeID);
     },
   };
 }
@@ -228,6 +261,6 @@ export function failFast(idempotent: ReadonlySet<string>, broker: () => ServiceB
       // Broker-wide, but `check` lets through only reads whose peer looks gone, within the budget.
       retryPolicy: { enabled: true, retries: 1, delay: 50, maxDelay: 50, factor: 1, check: retriesElsewhere(idempotent, broker, heartbeats, budget) as (err: Error) => boolean },
     },
-    middlewares: [readTimeouts(idempotent, READ_TIMEOUT_MS, budget), dropSilentNodes(SILENT_AFTER_MS, Date.now, heartbeats.heard)],
+    middlewares: [readTimeouts(idempotent, READ_TIMEOUT_MS, budget), dropSilentNodes(SILENT_AFTER_MS, Date.now, heartbeats)],
   };
 }
