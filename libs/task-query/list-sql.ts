@@ -1,8 +1,8 @@
 import type { Knex } from "knex";
-import { ListTasksQuery, PRIORITIES, SortTerm, TASK_STATUSES, TaskStatus } from "../contracts";
+import { ListTasksQuery, PRIORITIES, Priority, SortTerm, TASK_STATUSES, TaskStatus } from "../contracts";
 import { and, Cond, or } from "./conditions";
 import { afterCursor, DueMode, dueModeCond } from "./keyset";
-import { CursorValue, DUE_SORT_EXPR, SORT_COLUMNS, withTieBreak } from "./sort-columns";
+import { CursorValue, DUE_SORT_EXPR, DUE_SORT_KEY, SORT_COLUMNS, withTieBreak } from "./sort-columns";
 
 export interface ListSqlOptions {
   /** `schema.table` with the list columns (id, owner_id, project_id, status, priority, due_at, created_at, updated_at, title, tags). */
@@ -28,6 +28,9 @@ export interface ListSqlOptions {
   single?: boolean;
 }
 
+/** The columns a list query reads: the caller's, and the due key its merge may order by. */
+const columnsOf = (db: Knex, options: ListSqlOptions) => [...options.select, db.raw(`${DUE_SORT_EXPR} as ${DUE_SORT_KEY}`)];
+
 const apply = (qb: Knex.QueryBuilder, cond: Cond) => {
   if (cond === false) qb.whereRaw("false");
   else if (cond !== true) qb.whereRaw(cond.sql, cond.bindings as Knex.Value[]);
@@ -39,9 +42,25 @@ export function statusesOf(query: ListTasksQuery): TaskStatus[] {
   return query.overdue ? statuses.filter((s) => s !== "done") : statuses;
 }
 
+/** A priority's rank, written into SQL: only ever one of the known priorities' small integers. */
+function priorityRank(priority: Priority): number {
+  const rank = PRIORITIES.indexOf(priority);
+  if (rank < 0) throw new TypeError(`unknown priority ${String(priority)}`);
+  return rank;
+}
+
 /** The filters besides status (AND across filters, OR within a comma list). */
 export function applyFilters(qb: Knex.QueryBuilder, query: ListTasksQuery, now: Date): void {
-  if (query.priority?.length) qb.whereIn("priority", query.priority.map((p) => PRIORITIES.indexOf(p)));
+  // Priorities and `blocked` are written into the statement, not bound: their few values each get
+  // a statement of their own, whose plan made once knows the value (see `planIsValueFree`).
+  if (query.priority?.length) {
+    const ranks = query.priority.map(priorityRank);
+    qb.whereRaw(`priority in (${ranks.join(", ")})`);
+    // In a priority order, a redundant range bounds the scan: an index cannot keep its order for an
+    // `in` list, so without it a last page walked the rest of its segment through the filter. In
+    // any other order it would lead the planner to read every row in the range and sort them.
+    if (query.sort?.[0]?.key === "priority") qb.whereRaw(`priority between ${Math.min(...ranks)} and ${Math.max(...ranks)}`);
+  }
   if (query.tag?.length) qb.whereRaw("tags && ?::text[]", [query.tag]);
   if (query.projectId?.length) qb.whereIn("project_id", query.projectId);
   // On the sort expression, so a due-ordered scan starts and stops at the range's ends.
@@ -49,7 +68,7 @@ export function applyFilters(qb: Knex.QueryBuilder, query: ListTasksQuery, now: 
   if (query.dueTo) qb.whereRaw(`${DUE_SORT_EXPR} < ?::timestamptz`, [query.dueTo]);
   if (query.parentId) qb.where("parent_id", query.parentId);
   if (query.topLevel) qb.whereNull("parent_id");
-  if (query.blocked !== undefined) qb.where("blocked", query.blocked);
+  if (query.blocked !== undefined) qb.whereRaw(query.blocked ? "blocked" : "not blocked");
   if (query.overdue) qb.whereRaw(`${DUE_SORT_EXPR} < ?::timestamptz`, [now.toISOString()]);
 }
 
@@ -72,7 +91,7 @@ export function buildListSql(db: Knex, options: ListSqlOptions): Knex.QueryBuild
   for (const scope of options.scopes) {
     for (const status of statuses) {
       for (const due of dueModes) {
-        const qb = db(options.table).select(options.select).where("status", status);
+        const qb = db(options.table).select(columnsOf(db, options)).where("status", status);
         scope(qb);
         applyFilters(qb, options.query, options.now);
         apply(qb, dueModeCond(due));
@@ -83,7 +102,7 @@ export function buildListSql(db: Knex, options: ListSqlOptions): Knex.QueryBuild
       }
     }
   }
-  if (segments.length === 0) return db(options.table).select(options.select).whereRaw("false");
+  if (segments.length === 0) return db(options.table).select(columnsOf(db, options)).whereRaw("false");
   if (segments.length === 1) return segments[0]!;
   const union = db.unionAll(segments, true);
   // Alternatives of visibility may overlap (an owner's task in a shared project): once each.
@@ -97,7 +116,7 @@ export const mergedOrderSql = (sort: SortTerm[]): string => withTieBreak(sort).m
 /** The unsegmented form: every status and both due parts in one query, sorted by the merge order. */
 function singleListSql(db: Knex, options: ListSqlOptions, order: ReturnType<typeof withTieBreak>, dueModes: DueMode[]): Knex.QueryBuilder {
   const statuses = statusesOf(options.query);
-  const qb = db(options.table).select(options.select);
+  const qb = db(options.table).select(columnsOf(db, options));
   if (statuses.length === 0) return qb.whereRaw("false");
   qb.whereIn("status", statuses);
   qb.where((any) => options.scopes.forEach((scope) => any.orWhere((branch) => scope(branch))));

@@ -9,6 +9,15 @@ import { isoOrNull } from "../time";
  */
 export const DUE_SORT_EXPR = "coalesce(due_at, 'infinity'::timestamptz)";
 
+/**
+ * DUE_SORT_EXPR as a column of every list query's rows. A merged page orders by it, so
+ * Postgres sees that each segment already comes in the page's order and merges them as they
+ * are read (Merge Append), stopping after a page in all: ordered by `due_at` instead, which
+ * it cannot match to the indexed expression, it read a page from every segment and sorted
+ * them (a heavy user's three statuses were three pages of heap fetches for one).
+ */
+export const DUE_SORT_KEY = "due_key";
+
 export type CursorValue = string | number | null;
 
 export interface SortColumn {
@@ -45,7 +54,8 @@ export const SORT_COLUMNS: Record<SortKey | "id", SortColumn> = {
   dueAt: {
     expr: DUE_SORT_EXPR,
     cast: "timestamptz",
-    outer: (desc) => `due_at ${desc ? "desc" : "asc"} nulls last`,
+    // Descending, undated rows come last, against the expression's order: merged by sorting.
+    outer: (desc) => (desc ? "due_at desc nulls last" : `${DUE_SORT_KEY} asc`),
     value: (row) => isoOrNull(row.due_at),
   },
   priority: plain("priority", "smallint", (row) => row.priority),

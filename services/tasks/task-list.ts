@@ -31,13 +31,13 @@ export function listTasksSql(db: Db, auth: AuthMeta, query: ListTasksQuery, now:
 
 /**
  * Whether one plan serves a list's page whatever its values: every segment walks an owner- or
- * project-led index in the sort's order, and a status and `topLevel` are all it filters by.
- * Other filters keep a number of rows that depends on the value (a tag, a due range, a priority
- * on a deep page), and a plan made without it read thousands of a heavy user's rows where the
- * planned-for-the-value one reads a page (list-plans.db.test.ts checks both).
+ * project-led index in the sort's order, and it filters only by what the statement's own text
+ * holds (a status, `topLevel`, priorities and `blocked`, written in as literals by applyFilters).
+ * Other filters keep a number of rows that depends on a bound value (a tag, a due range), and a
+ * plan made without it read thousands of a heavy user's rows where the planned-for-the-value one
+ * reads a page (list-plans.db.test.ts checks both).
  */
-export const planIsValueFree = (q: ListTasksQuery): boolean =>
-  !q.tag?.length && !q.priority?.length && !q.projectId?.length && !q.dueFrom && !q.dueTo && !q.overdue && !q.parentId && q.blocked === undefined;
+export const planIsValueFree = (q: ListTasksQuery): boolean => !q.tag?.length && !q.projectId?.length && !q.dueFrom && !q.dueTo && !q.overdue && !q.parentId;
 
 /** Lists without `q`: filtered and sorted in SQL, keyset-paged so page 10,000 costs what page 1 does. */
 export class TaskLister {
