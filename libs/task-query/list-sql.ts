@@ -105,8 +105,11 @@ export function buildListSql(db: Knex, options: ListSqlOptions): Knex.QueryBuild
   if (segments.length === 0) return db(options.table).select(columnsOf(db, options)).whereRaw("false");
   if (segments.length === 1) return segments[0]!;
   const union = db.unionAll(segments, true);
-  // Alternatives of visibility may overlap (an owner's task in a shared project): once each.
-  const merged = options.scopes.length > 1 ? db.select("*").from(db.select("*").distinctOn("id").from(union.as("u")).as("page")) : db.select("*").from(union.as("page"));
+  const merged = db.select("*").from(union.as("page"));
+  // Alternatives of visibility may overlap (an owner's task in a shared project): once each. A
+  // row's copies agree on every key of the order, so they are neighbours in it, and DISTINCT ON
+  // those keys drops them as the merge reads them (on `id` alone it would sort the runs by id).
+  if (options.scopes.length > 1) merged.distinctOn(withTieBreak(options.sort).map((t) => SORT_COLUMNS[t.key].outerColumn(t.desc)));
   return merged.orderByRaw(mergedOrderSql(options.sort)).limit(options.fetch);
 }
 

@@ -25,6 +25,8 @@ export interface SortColumn {
   expr: string;
   /** The cast cursor values bind with. */
   cast: string;
+  /** The column of a merged page's rows it orders by. */
+  outerColumn(desc: boolean): string;
   /** The ORDER BY term of the merged page. */
   outer(desc: boolean): string;
   /** The value a row carries for this key, as it travels in a cursor. */
@@ -46,6 +48,7 @@ export interface SortableRow {
 const plain = (column: string, cast: string, value: (row: SortableRow) => CursorValue): SortColumn => ({
   expr: column,
   cast,
+  outerColumn: () => column,
   outer: (desc) => `${column} ${desc ? "desc" : "asc"}`,
   value,
 });
@@ -55,6 +58,7 @@ export const SORT_COLUMNS: Record<SortKey | "id", SortColumn> = {
     expr: DUE_SORT_EXPR,
     cast: "timestamptz",
     // Descending, undated rows come last, against the expression's order: merged by sorting.
+    outerColumn: (desc) => (desc ? "due_at" : DUE_SORT_KEY),
     outer: (desc) => (desc ? "due_at desc nulls last" : `${DUE_SORT_KEY} asc`),
     value: (row) => isoOrNull(row.due_at),
   },

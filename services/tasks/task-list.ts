@@ -32,12 +32,14 @@ export function listTasksSql(db: Db, auth: AuthMeta, query: ListTasksQuery, now:
 /**
  * Whether one plan serves a list's page whatever its values: every segment walks an owner- or
  * project-led index in the sort's order, and it filters only by what the statement's own text
- * holds (a status, `topLevel`, priorities and `blocked`, written in as literals by applyFilters).
- * Other filters keep a number of rows that depends on a bound value (a tag, a due range), and a
- * plan made without it read thousands of a heavy user's rows where the planned-for-the-value one
- * reads a page (list-plans.db.test.ts checks both).
+ * holds (a status, `topLevel`, priorities, written in as literals by applyFilters). Other filters
+ * keep a number of rows that depends on a bound value (a tag, a due range), and a plan made
+ * without it read thousands of a heavy user's rows where the planned-for-the-value one reads a
+ * page (list-plans.db.test.ts checks both). `blocked` is written in too, but how few blocked tasks
+ * a project has is the project's: made without knowing which, a plan walked the whole project.
  */
-export const planIsValueFree = (q: ListTasksQuery): boolean => !q.tag?.length && !q.projectId?.length && !q.dueFrom && !q.dueTo && !q.overdue && !q.parentId;
+export const planIsValueFree = (q: ListTasksQuery): boolean =>
+  !q.tag?.length && !q.projectId?.length && !q.dueFrom && !q.dueTo && !q.overdue && !q.parentId && q.blocked === undefined;
 
 /** Lists without `q`: filtered and sorted in SQL, keyset-paged so page 10,000 costs what page 1 does. */
 export class TaskLister {
