@@ -8,6 +8,8 @@ export const TASK_STATUSES = ["todo", "in_progress", "done"] as const;
 export const PRIORITIES = ["none", "low", "medium", "high", "urgent"] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 export type Priority = (typeof PRIORITIES)[number];
+/** How a priority is stored and sorted: its place in PRIORITIES, "none" lowest. */
+export const priorityRank = (p: Priority): number => PRIORITIES.indexOf(p);
 
 export { instant };
 

@@ -19,7 +19,7 @@ const KnexPgClient = require("knex/lib/dialects/postgres") as new (config: Knex.
  * The first of `hosts` that answers and is not in recovery (libpq's `target_session_attrs=read-write`),
  * each asked on a connection of its own that is closed after.
  */
-export async function findWritableHost(hosts: string[]): Promise<string> {
+async function findWritableHost(hosts: string[]): Promise<string> {
   const problems: string[] = [];
   for (const connectionString of hosts) {
     const probe = new pg.Client({ connectionString, connectionTimeoutMillis: 2_000 });

@@ -1,5 +1,5 @@
 import type { Knex } from "knex";
-import { ListTasksQuery, PRIORITIES, Priority, SortTerm, TASK_STATUSES, TaskStatus } from "../contracts";
+import { ListTasksQuery, priorityRank, SortTerm, TASK_STATUSES, TaskStatus } from "../contracts";
 import { and, Cond, or } from "./conditions";
 import { afterCursor, DueMode, dueModeCond } from "./keyset";
 import { CursorValue, DUE_SORT_EXPR, DUE_SORT_KEY, SORT_COLUMNS, withTieBreak } from "./sort-columns";
@@ -42,17 +42,10 @@ export function statusesOf(query: ListTasksQuery): TaskStatus[] {
   return query.overdue ? statuses.filter((s) => s !== "done") : statuses;
 }
 
-/** A priority's rank, written into SQL: only ever one of the known priorities' small integers. */
-function priorityRank(priority: Priority): number {
-  const rank = PRIORITIES.indexOf(priority);
-  if (rank < 0) throw new TypeError(`unknown priority ${String(priority)}`);
-  return rank;
-}
-
 /** The filters besides status (AND across filters, OR within a comma list). */
 export function applyFilters(qb: Knex.QueryBuilder, query: ListTasksQuery, now: Date): void {
-  // Priorities and `blocked` are written into the statement, not bound: their few values each get
-  // a statement of their own, whose plan made once knows the value (see `planIsValueFree`).
+  // Priorities are written into the statement, not bound (ranks are numbers, so nothing else can be):
+  // each subset gets a statement of its own, whose plan made once knows it (see `planIsValueFree`).
   if (query.priority?.length) {
     const ranks = query.priority.map(priorityRank);
     qb.whereRaw(`priority in (${ranks.join(", ")})`);
@@ -68,6 +61,7 @@ export function applyFilters(qb: Knex.QueryBuilder, query: ListTasksQuery, now: 
   if (query.dueTo) qb.whereRaw(`${DUE_SORT_EXPR} < ?::timestamptz`, [query.dueTo]);
   if (query.parentId) qb.where("parent_id", query.parentId);
   if (query.topLevel) qb.whereNull("parent_id");
+  // Written in, so the partial `where blocked` indexes match whatever the plan knows.
   if (query.blocked !== undefined) qb.whereRaw(query.blocked ? "blocked" : "not blocked");
   if (query.overdue) qb.whereRaw(`${DUE_SORT_EXPR} < ?::timestamptz`, [now.toISOString()]);
 }

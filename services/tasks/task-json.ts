@@ -1,11 +1,11 @@
 import type { Knex } from "knex";
-import { AuthMeta, PRIORITIES, TaskDto } from "../../libs/contracts";
+import { AuthMeta, PRIORITIES, priorityRank, TaskDto } from "../../libs/contracts";
 import type { Trx } from "../../libs/db";
 import { isPostgresServer, prepared } from "../../libs/db/prepared";
 import { NotFoundError } from "../../libs/errors";
 import { describeRecurrence, type Recurrence } from "../../libs/recurrence";
 import type { SortableRow } from "../../libs/task-query";
-import { priorityRank, toTaskDto } from "./task-row";
+import { toTaskDto } from "./task-row";
 import { readTask, scopedTask } from "./task-scope";
 
 /**

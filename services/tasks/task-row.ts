@@ -1,4 +1,4 @@
-import { PRIORITIES, Priority, ReminderDto, TaskDto, TaskStatus } from "../../libs/contracts";
+import { PRIORITIES, ReminderDto, TaskDto, TaskStatus } from "../../libs/contracts";
 import { describeRecurrence, type Recurrence } from "../../libs/recurrence";
 import { TASKS_SCHEMA } from "./migrations";
 
@@ -59,8 +59,6 @@ export const TASK_COLUMNS = Object.keys(ROW_COLUMNS) as (keyof TaskRow)[];
 
 /** The columns CASL rule fields stand for in task queries. */
 export const TASK_RULE_COLUMNS = { id: "id", ownerId: "owner_id", projectId: "project_id" };
-
-export const priorityRank = (p: Priority): number => PRIORITIES.indexOf(p);
 
 export function toTaskDto(row: TaskRow): TaskDto {
   return {

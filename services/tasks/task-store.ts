@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { abilityFromMeta, AppAbility, asTask } from "../../libs/authz";
-import { AuthMeta, CreateTaskInput, TaskDto, UpdateTaskInput } from "../../libs/contracts";
+import { AuthMeta, CreateTaskInput, priorityRank, TaskDto, UpdateTaskInput } from "../../libs/contracts";
 import type { Trx } from "../../libs/db";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../libs/errors";
 import { parseRecurrence, Recurrence } from "../../libs/recurrence";
 import { TASKS_SCHEMA } from "./migrations";
 import { normaliseReminders } from "./task-reminders";
-import { priorityRank, TaskRow, TASKS, toTaskDto } from "./task-row";
+import { TaskRow, TASKS, toTaskDto } from "./task-row";
 import { blockersFor } from "./dependencies";
 import { checkPlacement, descendants, heightOf, isOpen, nextPosition } from "./subtasks";
 import { lockForChange, readTask, scopedTask } from "./task-scope";
