@@ -30,6 +30,14 @@ test("inconsistent combinations are refused", () => {
   expect(() => loadConfig({ ADMIN_EMAIL: "root@example.com", JWT_SECRET: secret })).toThrow(/go together/);
 });
 
+test("one account's turns: 8 requests at once and 200 waiting by default; at least one at once, and a queue may be none", () => {
+  const gateway = { ...distributed, JWT_SECRET: secret, SERVICES: "gateway" };
+  expect(loadConfig(gateway).perAccount).toEqual({ inFlight: 8, queued: 200 });
+  expect(loadConfig({ ...gateway, REQUESTS_IN_FLIGHT_PER_USER: "32", REQUESTS_QUEUED_PER_USER: "0" }).perAccount).toEqual({ inFlight: 32, queued: 0 });
+  expect(() => loadConfig({ ...gateway, REQUESTS_IN_FLIGHT_PER_USER: "0" })).toThrow(/REQUESTS_IN_FLIGHT_PER_USER/);
+  expect(() => loadConfig({ ...gateway, REQUESTS_QUEUED_PER_USER: "many" })).toThrow(/REQUESTS_QUEUED_PER_USER/);
+});
+
 test("LOG_FORMAT is pretty, json or unset (decided by whether stdout is a terminal)", () => {
   expect(loadConfig({ ...distributed, JWT_SECRET: secret, LOG_FORMAT: "json" }).logFormat).toBe("json");
   expect(loadConfig({ ...distributed, JWT_SECRET: secret, LOG_FORMAT: "" }).logFormat).toBeUndefined();

@@ -75,6 +75,8 @@ const envSchema = z.object({
   ADMIN_PASSWORD: optionalString.refine((v) => v === undefined || v.length >= 10, "must be at least 10 characters"),
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(100),
   LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  REQUESTS_IN_FLIGHT_PER_USER: z.coerce.number().int().min(1).max(1_000).default(8),
+  REQUESTS_QUEUED_PER_USER: z.coerce.number().int().min(0).max(100_000).default(200),
   TRUST_PROXY: optionalString,
   HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
   IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(20 * 1024 * 1024),
@@ -157,6 +159,8 @@ export interface Config {
   admin?: { email: string; password: string };
   authRateLimitPerMinute: number;
   loginRateLimitPerMinute: number;
+  /** Per account and gateway: requests worked on at once, and waiting their turn (then 429). */
+  perAccount: { inFlight: number; queued: number };
   trustProxy?: string;
   limits: SharingLimits;
   /** How long task and project history is kept (tasks purges older entries hourly). */
@@ -323,6 +327,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
     loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE,
+    perAccount: { inFlight: e.REQUESTS_IN_FLIGHT_PER_USER, queued: e.REQUESTS_QUEUED_PER_USER },
     trustProxy: e.TRUST_PROXY,
     limits: { projectsPerUser: e.PROJECTS_PER_USER, invitationsPerHour: e.INVITATIONS_PER_HOUR, membersPerProject: e.MEMBERS_PER_PROJECT },
     historyRetentionDays: e.HISTORY_RETENTION_DAYS,

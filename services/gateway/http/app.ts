@@ -8,6 +8,7 @@ import { buildOpenApi } from "./openapi";
 import { problemHandler } from "./problem-handler";
 import { authRateLimits } from "./rate-limits";
 import type { RouteDef } from "./route";
+import { userConcurrency, UserConcurrencyLimits } from "./user-concurrency";
 import { parsePart } from "./validate";
 import { webClient } from "./web-client";
 
@@ -21,6 +22,8 @@ export interface AppOptions {
   logger: LoggerInstance;
   /** With `db`, the counters are shared by every gateway replica. */
   rateLimits: { perMinute: number; loginPerMinute: number; db?: Db };
+  /** How many requests of one account run at once, and wait (user-concurrency.ts). */
+  perAccount: UserConcurrencyLimits;
   trustProxy?: string;
   version: string;
   /** While the process drains, responses close their connection so clients reconnect elsewhere. */
@@ -45,12 +48,20 @@ function timed(route: string) {
   };
 }
 
-function mount(router: express.Router, r: RouteDef, limits: ReturnType<typeof authRateLimits>, authenticator: Authenticator, base = ""): void {
+interface Guards {
+  limits: ReturnType<typeof authRateLimits>;
+  authenticator: Authenticator;
+  /** Taking turns per account; not for raw routes, whose streams stay open (they have limits of their own). */
+  turns: express.RequestHandler;
+}
+
+function mount(router: express.Router, r: RouteDef, guards: Guards, base = ""): void {
   const handlers = [
     ...(r.raw ? [] : [timed(base + r.path)]),
-    ...(r.rateLimit ? limits[r.rateLimit] : []),
-    ...(r.auth === true ? [authenticator.middleware] : []),
-    ...(r.auth === "optional" ? [optionalAuth(authenticator)] : []),
+    ...(r.rateLimit ? guards.limits[r.rateLimit] : []),
+    ...(r.auth === true ? [guards.authenticator.middleware] : []),
+    ...(r.auth === "optional" ? [optionalAuth(guards.authenticator)] : []),
+    ...(r.raw ? [] : [guards.turns]),
     async (req: Request, res: Response) => {
       const input = {
         body: parsePart("body", r.body, req.body),
@@ -101,13 +112,17 @@ export function createApp(options: AppOptions): Express {
       },
     }),
   );
-  const limits = authRateLimits(options.rateLimits.perMinute, options.rateLimits.loginPerMinute, options.rateLimits.db);
+  const guards: Guards = {
+    limits: authRateLimits(options.rateLimits.perMinute, options.rateLimits.loginPerMinute, options.rateLimits.db),
+    authenticator: options.authenticator,
+    turns: userConcurrency(options.perAccount),
+  };
 
   const root = express.Router();
   root.get("/metrics", async (_req, res) => {
     res.type(METRICS_CONTENT_TYPE).set("cache-control", "no-store").send(await metricsText());
   });
-  for (const r of options.rootRoutes) mount(root, r, limits, options.authenticator);
+  for (const r of options.rootRoutes) mount(root, r, guards);
   app.use(root);
 
   const api = express.Router();
@@ -115,7 +130,7 @@ export function createApp(options: AppOptions): Express {
   api.get("/openapi.json", (_req, res) => {
     res.json(openapi);
   });
-  for (const r of options.routes) mount(api, r, limits, options.authenticator, API_BASE);
+  for (const r of options.routes) mount(api, r, guards, API_BASE);
   app.use(API_BASE, api);
   if (options.webDir) app.use(webClient(options.webDir));
 
