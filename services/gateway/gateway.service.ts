@@ -114,7 +114,9 @@ export function gatewayService({ db, config, clock, version, streams, lifecycle,
         authenticator,
         logger: this.logger,
         rateLimits: { perMinute: config.authRateLimitPerMinute, loginPerMinute: config.loginRateLimitPerMinute, db },
-        perAccount: config.perAccount,
+        // Embedded mode's one database session already serves the oldest request first, whoever
+        // sent it; turns taken in front of it made its tail worse (bench/RESULTS.md).
+        perAccount: config.mode === "distributed" ? config.perAccount : undefined,
         trustProxy: config.trustProxy,
         version,
         isDraining: () => lifecycle.draining,

@@ -22,8 +22,8 @@ export interface AppOptions {
   logger: LoggerInstance;
   /** With `db`, the counters are shared by every gateway replica. */
   rateLimits: { perMinute: number; loginPerMinute: number; db?: Db };
-  /** How many requests of one account run at once, and wait (user-concurrency.ts). */
-  perAccount: UserConcurrencyLimits;
+  /** How many requests of one account run at once, and wait (user-concurrency.ts); unset, no turns are taken. */
+  perAccount?: UserConcurrencyLimits;
   trustProxy?: string;
   version: string;
   /** While the process drains, responses close their connection so clients reconnect elsewhere. */
@@ -52,7 +52,7 @@ interface Guards {
   limits: ReturnType<typeof authRateLimits>;
   authenticator: Authenticator;
   /** Taking turns per account; not for raw routes, whose streams stay open (they have limits of their own). */
-  turns: express.RequestHandler;
+  turns?: express.RequestHandler;
 }
 
 function mount(router: express.Router, r: RouteDef, guards: Guards, base = ""): void {
@@ -61,7 +61,7 @@ function mount(router: express.Router, r: RouteDef, guards: Guards, base = ""): 
     ...(r.rateLimit ? guards.limits[r.rateLimit] : []),
     ...(r.auth === true ? [guards.authenticator.middleware] : []),
     ...(r.auth === "optional" ? [optionalAuth(guards.authenticator)] : []),
-    ...(r.raw ? [] : [guards.turns]),
+    ...(r.raw || !guards.turns ? [] : [guards.turns]),
     async (req: Request, res: Response) => {
       const input = {
         body: parsePart("body", r.body, req.body),
@@ -115,7 +115,7 @@ export function createApp(options: AppOptions): Express {
   const guards: Guards = {
     limits: authRateLimits(options.rateLimits.perMinute, options.rateLimits.loginPerMinute, options.rateLimits.db),
     authenticator: options.authenticator,
-    turns: userConcurrency(options.perAccount),
+    turns: options.perAccount && userConcurrency(options.perAccount),
   };
 
   const root = express.Router();

@@ -6,6 +6,8 @@ import type { LoggerInstance } from "moleculer";
 import { problemHandler } from "./problem-handler";
 import { userConcurrency } from "./user-concurrency";
 
+const BIG = 64 * 1024 * 1024;
+
 /**
  * A real express app over real HTTP: the caller is named by a header, and every request's
  * handler waits until the test lets it answer. So which requests are running is the test's to
@@ -30,7 +32,8 @@ async function harness(inFlight: number, queued: number) {
     const id = req.get("x-request")!;
     started.push(id);
     context.set(id, own.getStore());
-    release.set(id, () => res.json({ id }));
+    // A "big" answer is more than the sockets between server and client hold.
+    release.set(id, () => (id.startsWith("big") ? res.end(Buffer.alloc(BIG)) : res.json({ id })));
   });
   app.use(problemHandler({ error: () => undefined, warn: () => undefined } as unknown as LoggerInstance));
   const server: Server = await new Promise((resolve) => {
@@ -129,6 +132,22 @@ describe("requests of one account take turns", () => {
     h.answer("a3");
     expect([(await first).status, (await third).status]).toEqual([200, 200]);
     expect(h.started).toEqual(["a1", "a3"]);
+    await h.until(() => h.turns.of("alice") === undefined);
+    await h.close();
+  });
+
+  test("a place is given up once the answer is written, before a slow client has read it", async () => {
+    const h = await harness(1, 5);
+    const big = h.send("alice", "big1");
+    await h.until(() => h.started.length === 1);
+    const second = h.send("alice", "a2");
+    await h.until(() => h.turns.of("alice")?.waiting === 1);
+    h.answer("big1");
+    // The big answer's body is still unread here.
+    await h.until(() => h.started.length === 2);
+    h.answer("a2");
+    expect((await second).status).toBe(200);
+    expect((await (await big).arrayBuffer()).byteLength).toBe(BIG);
     await h.until(() => h.turns.of("alice") === undefined);
     await h.close();
   });

@@ -10,9 +10,15 @@ export interface UserConcurrencyLimits {
   queued: number;
 }
 
+/** A request waiting for its turn: `admit` takes over a place at once, `go` lets it on afterwards. */
+interface Waiter {
+  admit(): void;
+  go(): void;
+}
+
 interface Account {
   running: number;
-  waiting: (() => void)[];
+  waiting: Waiter[];
 }
 
 /**
@@ -33,35 +39,41 @@ export function userConcurrency(limits: UserConcurrencyLimits): RequestHandler &
     let account = accounts.get(userId);
     if (!account) accounts.set(userId, (account = { running: 0, waiting: [] }));
     const own = account;
+    if (own.running >= limits.inFlight && own.waiting.length >= limits.queued) return next(new RateLimitedError(1));
     let admitted = false;
-    const start = () => {
-      admitted = true;
-      own.running++;
-      next();
-    };
-    // A waiting request's turn comes in another one's "close": it goes on in its own async
-    // context (embedded mode orders database work by each request's arrival: libs/db).
-    let turn: (() => void) | undefined;
-    const forgetIfIdle = () => {
+    let left = false;
+    let waiter: Waiter | undefined;
+    // A request is done with the services once its answer is written ("prefinish", inside
+    // `res.end`), not when a slow client has read it all ("close"), which alone says that the
+    // client left first. A place passes to the next waiter at once; it starts after the writer's code.
+    const leave = () => {
+      if (left) return;
+      left = true;
+      if (admitted) {
+        const following = own.waiting.shift();
+        if (following) {
+          following.admit();
+          queueMicrotask(following.go);
+        } else own.running--;
+      } else own.waiting.splice(own.waiting.indexOf(waiter!), 1);
       if (own.running === 0 && own.waiting.length === 0) accounts.delete(userId);
     };
-    if (own.running < limits.inFlight) start();
-    else if (own.waiting.length < limits.queued) own.waiting.push((turn = AsyncResource.bind(start)));
-    else {
-      forgetIfIdle();
-      return next(new RateLimitedError(1));
+    res.once("prefinish", leave);
+    res.once("close", leave);
+    if (own.running < limits.inFlight) {
+      own.running++;
+      admitted = true;
+      return next();
     }
-    // "close" follows the response's end, or the client's leaving before it.
-    res.once("close", () => {
-      if (admitted) {
-        own.running--;
-        own.waiting.shift()?.();
-      } else {
-        const at = turn ? own.waiting.indexOf(turn) : -1;
-        if (at >= 0) own.waiting.splice(at, 1);
-      }
-      forgetIfIdle();
-    });
+    waiter = {
+      admit: () => (admitted = true),
+      // Its turn comes in another request's event: it goes on in its own async context (embedded
+      // mode orders database work by each request's arrival: libs/db), unless its client left.
+      go: AsyncResource.bind(() => {
+        if (!left) next();
+      }),
+    };
+    own.waiting.push(waiter);
   };
   /** An account's requests now, if it has any. */
   const of = (userId: string) => {
