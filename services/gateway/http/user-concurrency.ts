@@ -67,8 +67,8 @@ export function userConcurrency(limits: UserConcurrencyLimits): RequestHandler &
     }
     waiter = {
       admit: () => (admitted = true),
-      // Its turn comes in another request's event: it goes on in its own async context (embedded
-      // mode orders database work by each request's arrival: libs/db), unless its client left.
+      // Its turn comes in another request's event: it goes on in its own async context, not that
+      // one's (what the request stored there, such as libs/db's arrival time, is its own), unless its client left.
       go: AsyncResource.bind(() => {
         if (!left) next();
       }),
