@@ -50,7 +50,15 @@ async function harness(inFlight: number, queued: number) {
     release.get(id)!();
     release.delete(id);
   };
-  return { turns, context, started, arrived, send, until, answer, close: () =>
+  /** `first` running and `second` waiting behind it (with inFlight 1): both answers to come. */
+  const runningThenWaiting = async (user: string, first: string, second: string, signal?: AbortSignal) => {
+    const running = send(user, first);
+    await until(() => started.length === 1);
+    const waiting = send(user, second, signal);
+    await until(() => turns.of(user)?.waiting === 1);
+    return { running, waiting };
+  };
+  return { turns, context, started, runningThenWaiting, arrived, send, until, answer, close: () =>
       new Promise((r) => {
         server.close(r);
         server.closeAllConnections();
@@ -94,10 +102,7 @@ describe("requests of one account take turns", () => {
 
   test("one more than the queue holds is refused with a 429 problem and Retry-After, and nothing of it runs", async () => {
     const h = await harness(1, 1);
-    const first = h.send("alice", "a1");
-    await h.until(() => h.started.length === 1);
-    const second = h.send("alice", "a2");
-    await h.until(() => h.turns.of("alice")?.waiting === 1);
+    const { running: first, waiting: second } = await h.runningThenWaiting("alice", "a1", "a2");
 
     const refused = await h.send("alice", "a3");
     expect(refused.status).toBe(429);
@@ -116,11 +121,9 @@ describe("requests of one account take turns", () => {
 
   test("a request whose client left while it waited never starts, and gives its place up", async () => {
     const h = await harness(1, 5);
-    const first = h.send("alice", "a1");
-    await h.until(() => h.started.length === 1);
     const leaving = new AbortController();
-    const left = h.send("alice", "a2", leaving.signal).catch((e: Error) => e.name);
-    await h.until(() => h.turns.of("alice")?.waiting === 1);
+    const { running: first, waiting } = await h.runningThenWaiting("alice", "a1", "a2", leaving.signal);
+    const left = waiting.catch((e: Error) => e.name);
     leaving.abort();
     expect(await left).toBe("AbortError");
     await h.until(() => h.turns.of("alice")?.waiting === 0);
@@ -138,10 +141,7 @@ describe("requests of one account take turns", () => {
 
   test("a place is given up once the answer is written, before a slow client has read it", async () => {
     const h = await harness(1, 5);
-    const big = h.send("alice", "big1");
-    await h.until(() => h.started.length === 1);
-    const second = h.send("alice", "a2");
-    await h.until(() => h.turns.of("alice")?.waiting === 1);
+    const { running: big, waiting: second } = await h.runningThenWaiting("alice", "big1", "a2");
     h.answer("big1");
     // The big answer's body is still unread here.
     await h.until(() => h.started.length === 2);
